@@ -1,0 +1,161 @@
+/* heap: the object-graph model (V8 heap snapshots, Java hprof dumps).
+ *
+ * Struct of arrays indexed by 32-bit node index; outgoing edges in CSR form
+ * (edges of node n are first_edge[n] .. first_edge[n+1]-1, grouped by source
+ * in node order, as V8 writes them).  Node and edge kinds are per-heap tables
+ * of names, declared by the loader (V8 reads them from snapshot.meta).
+ * Strings are interned once in `strings`.
+ *
+ * The loader fills the input part through heap_builder.h.  Analyses fill the
+ * derived part (analyze.h); views read both.  The heap owns every array and
+ * string; heap_free() releases them. */
+#ifndef HEAPSIFT_HEAP_H
+#define HEAPSIFT_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapsift/strtab.h"
+
+#define HEAP_NONE UINT32_MAX
+#define HEAP_MAX_TYPES 64
+/* Sentinel distances, as DevTools uses them. */
+#define HEAP_NO_DISTANCE (-5)
+#define HEAP_SYSTEM_DISTANCE 100000000
+
+/* Reachability of a node from the root through retaining edges. */
+enum heap_reach {
+	HEAP_REACHABLE = 0,	/* a path of retaining edges from the root */
+	HEAP_WEAK_ONLY = 1,	/* only through weak (non-retaining) edges */
+	HEAP_UNREACHABLE = 2,	/* no path at all: garbage kept in the dump */
+};
+
+/* Which rule set the analyses apply (sizes, retaining edges, class names). */
+enum heap_rules {
+	HEAP_RULES_V8,		/* Chrome DevTools' rules (HeapSnapshot.ts) */
+	HEAP_RULES_GENERIC,	/* every non-weak edge retains, sizes as given */
+};
+
+/* A script location (V8 "locations" section): where a constructor lives. */
+struct heap_location {
+	uint32_t node;
+	uint32_t script_id, line, column;
+	uint32_t seq;		/* order in the input (private) */
+};
+
+/* A class / constructor: the unit of the classes view. */
+struct heap_class {
+	uint32_t name;		/* string id */
+	uint32_t location;	/* index into locations, or HEAP_NONE */
+	uint8_t origin;		/* keeps DevTools' distinct keys apart, see v8rules.c */
+	/* aggregates over instances (objects with a non-zero shallow size) */
+	uint32_t count;
+	uint64_t shallow;
+	uint64_t retained;	/* over instances not dominated by another one */
+	int32_t distance;	/* minimum over instances */
+};
+
+struct heap {
+	char *path;		/* the file it came from */
+	const char *format;	/* "v8", ... (static string) */
+	enum heap_rules rules;
+
+	uint32_t node_count;
+	uint32_t edge_count;
+	uint32_t root;
+
+	/* Input: nodes */
+	uint8_t *node_type;
+	uint32_t *node_name;
+	uint64_t *node_id;		/* the dump's own object id */
+	uint32_t *node_self_raw;	/* shallow size as in the file */
+	uint32_t *first_edge;		/* node_count + 1 entries */
+	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
+	/* Input: edges */
+	uint8_t *edge_type;
+	uint32_t *edge_name;		/* string id, or index for index-named kinds */
+	uint32_t *edge_to;
+	/* Input: tables */
+	struct strtab strings;
+	uint32_t node_type_count, edge_type_count;
+	const char *node_type_names[HEAP_MAX_TYPES];
+	const char *edge_type_names[HEAP_MAX_TYPES];
+	bool edge_type_indexed[HEAP_MAX_TYPES];	/* name_or_index is an index */
+	struct heap_location *locations;	/* sorted by node */
+	uint32_t location_count;
+	uint64_t extra_native_bytes;
+
+	/* Derived (analyze.h) */
+	bool analysed;
+	uint32_t *node_self;		/* shallow size as shown (after size rules) */
+	uint32_t *node_class;		/* index into classes */
+	struct heap_class *classes;
+	uint32_t class_count;
+	uint32_t *idom;			/* immediate dominator; idom[root] == root */
+	uint64_t *retained;
+	int32_t *distance;
+	uint8_t *reach;			/* enum heap_reach */
+	uint32_t *dom_first, *dom_child;	/* dominator children, CSR */
+	uint32_t *ret_first, *ret_edge;		/* retaining edges (reverse), CSR */
+	uint32_t *ret_src;			/* source node of ret_edge[i] */
+	/* totals */
+	uint64_t total_size;		/* sum of node_self (+ extra native bytes) */
+	uint32_t reach_count[3];
+	uint64_t reach_bytes[3];
+	/* Format-specific totals (DevTools' Statistics for V8), in bytes. */
+	struct heap_stat {
+		const char *name;	/* static string, a JSON key */
+		uint64_t bytes;
+	} stats[16];
+	uint32_t stat_count;
+
+	/* private */
+	uint32_t *by_id;		/* node indices sorted by node_id, lazily */
+};
+
+struct heap *heap_new(const char *format, const char *path);
+void heap_free(struct heap *h);
+
+static inline const char *
+heap_str(const struct heap *h, uint32_t id)
+{
+	return strtab_get(&h->strings, id);
+}
+
+static inline const char *
+heap_node_name(const struct heap *h, uint32_t n)
+{
+	return heap_str(h, h->node_name[n]);
+}
+
+static inline const char *
+heap_node_type_name(const struct heap *h, uint32_t n)
+{
+	return h->node_type_names[h->node_type[n]];
+}
+
+static inline uint32_t
+heap_edge_count_of(const struct heap *h, uint32_t n)
+{
+	return h->first_edge[n + 1] - h->first_edge[n];
+}
+
+/* Type index by name, or -1 when the dump declares no such kind. */
+int heap_node_type_find(const struct heap *h, const char *name);
+int heap_edge_type_find(const struct heap *h, const char *name);
+
+/* The node whose own object id is id, or HEAP_NONE.  O(log n) after the
+ * first call builds a sorted index (O(n log n), once). */
+uint32_t heap_find_id(struct heap *h, uint64_t id);
+
+/* Source node of edge e: O(log n) search in first_edge. */
+uint32_t heap_edge_source(const struct heap *h, uint32_t e);
+
+/* An edge's name as DevTools prints it: "[3]" for elements, ".name" for
+ * properties...  Writes into buf (NUL-terminated, truncated to size). */
+size_t heap_edge_label(const struct heap *h, uint32_t e, char *buf, size_t size);
+/* The plain name: the string, or the index in decimal. */
+size_t heap_edge_name(const struct heap *h, uint32_t e, char *buf, size_t size);
+
+#endif

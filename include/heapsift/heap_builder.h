@@ -1,0 +1,99 @@
+/* heap_builder: how a loader fills a struct heap.  Loaders include this and
+ * nothing else of the model.
+ *
+ * Call order:
+ *   1. hb_init(b, heap_new(...))
+ *   2. hb_node_type() / hb_edge_type(): declare the kinds, in index order.
+ *   3. hb_alloc(b, nodes, edges): once; counts already checked against the
+ *      input's size by the loader.
+ *   4. hb_node() for nodes 0..nodes-1 in order, hb_edge() for edges
+ *      0..edges-1 in order (any interleaving); edges are grouped by source in
+ *      node order and their number per node is the edge_count given to
+ *      hb_node().  hb_string() whenever (ids are dense from 0, in order).
+ *   5. Optional: hb_root(), hb_location(), hb_detachedness(), hb_extra_native().
+ *   6. hb_finish(): checks the whole (edge counts sum, targets in range,
+ *      string ids valid) and returns the heap, or NULL with err filled.
+ *      On failure the heap is freed.
+ * The builder never reads the input; the loader reports offsets for what it
+ * checks itself (preferable: every count and index as it parses).  The heap
+ * belongs to the builder until hb_finish() hands it to the caller. */
+#ifndef HEAPSIFT_HEAP_BUILDER_H
+#define HEAPSIFT_HEAP_BUILDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapsift/error.h"
+#include "heapsift/heap.h"
+
+struct heap_builder {
+	struct heap *h;
+	uint32_t nodes_alloc, edges_alloc;
+	uint64_t edge_sum;	/* sum of declared per-node edge counts */
+	struct heap_location *loc;
+	size_t loc_count, loc_cap;
+};
+
+void hb_init(struct heap_builder *b, struct heap *h);
+/* Abandons the build and frees the heap. */
+void hb_abort(struct heap_builder *b);
+
+/* Returns the new kind's index, or -1 past HEAP_MAX_TYPES. */
+int hb_node_type(struct heap_builder *b, const char *name);
+int hb_edge_type(struct heap_builder *b, const char *name, bool indexed);
+
+void hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges);
+void hb_alloc_detachedness(struct heap_builder *b);
+
+static inline void
+hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
+        uint64_t id, uint32_t self_size, uint32_t edge_count)
+{
+	struct heap *h = b->h;
+	h->node_type[i] = type;
+	h->node_name[i] = name;
+	h->node_id[i] = id;
+	h->node_self_raw[i] = self_size;
+	h->first_edge[i] = edge_count;	/* turned into offsets by hb_finish */
+	b->edge_sum += edge_count;
+}
+
+static inline void
+hb_edge(struct heap_builder *b, uint32_t e, uint8_t type, uint32_t name_or_index,
+        uint32_t to)
+{
+	struct heap *h = b->h;
+	h->edge_type[e] = type;
+	h->edge_name[e] = name_or_index;
+	h->edge_to[e] = to;
+}
+
+static inline void
+hb_detachedness(struct heap_builder *b, uint32_t i, uint8_t state)
+{
+	b->h->node_detachedness[i] = state;
+}
+
+static inline uint32_t
+hb_string(struct heap_builder *b, const char *s, size_t n)
+{
+	return strtab_add(&b->h->strings, s, n);
+}
+
+/* For loaders that decode strings in place: allocate n+1 bytes owned by the
+ * heap, write them, then hb_string_commit(). */
+char *hb_string_buffer(struct heap_builder *b, size_t n);
+uint32_t hb_string_commit(struct heap_builder *b, char *buf, size_t n);
+size_t hb_string_count(const struct heap_builder *b);
+
+void hb_root(struct heap_builder *b, uint32_t node);
+void hb_location(struct heap_builder *b, uint32_t node, uint32_t script_id,
+                 uint32_t line, uint32_t column);
+void hb_extra_native(struct heap_builder *b, uint64_t bytes);
+void hb_rules(struct heap_builder *b, enum heap_rules rules);
+
+/* Validates and hands the heap over (see the call order above). */
+struct heap *hb_finish(struct heap_builder *b, struct hs_error *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* load: the table of input formats (pahole's debug_fmt_ops).  Formats are
+ * recognised by content, tried in table order; --format forces one.
+ * A loader reads a struct io and fills a model through its builder; it knows
+ * nothing else.  The model returned belongs to the caller (model_free). */
+#ifndef HEAPSIFT_LOAD_H
+#define HEAPSIFT_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapsift/error.h"
+#include "heapsift/io.h"
+#include "heapsift/progress.h"
+
+struct heap;
+
+enum model_kind { MODEL_NONE, MODEL_HEAP };
+
+struct model {
+	enum model_kind kind;
+	struct heap *heap;
+};
+
+struct loader_ops {
+	const char *name;		/* --format NAME */
+	const char *description;	/* one line, for --help and the man page */
+	/* Does data (the first bytes of the decompressed input) look like this
+	 * format?  Must not read past size. */
+	bool (*probe)(const uint8_t *data, size_t size);
+	int (*load)(struct io *io, struct progress *progress, struct model *out,
+	            struct hs_error *err);
+};
+
+extern const struct loader_ops *const loaders[];
+
+const struct loader_ops *loader_find(const char *name);
+const struct loader_ops *loader_probe(const uint8_t *data, size_t size);
+
+/* Opens path, picks the format (or uses format_name if not NULL) and loads.
+ * Returns HS_OK or an error status with err filled. */
+int load_file(const char *path, const char *format_name, struct progress *progress,
+              struct model *out, struct hs_error *err);
+/* The same over memory (tests, fuzzers). */
+int load_mem(const char *name, const void *data, size_t size, const char *format_name,
+             struct progress *progress, struct model *out, struct hs_error *err);
+
+void model_free(struct model *m);
+
+/* Individual loaders. */
+extern const struct loader_ops loader_v8;
+
+#endif

@@ -1,0 +1,74 @@
+/* Class aggregates, as DevTools' Summary computes them
+ * (HeapSnapshot.buildAggregates, calculateClassesRetainedSize). */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "heapsift/analyze.h"
+#include "heapsift/xalloc.h"
+
+void
+classes_aggregate(struct heap *h)
+{
+	const uint32_t n = h->node_count;
+	uint8_t *seen;
+	struct frame {
+		uint32_t node, next;
+		uint8_t marked;
+	} *stack;
+	size_t sp = 0, cap = 1024;
+
+	for (uint32_t c = 0; c < h->class_count; c++) {
+		h->classes[c].count = 0;
+		h->classes[c].shallow = 0;
+		h->classes[c].retained = 0;
+		h->classes[c].distance = INT32_MAX;
+	}
+	/* Objects of size zero (after the size rules) are not instances. */
+	for (uint32_t v = 0; v < n; v++) {
+		struct heap_class *c;
+		if (h->node_self[v] == 0)
+			continue;
+		c = &h->classes[h->node_class[v]];
+		c->count++;
+		c->shallow += h->node_self[v];
+		if (h->distance[v] < c->distance)
+			c->distance = h->distance[v];
+	}
+
+	/* Retained size of a class: over the dominator tree, the instances with
+	 * no instance of the same class above them.  Iterative DFS; a class is
+	 * "seen" while the walk is below one of its instances. */
+	seen = xcalloc(h->class_count ? h->class_count : 1, 1);
+	stack = xmallocarray(cap, sizeof *stack);
+	stack[sp].node = h->root;
+	stack[sp].next = h->dom_first[h->root];
+	stack[sp].marked = 0;
+	sp++;
+	while (sp) {
+		struct frame *f = &stack[sp - 1];
+		uint32_t child;
+		if (f->next == h->dom_first[f->node + 1]) {
+			if (f->marked)
+				seen[h->node_class[f->node]] = 0;
+			sp--;
+			continue;
+		}
+		child = h->dom_child[f->next++];
+		if (sp == cap)
+			XGROW(stack, cap, sp + 1);
+		f = &stack[sp++];
+		f->node = child;
+		f->next = h->dom_first[child];
+		f->marked = 0;
+		if (h->node_self[child] != 0 && !seen[h->node_class[child]]) {
+			h->classes[h->node_class[child]].retained += h->retained[child];
+			if (h->dom_first[child] != h->dom_first[child + 1]) {
+				seen[h->node_class[child]] = 1;
+				f->marked = 1;
+			}
+		}
+	}
+	free(stack);
+	free(seen);
+}

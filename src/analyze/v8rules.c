@@ -1,0 +1,1490 @@
+/* Chrome DevTools' rules for V8 heap snapshots, so that every number agrees
+ * with the Memory panel.  The reference is chrome-devtools-frontend
+ * 1.0.1705227, front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts;
+ * the method each part follows is named in its comment.  We port the rules,
+ * not the code: plain arrays, one pass each, no per-node objects.
+ *
+ * Strings: V8 writes each string once, so a string id stands for its text
+ * (a file with duplicate strings still loads; its classes may split).
+ * Where DevTools compares or measures JavaScript strings (interface names,
+ * property order) we do it in UTF-16 code units, as JavaScript does. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "heapsift/analyze.h"
+#include "heapsift/xalloc.h"
+
+/* JSHeapSnapshot.nodeFlags */
+#define FLAG_PAGE_OBJECT 4
+
+/* Class name origins: DevTools appends generated names to its string table
+ * without looking for an equal string, so a generated "(system)" and a node
+ * really named "(system)" are two classes.  The origin keeps them apart. */
+enum origin {
+	ORIGIN_RAW = 0,		/* the node's own name */
+	ORIGIN_GENERATED = 1,	/* calculateObjectNames' getIndexForString */
+	ORIGIN_INTERFACE = 2,	/* applyInterfaceDefinitions */
+	ORIGIN_DETACHED = 3,	/* propagateDOMState's "Detached " prefix */
+};
+
+/* DOMLinkState */
+enum { DOM_UNKNOWN = 0, DOM_ATTACHED = 1, DOM_DETACHED = 2 };
+
+struct v8r {
+	struct heap *h;
+	int t_hidden, t_array, t_object, t_native, t_string, t_cons, t_sliced;
+	int t_code, t_synthetic, t_closure, t_regexp;
+	int e_element, e_hidden, e_internal, e_shortcut, e_weak, e_property;
+	uint8_t *flags;
+	uint8_t *wm_state;	/* per string: 0 unknown, 1 no WeakMap name, 2 is */
+	/* generated names: text -> string id (getIndexForString's table) */
+	uint32_t *gen_slots;
+	size_t gen_cap, gen_count;
+};
+
+/* --- small helpers --------------------------------------------------------- */
+
+static inline bool
+str_is(const struct heap *h, uint32_t id, const char *lit, size_t n)
+{
+	return strtab_len(&h->strings, id) == n && memcmp(heap_str(h, id), lit, n) == 0;
+}
+
+#define NAME_IS(h, node, lit) str_is((h), (h)->node_name[(node)], lit, sizeof(lit) - 1)
+
+static inline bool
+type_is(const struct heap *h, uint32_t node, int t)
+{
+	return t >= 0 && h->node_type[node] == (uint8_t)t;
+}
+
+static inline bool
+etype_is(const struct heap *h, uint32_t e, int t)
+{
+	return t >= 0 && h->edge_type[e] == (uint8_t)t;
+}
+
+/* Decodes one code point of UTF-8; a byte that does not start a valid
+ * sequence stands for itself. */
+static inline uint32_t
+utf8_next(const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp;
+	uint32_t c = p[0];
+	int extra;
+
+	*pp = p + 1;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c < 0xe0) {
+		extra = 1;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c < 0xf0) {
+		extra = 2;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c < 0xf5) {
+		extra = 3;
+		c &= 0x07;
+	} else {
+		return c;
+	}
+	if (end - (p + 1) < extra)
+		return p[0];
+	for (int i = 1; i <= extra; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return p[0];
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	*pp = p + 1 + extra;
+	return c;
+}
+
+/* Length in UTF-16 code units (JavaScript's String.length). */
+static size_t
+utf16_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t len = 0;
+	while (p < end) {
+		uint32_t c = utf8_next(&p, end);
+		len += c >= 0x10000 ? 2 : 1;
+	}
+	return len;
+}
+
+/* JavaScript's string comparison: by UTF-16 code units. */
+static int
+utf16_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	const unsigned char *p = (const unsigned char *)a, *pe = p + an;
+	const unsigned char *q = (const unsigned char *)b, *qe = q + bn;
+
+	while (p < pe && q < qe) {
+		uint32_t x = utf8_next(&p, pe), y = utf8_next(&q, qe);
+		uint32_t ux = x >= 0x10000 ? 0xd800 + ((x - 0x10000) >> 10) : x;
+		uint32_t uy = y >= 0x10000 ? 0xd800 + ((y - 0x10000) >> 10) : y;
+		if (ux != uy)
+			return ux < uy ? -1 : 1;
+		if (x != y)	/* same high surrogate: the low one decides */
+			return x < y ? -1 : 1;
+	}
+	if (p < pe)
+		return 1;
+	if (q < qe)
+		return -1;
+	return 0;
+}
+
+static int
+strid_cmp(const struct heap *h, uint32_t a, uint32_t b)
+{
+	if (a == b)
+		return 0;
+	return utf16_cmp(heap_str(h, a), strtab_len(&h->strings, a), heap_str(h, b),
+	                 strtab_len(&h->strings, b));
+}
+
+static int
+strid_cmp_r(const void *a, const void *b, void *ctx)
+{
+	return strid_cmp(ctx, *(const uint32_t *)a, *(const uint32_t *)b);
+}
+
+/* getIndexForString(): one string id per generated text. */
+static uint32_t
+gen_string(struct v8r *r, const char *s, size_t n)
+{
+	struct heap *h = r->h;
+	size_t mask, i;
+	uint32_t id;
+
+	if ((r->gen_count + 1) * 2 > r->gen_cap) {
+		size_t ncap = r->gen_cap ? r->gen_cap * 2 : 64;
+		uint32_t *ns = xmallocarray(ncap, sizeof *ns);
+		memset(ns, 0xff, ncap * sizeof *ns);
+		for (size_t k = 0; k < r->gen_cap; k++) {
+			uint32_t o = r->gen_slots[k];
+			if (o == UINT32_MAX)
+				continue;
+			i = strtab_hash(heap_str(h, o), strtab_len(&h->strings, o)) & (ncap - 1);
+			while (ns[i] != UINT32_MAX)
+				i = (i + 1) & (ncap - 1);
+			ns[i] = o;
+		}
+		free(r->gen_slots);
+		r->gen_slots = ns;
+		r->gen_cap = ncap;
+	}
+	mask = r->gen_cap - 1;
+	i = strtab_hash(s, n) & mask;
+	while ((id = r->gen_slots[i]) != UINT32_MAX) {
+		if (str_is(h, id, s, n))
+			return id;
+		i = (i + 1) & mask;
+	}
+	id = strtab_add(&h->strings, s, n);
+	r->gen_slots[i] = id;
+	r->gen_count++;
+	return id;
+}
+
+/* --- WeakMap ephemeron edge names ---------------------------------------------
+ * HeapSnapshot.tryParseWeakMapEdgeName: the regular expression
+ *   ^\d+(?<duplicatedPart> / part of key \(.*? @\d+\) -> value \(.*? @\d+\)
+ *        pair in WeakMap \(table @(?<tableId>\d+)\))$
+ * matched by a small backtracking matcher ('.' stops at line terminators). */
+
+enum wm_tok { WM_DIGITS, WM_LIT, WM_ANY, WM_END };
+struct wm_pat {
+	enum wm_tok tok;
+	const char *lit;
+};
+
+static const struct wm_pat wm_pattern[] = {
+	{ WM_DIGITS, NULL },
+	{ WM_LIT, " / part of key (" },
+	{ WM_ANY, NULL },
+	{ WM_LIT, " @" },
+	{ WM_DIGITS, NULL },
+	{ WM_LIT, ") -> value (" },
+	{ WM_ANY, NULL },
+	{ WM_LIT, " @" },
+	{ WM_DIGITS, NULL },
+	{ WM_LIT, ") pair in WeakMap (table @" },
+	{ WM_DIGITS, NULL },
+	{ WM_LIT, ")" },
+	{ WM_END, NULL },
+};
+
+static bool
+wm_line_terminator(const char *s, size_t i, size_t n)
+{
+	if (s[i] == '\n' || s[i] == '\r')
+		return true;
+	/* U+2028, U+2029 */
+	return i + 2 < n + 0 && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+	       ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9);
+}
+
+static bool
+wm_match_at(const char *s, size_t n, size_t si, size_t ti)
+{
+	const struct wm_pat *t = &wm_pattern[ti];
+	size_t k;
+
+	switch (t->tok) {
+	case WM_END:
+		return si == n;
+	case WM_LIT:
+		k = strlen(t->lit);
+		return n - si >= k && memcmp(s + si, t->lit, k) == 0 &&
+		       wm_match_at(s, n, si + k, ti + 1);
+	case WM_DIGITS:
+		for (k = si; k < n && s[k] >= '0' && s[k] <= '9'; k++)
+			;
+		for (; k > si; k--)
+			if (wm_match_at(s, n, k, ti + 1))
+				return true;
+		return false;
+	case WM_ANY:
+		for (k = si; k <= n; k++) {
+			if (wm_match_at(s, n, k, ti + 1))
+				return true;
+			if (k < n && wm_line_terminator(s, k, n))
+				return false;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* Does the edge name (string id) match?  Sets the duplicated part (all after
+ * the leading digits) and the table id. */
+static bool
+wm_parse(struct v8r *r, uint32_t id, size_t *dup_start, uint64_t *table_id)
+{
+	const struct heap *h = r->h;
+	const char *s = heap_str(h, id);
+	size_t n = strtab_len(&h->strings, id), i, j;
+
+	if (r->wm_state[id] == 1)
+		return false;
+	if (r->wm_state[id] == 0) {
+		bool m = n > 0 && s[0] >= '0' && s[0] <= '9' && wm_match_at(s, n, 0, 0);
+		r->wm_state[id] = m ? 2 : 1;
+		if (!m)
+			return false;
+	}
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	*dup_start = i;
+	/* The table id ends right before the final ')'. */
+	j = n - 1;
+	i = j;
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	*table_id = 0;
+	for (; i < j; i++)
+		*table_id = *table_id * 10 + (uint64_t)(s[i] - '0');
+	return true;
+}
+
+/* --- page-owned nodes (JSHeapSnapshot.markPageOwnedNodes) -------------------- */
+
+static bool
+is_document_dom_trees_root(const struct v8r *r, uint32_t node)
+{
+	return type_is(r->h, node, r->t_synthetic) && NAME_IS(r->h, node, "(Document DOM trees)");
+}
+
+/* isUserRoot() || isDocumentDOMTreesRoot() */
+static bool
+is_user_root(const struct v8r *r, uint32_t node)
+{
+	return !type_is(r->h, node, r->t_synthetic) || is_document_dom_trees_root(r, node);
+}
+
+static void
+mark_page_owned(struct v8r *r)
+{
+	const struct heap *h = r->h;
+	uint32_t *stack = xmallocarray((size_t)h->node_count + h->edge_count + 1, sizeof *stack);
+	size_t sp = 0;
+	const uint32_t root = h->root;
+
+	for (uint32_t e = h->first_edge[root]; e < h->first_edge[root + 1]; e++) {
+		uint32_t t = h->edge_to[e];
+		if (etype_is(h, e, r->e_element)) {
+			if (!is_document_dom_trees_root(r, t))
+				continue;
+		} else if (!etype_is(h, e, r->e_shortcut)) {
+			continue;
+		}
+		stack[sp++] = t;
+		r->flags[t] |= FLAG_PAGE_OBJECT;
+	}
+	while (sp) {
+		uint32_t v = stack[--sp];
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t c = h->edge_to[e];
+			if (r->flags[c] & FLAG_PAGE_OBJECT)
+				continue;
+			if (etype_is(h, e, r->e_weak))
+				continue;
+			stack[sp++] = c;
+			r->flags[c] |= FLAG_PAGE_OBJECT;
+		}
+	}
+	free(stack);
+}
+
+/* --- retaining ("essential") edges (HeapSnapshot.computeIsEssentialEdge) ----- */
+
+static uint64_t *
+essential_edges(struct v8r *r)
+{
+	const struct heap *h = r->h;
+	uint64_t *bits = xcalloc(((size_t)h->edge_count + 63) / 64 + 1, sizeof *bits);
+	const uint32_t root = h->root;
+
+	for (uint32_t v = 0; v < h->node_count; v++) {
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t c = h->edge_to[e];
+			if (etype_is(h, e, r->e_internal)) {
+				/* The WeakMap table's edge to a value: the key's edge
+				 * is the one that counts. */
+				size_t dup;
+				uint64_t table;
+				if (wm_parse(r, h->edge_name[e], &dup, &table) && h->node_id[v] == table)
+					continue;
+			}
+			if (etype_is(h, e, r->e_weak))
+				continue;
+			if (v == c)
+				continue;
+			if (v != root) {
+				/* Shortcuts only mean something at the root. */
+				if (etype_is(h, e, r->e_shortcut))
+					continue;
+				/* Edges from objects the page does not own (the
+				 * debugger's) into the page's do not retain. */
+				if ((r->flags[c] & FLAG_PAGE_OBJECT) && !(r->flags[v] & FLAG_PAGE_OBJECT))
+					continue;
+			}
+			bit_set(bits, e);
+		}
+	}
+	return bits;
+}
+
+/* --- shallow sizes (JSHeapSnapshot.calculateShallowSizes) ----------------------
+ * Hidden and array nodes (and native 'system / ExternalStringData') owned by a
+ * single other node through non-weak edges give their size to that owner,
+ * unless the owner is the root or synthetic.  Ownership is a fixpoint over
+ * unvisited < one owner < several owners; its least solution does not depend
+ * on visiting order.  Skipped for "expose internals" snapshots (no user
+ * roots). */
+
+#define OWNER_UNVISITED UINT32_MAX
+#define OWNER_MULTIPLE (UINT32_MAX - 1)
+
+static void
+shallow_sizes(struct v8r *r)
+{
+	struct heap *h = r->h;
+	const uint32_t n = h->node_count, root = h->root;
+	uint32_t *self = xmallocarray(n, sizeof *self);
+	uint32_t *owners, *work;
+	size_t sp = 0;
+	bool user_roots = false;
+
+	memcpy(self, h->node_self_raw, (size_t)n * sizeof *self);
+	h->node_self = self;
+	for (uint32_t e = h->first_edge[root]; e < h->first_edge[root + 1]; e++)
+		if (is_user_root(r, h->edge_to[e]))
+			user_roots = true;
+	if (!user_roots)
+		return;
+
+	owners = xmallocarray(n, sizeof *owners);
+	work = xmallocarray(2 * (size_t)n + 1, sizeof *work);
+	for (uint32_t i = 0; i < n; i++) {
+		if (type_is(h, i, r->t_hidden) || type_is(h, i, r->t_array) ||
+		    (type_is(h, i, r->t_native) && NAME_IS(h, i, "system / ExternalStringData"))) {
+			owners[i] = OWNER_UNVISITED;
+		} else {
+			owners[i] = i;
+			work[sp++] = i;
+		}
+	}
+	while (sp) {
+		uint32_t id = work[--sp];
+		uint32_t owner = owners[id];
+		for (uint32_t e = h->first_edge[id]; e < h->first_edge[id + 1]; e++) {
+			uint32_t t = h->edge_to[e], o;
+			if (etype_is(h, e, r->e_weak))
+				continue;
+			o = owners[t];
+			if (o == OWNER_UNVISITED) {
+				owners[t] = owner;
+				work[sp++] = t;
+			} else if (o == t || o == owner || o == OWNER_MULTIPLE) {
+				/* owns itself, same owner, or already shared */
+			} else {
+				owners[t] = OWNER_MULTIPLE;
+				work[sp++] = t;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t o = owners[i];
+		if (o == OWNER_UNVISITED || o == OWNER_MULTIPLE || o == i)
+			continue;
+		if (type_is(h, o, r->t_synthetic) || o == root)
+			continue;
+		/* uint32 arithmetic, as DevTools' Uint32Array. */
+		self[o] += self[i];
+		self[i] = 0;
+	}
+	free(owners);
+	free(work);
+}
+
+/* --- detached DOM state (HeapSnapshot.propagateDOMState) -------------------- */
+
+static void
+propagate_dom_state(struct v8r *r)
+{
+	struct heap *h = r->h;
+	const uint32_t n = h->node_count;
+	uint8_t *state = h->node_detachedness, *visited;
+	uint32_t *attached, *detached, *renamed;
+	size_t na = 0, nd = 0;
+
+	if (state == NULL)
+		return;
+	visited = xcalloc(n, 1);
+	attached = xmallocarray(n, sizeof *attached);
+	detached = xmallocarray(n, sizeof *detached);
+	/* old string id -> "Detached " + old, added once per old string */
+	renamed = NULL;
+	size_t nrenamed = 0, caprenamed = 0;
+
+#define PROCESS(node, st)                                                      \
+	do {                                                                   \
+		uint32_t nn_ = (node);                                         \
+		if (visited[nn_])                                              \
+			break;                                                 \
+		if (!type_is(h, nn_, r->t_native)) {                           \
+			visited[nn_] = 1;                                      \
+			break;                                                 \
+		}                                                              \
+		state[nn_] = (st);                                             \
+		if ((st) == DOM_ATTACHED) {                                    \
+			attached[na++] = nn_;                                  \
+		} else if ((st) == DOM_DETACHED) {                             \
+			uint32_t old_ = h->node_name[nn_], new_ = UINT32_MAX;  \
+			for (size_t k_ = 0; k_ < nrenamed; k_ += 2)            \
+				if (renamed[k_] == old_)                       \
+					new_ = renamed[k_ + 1];                \
+			if (new_ == UINT32_MAX) {                              \
+				char *s_ = xasprintf("Detached %s", heap_str(h, old_)); \
+				new_ = strtab_add(&h->strings, s_, strlen(s_)); \
+				free(s_);                                      \
+				XGROW(renamed, caprenamed, nrenamed + 2);      \
+				renamed[nrenamed++] = old_;                    \
+				renamed[nrenamed++] = new_;                    \
+			}                                                      \
+			h->node_name[nn_] = new_;                              \
+			detached[nd++] = nn_;                                  \
+		}                                                              \
+		visited[nn_] = 1;                                              \
+	} while (0)
+
+	for (uint32_t i = 0; i < n; i++)
+		if (state[i] != DOM_UNKNOWN)
+			PROCESS(i, state[i]);
+	while (na) {
+		uint32_t v = attached[--na];
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			if (etype_is(h, e, r->e_hidden) || etype_is(h, e, r->e_weak))
+				continue;
+			PROCESS(h->edge_to[e], DOM_ATTACHED);
+		}
+	}
+	while (nd) {
+		uint32_t v = detached[--nd];
+		if (state[v] == DOM_ATTACHED)
+			continue;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			if (etype_is(h, e, r->e_hidden) || etype_is(h, e, r->e_weak))
+				continue;
+			PROCESS(h->edge_to[e], DOM_DETACHED);
+		}
+	}
+#undef PROCESS
+	free(renamed);
+	free(visited);
+	free(attached);
+	free(detached);
+}
+
+/* --- class table --------------------------------------------------------------- */
+
+struct class_map {
+	uint32_t *slots;
+	size_t cap;
+};
+
+static uint64_t
+class_hash(uint32_t name, uint8_t origin, const struct heap_location *loc)
+{
+	uint64_t x = (uint64_t)name * 0x9e3779b97f4a7c15ULL ^ origin;
+	if (loc)
+		x ^= ((uint64_t)loc->script_id << 40 ^ (uint64_t)loc->line << 20 ^ loc->column) *
+		     0xff51afd7ed558ccdULL;
+	return x ^ x >> 29;
+}
+
+static bool
+loc_equal(const struct heap *h, uint32_t a, uint32_t b)
+{
+	if (a == HEAP_NONE || b == HEAP_NONE)
+		return a == b;
+	return h->locations[a].script_id == h->locations[b].script_id &&
+	       h->locations[a].line == h->locations[b].line &&
+	       h->locations[a].column == h->locations[b].column;
+}
+
+static uint32_t
+class_get(struct heap *h, struct class_map *m, size_t *cap, uint32_t name, uint8_t origin,
+          uint32_t loc)
+{
+	const struct heap_location *l = loc == HEAP_NONE ? NULL : &h->locations[loc];
+	size_t i, mask;
+	uint32_t c;
+
+	if ((h->class_count + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 1024;
+		uint32_t *ns = xmallocarray(ncap, sizeof *ns);
+		memset(ns, 0xff, ncap * sizeof *ns);
+		for (uint32_t k = 0; k < h->class_count; k++) {
+			const struct heap_class *hc = &h->classes[k];
+			i = class_hash(hc->name, hc->origin,
+			               hc->location == HEAP_NONE ? NULL : &h->locations[hc->location]) &
+			    (ncap - 1);
+			while (ns[i] != UINT32_MAX)
+				i = (i + 1) & (ncap - 1);
+			ns[i] = k;
+		}
+		free(m->slots);
+		m->slots = ns;
+		m->cap = ncap;
+	}
+	mask = m->cap - 1;
+	i = class_hash(name, origin, l) & mask;
+	while ((c = m->slots[i]) != UINT32_MAX) {
+		const struct heap_class *hc = &h->classes[c];
+		if (hc->name == name && hc->origin == origin && loc_equal(h, hc->location, loc))
+			return c;
+		i = (i + 1) & mask;
+	}
+	XGROW(h->classes, *cap, (size_t)h->class_count + 1);
+	c = h->class_count++;
+	memset(&h->classes[c], 0, sizeof h->classes[c]);
+	h->classes[c].name = name;
+	h->classes[c].origin = origin;
+	h->classes[c].location = loc;
+	m->slots[i] = c;
+	return c;
+}
+
+/* --- interfaces of plain objects (inferInterfaceDefinitions,
+ *     applyInterfaceDefinitions) ------------------------------------------------ */
+
+#define MAX_INTERFACE_NAME_LENGTH 120
+#define MIN_OBJECT_COUNT_PER_INTERFACE 2
+#define MIN_OBJECT_PROPORTION_PER_INTERFACE 1000
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	size_t u16;	/* length in UTF-16 units */
+};
+
+static void
+sbuf_add(struct sbuf *b, const char *s, size_t n, size_t u16)
+{
+	XGROW(b->p, b->cap, b->len + n + 1);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	b->u16 += u16;
+}
+
+/* JSHeapSnapshotNode.formatPropertyName: names with , ' " { } are written as
+ * a JSON string literal. */
+static void
+format_property(const struct heap *h, uint32_t id, struct sbuf *out)
+{
+	const char *s = heap_str(h, id);
+	size_t n = strtab_len(&h->strings, id);
+
+	out->len = 0;
+	out->u16 = 0;
+	if (strcspn(s, ",'\"{}") >= n && memchr(s, '\0', n) == NULL) {
+		sbuf_add(out, s, n, utf16_len(s, n));
+		return;
+	}
+	sbuf_add(out, "\"", 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			sbuf_add(out, esc, 2, 2);
+		} else if (c < 0x20) {
+			const char *m = NULL;
+			switch (c) {
+			case '\b': m = "\\b"; break;
+			case '\f': m = "\\f"; break;
+			case '\n': m = "\\n"; break;
+			case '\r': m = "\\r"; break;
+			case '\t': m = "\\t"; break;
+			}
+			if (m) {
+				sbuf_add(out, m, 2, 2);
+			} else {
+				snprintf(esc, sizeof esc, "\\u%04x", c);
+				sbuf_add(out, esc, 6, 6);
+			}
+		} else {
+			size_t k = i + 1;
+			while (k < n && ((unsigned char)s[k] & 0xc0) == 0x80)
+				k++;
+			sbuf_add(out, s + i, k - i, utf16_len(s + i, k - i));
+			i = k - 1;
+		}
+	}
+	sbuf_add(out, "\"", 1, 1);
+}
+
+struct candidate {
+	uint32_t name;		/* interface name, string id (added) */
+	uint32_t count;
+	uint32_t first_prop;	/* into props[] */
+	uint32_t nprops;
+	uint32_t order;
+};
+
+struct trie_node {
+	uint32_t greatest;	/* string id of the greatest next property, or NONE */
+	uint32_t match;		/* definition index, or NONE */
+	uint32_t match_props;
+};
+
+struct trie_edge_map {
+	/* (trie node, property string id) -> child trie node */
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t cap, count;
+};
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t
+tmap_get(const struct trie_edge_map *m, uint32_t node, uint32_t prop)
+{
+	uint64_t key = (uint64_t)node << 32 | prop;
+	size_t i, mask;
+	if (m->cap == 0)
+		return HEAP_NONE;
+	mask = m->cap - 1;
+	i = mix64(key) & mask;
+	while (m->keys[i] != UINT64_MAX) {
+		if (m->keys[i] == key)
+			return m->vals[i];
+		i = (i + 1) & mask;
+	}
+	return HEAP_NONE;
+}
+
+static void
+tmap_put(struct trie_edge_map *m, uint32_t node, uint32_t prop, uint32_t child)
+{
+	size_t i, mask;
+	if ((m->count + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		uint64_t *nk = xmallocarray(ncap, sizeof *nk);
+		uint32_t *nv = xmallocarray(ncap, sizeof *nv);
+		memset(nk, 0xff, ncap * sizeof *nk);
+		for (size_t k = 0; k < m->cap; k++) {
+			if (m->keys[k] == UINT64_MAX)
+				continue;
+			i = mix64(m->keys[k]) & (ncap - 1);
+			while (nk[i] != UINT64_MAX)
+				i = (i + 1) & (ncap - 1);
+			nk[i] = m->keys[k];
+			nv[i] = m->vals[k];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = nk;
+		m->vals = nv;
+		m->cap = ncap;
+	}
+	mask = m->cap - 1;
+	i = mix64((uint64_t)node << 32 | prop) & mask;
+	while (m->keys[i] != UINT64_MAX)
+		i = (i + 1) & mask;
+	m->keys[i] = (uint64_t)node << 32 | prop;
+	m->vals[i] = child;
+	m->count++;
+}
+
+static int
+candidate_cmp(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;	/* most popular first */
+	return x->order < y->order ? -1 : x->order > y->order;	/* stable */
+}
+
+static bool
+is_plain_object(const struct v8r *r, uint32_t node)
+{
+	return type_is(r->h, node, r->t_object) && NAME_IS(r->h, node, "Object");
+}
+
+/* Assigns interface classes to plain objects; others keep their class. */
+static void
+interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *class_cap)
+{
+	struct heap *h = r->h;
+	const uint32_t n = h->node_count;
+	struct candidate *cand = NULL;
+	size_t ncand = 0, capcand = 0;
+	uint32_t *props = NULL;
+	size_t nprops = 0, capprops = 0;
+	uint32_t *cand_slots = NULL;	/* interface name text -> candidate */
+	size_t cand_cap = 0;
+	struct sbuf name = { 0 }, fmt = { 0 };
+	uint64_t total = 0;
+	struct trie_node *trie = NULL;
+	size_t ntrie = 0, captrie = 0;
+	struct trie_edge_map tmap = { 0 };
+	uint32_t ndefs = 0;
+	uint32_t *objprops = NULL;
+	size_t capobj = 0;
+	uint32_t *states = NULL, *snap = NULL;
+	size_t capstates = 0, capsnap = 0;
+	int proto_check = r->e_property;
+
+	/* 1. Candidates: the leading properties of every plain object. */
+	for (uint32_t v = 0; v < n; v++) {
+		size_t first = nprops, i, mask;
+		uint32_t c;
+
+		if (!is_plain_object(r, v))
+			continue;
+		total++;
+		name.len = 0;
+		name.u16 = 0;
+		sbuf_add(&name, "{", 1, 1);
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t pn = h->edge_name[e];
+			if (!etype_is(h, e, proto_check) || str_is(h, pn, "__proto__", 9))
+				continue;
+			format_property(h, pn, &fmt);
+			if (name.u16 > 1 && name.u16 + fmt.u16 > MAX_INTERFACE_NAME_LENGTH)
+				break;
+			if (name.u16 != 1)
+				sbuf_add(&name, ", ", 2, 2);
+			sbuf_add(&name, fmt.p, fmt.len, fmt.u16);
+			XGROW(props, capprops, nprops + 1);
+			props[nprops++] = pn;
+		}
+		if (nprops == first)
+			continue;
+		sbuf_add(&name, "}", 1, 1);
+		/* find or add the candidate by its name's text */
+		if ((ncand + 1) * 2 > cand_cap) {
+			size_t ncap = cand_cap ? cand_cap * 2 : 256;
+			free(cand_slots);
+			cand_slots = xmallocarray(ncap, sizeof *cand_slots);
+			memset(cand_slots, 0xff, ncap * sizeof *cand_slots);
+			for (size_t k = 0; k < ncand; k++) {
+				uint32_t id = cand[k].name;
+				i = strtab_hash(heap_str(h, id), strtab_len(&h->strings, id)) & (ncap - 1);
+				while (cand_slots[i] != UINT32_MAX)
+					i = (i + 1) & (ncap - 1);
+				cand_slots[i] = (uint32_t)k;
+			}
+			cand_cap = ncap;
+		}
+		mask = cand_cap - 1;
+		i = strtab_hash(name.p, name.len) & mask;
+		while ((c = cand_slots[i]) != UINT32_MAX) {
+			if (str_is(h, cand[c].name, name.p, name.len))
+				break;
+			i = (i + 1) & mask;
+		}
+		if (c != UINT32_MAX) {
+			cand[c].count++;
+			nprops = first;	/* the first object's list is kept */
+			continue;
+		}
+		XGROW(cand, capcand, ncand + 1);
+		cand[ncand].name = strtab_add(&h->strings, name.p, name.len);
+		cand[ncand].count = 1;
+		cand[ncand].first_prop = (uint32_t)first;
+		cand[ncand].nprops = (uint32_t)(nprops - first);
+		cand[ncand].order = (uint32_t)ncand;
+		cand_slots[i] = (uint32_t)ncand;
+		ncand++;
+	}
+	free(cand_slots);
+
+	/* 2. The popular ones become definitions, most popular first. */
+	if (ncand)
+		qsort(cand, ncand, sizeof *cand, candidate_cmp);
+	{
+		double min_count = (double)total / MIN_OBJECT_PROPORTION_PER_INTERFACE;
+		if (min_count < MIN_OBJECT_COUNT_PER_INTERFACE)
+			min_count = MIN_OBJECT_COUNT_PER_INTERFACE;
+		while (ndefs < ncand && (double)cand[ndefs].count >= min_count)
+			ndefs++;
+	}
+
+	/* 3. A trie over each definition's sorted properties. */
+	XGROW(trie, captrie, 1);
+	trie[0].greatest = HEAP_NONE;
+	trie[0].match = HEAP_NONE;
+	trie[0].match_props = 0;
+	ntrie = 1;
+	for (uint32_t d = 0; d < ndefs; d++) {
+		uint32_t *dp = props + cand[d].first_prop, cur = 0;
+		uint32_t np = cand[d].nprops;
+		qsort_r(dp, np, sizeof *dp, strid_cmp_r, h);
+		for (uint32_t k = 0; k < np; k++) {
+			uint32_t next = tmap_get(&tmap, cur, dp[k]);
+			if (next == HEAP_NONE) {
+				XGROW(trie, captrie, ntrie + 1);
+				next = (uint32_t)ntrie++;
+				trie[next].greatest = HEAP_NONE;
+				trie[next].match = HEAP_NONE;
+				trie[next].match_props = 0;
+				tmap_put(&tmap, cur, dp[k], next);
+				if (trie[cur].greatest == HEAP_NONE ||
+				    strid_cmp(h, trie[cur].greatest, dp[k]) < 0)
+					trie[cur].greatest = dp[k];
+			}
+			cur = next;
+		}
+		if (trie[cur].match == HEAP_NONE) {
+			trie[cur].match = d;
+			trie[cur].match_props = np;
+		}
+	}
+
+	/* 4. Every plain object takes the best definition it contains: most
+	 *    properties, then the earliest definition. */
+	if (ndefs == 0)
+		goto out;
+	for (uint32_t v = 0; v < n; v++) {
+		size_t nobj = 0, nstates;
+		uint32_t best = HEAP_NONE, best_props = 0;
+
+		if (!is_plain_object(r, v))
+			continue;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			if (!etype_is(h, e, r->e_property))
+				continue;
+			XGROW(objprops, capobj, nobj + 1);
+			objprops[nobj++] = h->edge_name[e];
+		}
+		if (nobj > 1)
+			qsort_r(objprops, nobj, sizeof *objprops, strid_cmp_r, h);
+#define BETTER(d, np)                                                          \
+	do {                                                                   \
+		if ((d) != HEAP_NONE &&                                        \
+		    (best == HEAP_NONE || (np) > best_props ||                 \
+		     ((np) == best_props && (d) < best))) {                    \
+			best = (d);                                            \
+			best_props = (np);                                     \
+		}                                                              \
+	} while (0)
+		BETTER(trie[0].match, trie[0].match_props);
+		XGROW(states, capstates, 1);
+		states[0] = 0;
+		nstates = 1;
+		for (size_t k = 0; k < nobj && nstates; k++) {
+			uint32_t prop = objprops[k];
+			size_t nsnap = nstates;
+			XGROW(snap, capsnap, nsnap);
+			memcpy(snap, states, nsnap * sizeof *snap);
+			for (size_t s = 0; s < nsnap; s++) {
+				uint32_t st = snap[s], next;
+				if (trie[st].greatest == HEAP_NONE ||
+				    strid_cmp(h, prop, trie[st].greatest) >= 0) {
+					for (size_t q = 0; q < nstates; q++)
+						if (states[q] == st) {
+							states[q] = states[--nstates];
+							break;
+						}
+				}
+				next = tmap_get(&tmap, st, prop);
+				if (next != HEAP_NONE) {
+					bool have = false;
+					for (size_t q = 0; q < nstates; q++)
+						if (states[q] == next)
+							have = true;
+					if (!have) {
+						XGROW(states, capstates, nstates + 1);
+						states[nstates++] = next;
+					}
+					BETTER(trie[next].match, trie[next].match_props);
+				}
+			}
+		}
+#undef BETTER
+		if (best != HEAP_NONE)
+			node_class[v] = class_get(h, cm, class_cap, cand[best].name, ORIGIN_INTERFACE,
+			                          HEAP_NONE);
+	}
+out:
+	free(cand);
+	free(props);
+	free(name.p);
+	free(fmt.p);
+	free(trie);
+	free(tmap.keys);
+	free(tmap.vals);
+	free(objprops);
+	free(states);
+	free(snap);
+}
+
+/* --- class names (HeapSnapshot.calculateObjectNames, classKeyInternal) -------- */
+
+static void
+class_names(struct v8r *r)
+{
+	struct heap *h = r->h;
+	const uint32_t n = h->node_count;
+	uint32_t *node_class = xmallocarray(n, sizeof *node_class);
+	struct class_map cm = { NULL, 0 };
+	size_t class_cap = 0;
+	uint32_t li = 0;
+	const uint32_t s_system = gen_string(r, "(system)", 8);
+	const uint32_t s_code = gen_string(r, "(compiled code)", 15);
+	const uint32_t s_function = gen_string(r, "Function", 8);
+	const uint32_t s_regexp = gen_string(r, "RegExp", 6);
+	uint32_t type_names[HEAP_MAX_TYPES];
+
+	for (uint32_t t = 0; t < h->node_type_count; t++)
+		type_names[t] = HEAP_NONE;
+	free(h->classes);
+	h->classes = NULL;
+	h->class_count = 0;
+
+	for (uint32_t v = 0; v < n; v++) {
+		uint8_t t = h->node_type[v];
+		uint32_t name, loc = HEAP_NONE;
+		uint8_t origin = ORIGIN_GENERATED;
+
+		if ((int)t == r->t_hidden) {
+			name = s_system;
+		} else if ((int)t == r->t_object || (int)t == r->t_native) {
+			uint32_t raw = h->node_name[v];
+			const char *s = heap_str(h, raw);
+			size_t len = strtab_len(&h->strings, raw);
+			const char *sp;
+			if (len > 0 && s[0] == '<') {
+				sp = memchr(s, ' ', len);
+				if (sp) {
+					char *trimmed = xasprintf("%.*s>", (int)(sp - s), s);
+					name = gen_string(r, trimmed, strlen(trimmed));
+					free(trimmed);
+				} else {
+					name = gen_string(r, s, len);
+				}
+			} else if (len >= 10 && memcmp(s, "Detached <", 10) == 0) {
+				sp = memchr(s + 10, ' ', len - 10);
+				if (sp) {
+					char *trimmed = xasprintf("%.*s>", (int)(sp - s), s);
+					name = gen_string(r, trimmed, strlen(trimmed));
+					free(trimmed);
+				} else {
+					name = gen_string(r, s, len);
+				}
+			} else {
+				/* A detached native node was renamed "Detached ..."
+				 * by propagate_dom_state(), into a new string. */
+				name = raw;
+				origin = h->node_detachedness && h->node_detachedness[v] == DOM_DETACHED &&
+				                 type_is(h, v, r->t_native)
+				         ? ORIGIN_DETACHED
+				         : ORIGIN_RAW;
+			}
+		} else if ((int)t == r->t_code) {
+			name = s_code;
+		} else if ((int)t == r->t_closure) {
+			name = s_function;
+		} else if ((int)t == r->t_regexp) {
+			name = s_regexp;
+		} else {
+			if (type_names[t] == HEAP_NONE) {
+				char *s = xasprintf("(%s)", h->node_type_names[t]);
+				type_names[t] = gen_string(r, s, strlen(s));
+				free(s);
+			}
+			name = type_names[t];
+		}
+		/* Objects are told apart by where their constructor is. */
+		if ((int)t == r->t_object) {
+			while (li < h->location_count && h->locations[li].node < v)
+				li++;
+			if (li < h->location_count && h->locations[li].node == v)
+				loc = li;
+		}
+		node_class[v] = class_get(h, &cm, &class_cap, name, origin, loc);
+	}
+	h->node_class = node_class;
+	interfaces(r, node_class, &cm, &class_cap);
+	free(cm.slots);
+}
+
+/* --- distances (HeapSnapshot.calculateDistances, JSHeapSnapshot's filter) ---- */
+
+struct dup_set {
+	/* text of a WeakMap edge's duplicated part -> pending flag */
+	const char **s;
+	uint32_t *len;
+	uint8_t *pending;
+	size_t cap, count;
+};
+
+/* pendingEphemeronEdges: the first edge of a pair is skipped, the second
+ * taken.  Returns true when this edge is to be skipped. */
+static bool
+dup_toggle(struct dup_set *d, const char *s, size_t n)
+{
+	size_t i, mask;
+	if ((d->count + 1) * 2 > d->cap) {
+		size_t ncap = d->cap ? d->cap * 2 : 256;
+		const char **ns = xcalloc(ncap, sizeof *ns);
+		uint32_t *nl = xcalloc(ncap, sizeof *nl);
+		uint8_t *np = xcalloc(ncap, 1);
+		for (size_t k = 0; k < d->cap; k++) {
+			if (d->s[k] == NULL)
+				continue;
+			i = strtab_hash(d->s[k], d->len[k]) & (ncap - 1);
+			while (ns[i])
+				i = (i + 1) & (ncap - 1);
+			ns[i] = d->s[k];
+			nl[i] = d->len[k];
+			np[i] = d->pending[k];
+		}
+		free(d->s);
+		free(d->len);
+		free(d->pending);
+		d->s = ns;
+		d->len = nl;
+		d->pending = np;
+		d->cap = ncap;
+	}
+	mask = d->cap - 1;
+	i = strtab_hash(s, n) & mask;
+	while (d->s[i]) {
+		if (d->len[i] == n && memcmp(d->s[i], s, n) == 0) {
+			d->pending[i] = !d->pending[i];
+			return d->pending[i];	/* was pending: now taken */
+		}
+		i = (i + 1) & mask;
+	}
+	d->s[i] = s;
+	d->len[i] = (uint32_t)n;
+	d->pending[i] = 1;
+	d->count++;
+	return true;
+}
+
+/* JavaScript's parseInt(s, 10) for the descriptor-array rule.  Returns false
+ * for NaN. */
+static bool
+js_parse_int(const char *s, size_t n, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	int64_t v = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+	                 s[i] == '\f' || s[i] == '\v'))
+		i++;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	if (i >= n || s[i] < '0' || s[i] > '9')
+		return false;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		if (v < INT64_MAX / 10 - 10)
+			v = v * 10 + (s[i] - '0');
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* The filter: true when the edge may set a distance. */
+static bool
+distance_filter(struct v8r *r, struct dup_set *d, uint32_t v, uint32_t e)
+{
+	const struct heap *h = r->h;
+	bool named = !h->edge_type_indexed[h->edge_type[e]];
+
+	if (type_is(h, v, r->t_hidden) && named &&
+	    str_is(h, h->edge_name[e], "sloppy_function_map", 19) &&
+	    NAME_IS(h, v, "system / NativeContext"))
+		return false;
+	if (type_is(h, v, r->t_array) && NAME_IS(h, v, "(map descriptors)")) {
+		/* Descriptor arrays: skip the descriptor links (crbug.com/413608). */
+		int64_t index;
+		bool ok;
+		if (named)
+			ok = js_parse_int(heap_str(h, h->edge_name[e]),
+			                  strtab_len(&h->strings, h->edge_name[e]), &index);
+		else {
+			index = h->edge_name[e];
+			ok = true;
+		}
+		if (!ok)
+			return true;	/* NaN < 2 is false, NaN % 3 !== 1 is true */
+		return index < 2 || index % 3 != 1;
+	}
+	if (etype_is(h, e, r->e_internal)) {
+		size_t dup;
+		uint64_t table;
+		if (wm_parse(r, h->edge_name[e], &dup, &table)) {
+			uint32_t id = h->edge_name[e];
+			if (dup_toggle(d, heap_str(h, id) + dup, strtab_len(&h->strings, id) - dup))
+				return false;
+		}
+	}
+	return true;
+}
+
+static size_t
+bfs(struct v8r *r, struct dup_set *d, uint32_t *queue, size_t head, size_t len)
+{
+	const struct heap *h = r->h;
+	int32_t *dist = h->distance;
+
+	while (head < len) {
+		uint32_t v = queue[head++];
+		int32_t dv = dist[v] + 1;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t c;
+			if (etype_is(h, e, r->e_weak))
+				continue;
+			c = h->edge_to[e];
+			if (dist[c] != HEAP_NO_DISTANCE)
+				continue;
+			if (!distance_filter(r, d, v, e))
+				continue;
+			dist[c] = dv;
+			queue[len++] = c;
+		}
+	}
+	return len;
+}
+
+static void
+distances(struct v8r *r)
+{
+	struct heap *h = r->h;
+	const uint32_t n = h->node_count, root = h->root;
+	const uint32_t rootedges = heap_edge_count_of(h, root);
+	uint32_t *queue = xmallocarray((size_t)n + rootedges + 1, sizeof *queue);
+	struct dup_set d = { 0 };
+	size_t len = 0;
+
+	h->distance = xmallocarray(n, sizeof *h->distance);
+	for (uint32_t v = 0; v < n; v++)
+		h->distance[v] = HEAP_NO_DISTANCE;
+	/* User roots (globals, DOM trees) first, at distance 1 ... */
+	for (uint32_t e = h->first_edge[root]; e < h->first_edge[root + 1]; e++) {
+		uint32_t c = h->edge_to[e];
+		if (is_user_root(r, c)) {
+			h->distance[c] = 1;
+			queue[len++] = c;
+		}
+	}
+	len = bfs(r, &d, queue, 0, len);
+	/* ... then what only the system roots reach, far away. */
+	h->distance[root] = len > 0 ? HEAP_SYSTEM_DISTANCE : 0;
+	queue[0] = root;
+	bfs(r, &d, queue, 0, 1);
+	free(queue);
+	free(d.s);
+	free(d.len);
+	free(d.pending);
+}
+
+/* --- statistics (JSHeapSnapshot.calculateStatistics) ------------------------- */
+
+/* A JS array's size: its own plus its elements store's when nothing else
+ * holds the store (calculateArraySize). */
+static uint64_t
+array_size(const struct heap *h, uint32_t v, int e_internal)
+{
+	uint64_t size = h->node_self[v];
+	for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+		uint32_t t;
+		if (!etype_is(h, e, e_internal) || !str_is(h, h->edge_name[e], "elements", 8))
+			continue;
+		t = h->edge_to[e];
+		if (h->ret_first[t + 1] - h->ret_first[t] == 1)
+			size += h->node_self[t];
+		break;
+	}
+	return size;
+}
+
+void
+v8rules_statistics(struct heap *h)
+{
+	const int t_hidden = heap_node_type_find(h, "hidden");
+	const int t_native = heap_node_type_find(h, "native");
+	const int t_code = heap_node_type_find(h, "code");
+	const int t_string = heap_node_type_find(h, "string");
+	const int t_cons = heap_node_type_find(h, "concatenated string");
+	const int t_sliced = heap_node_type_find(h, "sliced string");
+	const int e_internal = heap_edge_type_find(h, "internal");
+	uint64_t native = h->extra_native_bytes, typed = 0, code = 0, strings = 0;
+	uint64_t arrays = 0, system = 0;
+
+	for (uint32_t v = 0; v < h->node_count; v++) {
+		uint64_t size = h->node_self[v];
+		if (type_is(h, v, t_hidden)) {
+			system += size;
+		} else if (type_is(h, v, t_native)) {
+			native += size;
+			if (NAME_IS(h, v, "system / JSArrayBufferData"))
+				typed += size;
+		} else if (type_is(h, v, t_code)) {
+			code += size;
+		} else if (type_is(h, v, t_cons) || type_is(h, v, t_sliced) || type_is(h, v, t_string)) {
+			strings += size;
+		} else if (NAME_IS(h, v, "Array")) {
+			arrays += array_size(h, v, e_internal);
+		}
+	}
+	h->stat_count = 0;
+#define STAT(n, b) do { h->stats[h->stat_count].name = (n); h->stats[h->stat_count].bytes = (b); h->stat_count++; } while (0)
+	STAT("native", native);
+	STAT("typed_arrays", typed);
+	STAT("v8heap", h->total_size - native);
+	STAT("code", code);
+	STAT("strings", strings);
+	STAT("js_arrays", arrays);
+	STAT("system", system);
+#undef STAT
+}
+
+/* --- entry ------------------------------------------------------------------- */
+
+int
+v8rules_apply(struct heap *h, uint64_t **retaining, struct progress *progress)
+{
+	struct v8r r;
+
+	memset(&r, 0, sizeof r);
+	r.h = h;
+	r.t_hidden = heap_node_type_find(h, "hidden");
+	r.t_array = heap_node_type_find(h, "array");
+	r.t_object = heap_node_type_find(h, "object");
+	r.t_native = heap_node_type_find(h, "native");
+	r.t_string = heap_node_type_find(h, "string");
+	r.t_cons = heap_node_type_find(h, "concatenated string");
+	r.t_sliced = heap_node_type_find(h, "sliced string");
+	r.t_code = heap_node_type_find(h, "code");
+	r.t_synthetic = heap_node_type_find(h, "synthetic");
+	r.t_closure = heap_node_type_find(h, "closure");
+	r.t_regexp = heap_node_type_find(h, "regexp");
+	r.e_element = heap_edge_type_find(h, "element");
+	r.e_hidden = heap_edge_type_find(h, "hidden");
+	r.e_internal = heap_edge_type_find(h, "internal");
+	r.e_shortcut = heap_edge_type_find(h, "shortcut");
+	r.e_weak = heap_edge_type_find(h, "weak");
+	r.e_property = heap_edge_type_find(h, "property");
+
+	r.flags = xcalloc(h->node_count, 1);
+	r.wm_state = xcalloc(strtab_count(&h->strings) + 1, 1);
+
+	if (progress_phase(progress, "DOM state", 0))
+		goto cancel;
+	propagate_dom_state(&r);
+	mark_page_owned(&r);
+	if (progress_phase(progress, "retaining edges", 0))
+		goto cancel;
+	*retaining = essential_edges(&r);
+	if (progress_phase(progress, "shallow sizes", 0))
+		goto cancel;
+	shallow_sizes(&r);
+	if (progress_phase(progress, "distances", 0))
+		goto cancel;
+	distances(&r);
+	if (progress_phase(progress, "class names", 0))
+		goto cancel;
+	class_names(&r);
+	free(r.flags);
+	free(r.wm_state);
+	free(r.gen_slots);
+	return HS_OK;
+cancel:
+	free(r.flags);
+	free(r.wm_state);
+	free(r.gen_slots);
+	free(*retaining);
+	*retaining = NULL;
+	return HS_ECANCEL;
+}
+
+/* --- display names (JSHeapSnapshotNode.name) ----------------------------------- */
+
+static void
+buf_put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len + 1 >= size)
+		return;
+	if (n > size - 1 - *len)
+		n = size - 1 - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+/* A concatenated string's text: its 'first' and 'second' parts, depth first,
+ * up to 1024 characters (consStringName). */
+static size_t
+cons_string_name(const struct heap *h, uint32_t node, int t_cons, int e_internal,
+                 char *buf, size_t size)
+{
+	uint32_t *stack = xmallocarray(64, sizeof *stack);
+	size_t sp = 0, cap = 64, len = 0, u16 = 0, steps = 0;
+
+	buf[0] = '\0';
+	stack[sp++] = node;
+	/* Bounded: a hostile file may make the parts a cycle. */
+	while (sp && u16 < 1024 && steps++ < 100000) {
+		uint32_t v = stack[--sp], first = 0, second = 0;
+		bool have_first = false, have_second = false;
+		if (!type_is(h, v, t_cons)) {
+			uint32_t id = h->node_name[v];
+			buf_put(buf, size, &len, heap_str(h, id), strtab_len(&h->strings, id));
+			u16 += utf16_len(heap_str(h, id), strtab_len(&h->strings, id));
+			continue;
+		}
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1] && (!have_first || !have_second); e++) {
+			if (!etype_is(h, e, e_internal))
+				continue;
+			if (!have_first && str_is(h, h->edge_name[e], "first", 5)) {
+				first = h->edge_to[e];
+				have_first = true;
+			} else if (!have_second && str_is(h, h->edge_name[e], "second", 6)) {
+				second = h->edge_to[e];
+				have_second = true;
+			}
+		}
+		/* A missing part is node 0, as in DevTools. */
+		if (sp + 2 > cap)
+			XGROW(stack, cap, sp + 2);
+		stack[sp++] = second;
+		stack[sp++] = first;
+	}
+	free(stack);
+	return len;
+}
+
+/* '{a, b, ..., y, z}': property names from both ends (#plainObjectName). */
+static size_t
+plain_object_name(const struct heap *h, uint32_t node, int e_property, char *buf, size_t size)
+{
+	struct sbuf start = { 0 }, end = { 0 }, fmt = { 0 }, tmp = { 0 };
+	int64_t from = h->first_edge[node], to = (int64_t)h->first_edge[node + 1] - 1;
+	bool from_end = false;
+	size_t len = 0;
+
+	sbuf_add(&start, "{", 1, 1);
+	sbuf_add(&end, "}", 1, 1);
+	while (from <= to) {
+		uint32_t e = (uint32_t)(from_end ? to : from);
+		if (!etype_is(h, e, e_property) || str_is(h, h->edge_name[e], "__proto__", 9)) {
+			if (from_end)
+				to--;
+			else
+				from++;
+			continue;
+		}
+		format_property(h, h->edge_name[e], &fmt);
+		if (start.u16 > 1 && start.u16 + end.u16 + fmt.u16 > 100)
+			break;
+		if (from_end) {
+			to--;
+			tmp.len = 0;
+			tmp.u16 = 0;
+			sbuf_add(&tmp, fmt.p, fmt.len, fmt.u16);
+			if (end.u16 > 1)
+				sbuf_add(&tmp, ", ", 2, 2);
+			sbuf_add(&tmp, end.p, end.len, end.u16);
+			end.len = 0;
+			end.u16 = 0;
+			sbuf_add(&end, tmp.p, tmp.len, tmp.u16);
+		} else {
+			from++;
+			if (start.u16 > 1)
+				sbuf_add(&start, ", ", 2, 2);
+			sbuf_add(&start, fmt.p, fmt.len, fmt.u16);
+		}
+		from_end = !from_end;
+	}
+	if (from <= to)
+		sbuf_add(&start, ", \xe2\x80\xa6", 5, 3);
+	if (end.u16 > 1)
+		sbuf_add(&start, ", ", 2, 2);
+	buf[0] = '\0';
+	buf_put(buf, size, &len, start.p, start.len);
+	buf_put(buf, size, &len, end.p, end.len);
+	free(start.p);
+	free(end.p);
+	free(fmt.p);
+	free(tmp.p);
+	return len;
+}
+
+size_t
+v8rules_node_name(const struct heap *h, uint32_t node, char *buf, size_t size)
+{
+	const int t_cons = heap_node_type_find(h, "concatenated string");
+	const int t_object = heap_node_type_find(h, "object");
+	size_t len = 0;
+
+	if (size == 0)
+		return 0;
+	if (type_is(h, node, t_cons))
+		return cons_string_name(h, node, t_cons, heap_edge_type_find(h, "internal"), buf, size);
+	if (type_is(h, node, t_object) && NAME_IS(h, node, "Object"))
+		return plain_object_name(h, node, heap_edge_type_find(h, "property"), buf, size);
+	buf[0] = '\0';
+	buf_put(buf, size, &len, heap_node_name(h, node), strtab_len(&h->strings, h->node_name[node]));
+	return len;
+}

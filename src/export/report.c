@@ -1,0 +1,61 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "heapsift/report.h"
+#include "heapsift/view.h"
+
+static int
+section(struct heap *h, const struct view_ops *ops, unsigned flags, enum export_format format,
+        size_t top, FILE *out)
+{
+	struct view *v = view_new(ops, h);
+	struct export_opts o;
+	int r;
+
+	v->flags = flags;
+	export_opts_init(&o);
+	o.format = format;
+	o.top = top;
+	r = export_view(v, &o, out);
+	view_free(v);
+	return r;
+}
+
+int
+report_write(struct heap *h, enum export_format format, size_t top, FILE *out)
+{
+	int r = 0;
+
+	switch (format) {
+	case EXPORT_JSON:
+		/* One object; the views' JSON are its members. */
+		fputs("{\"summary\":", out);
+		r |= section(h, &view_summary, 0, format, 0, out);
+		fputs(",\"classes\":", out);
+		r |= section(h, &view_classes, 0, format, top, out);
+		fputs(",\"objects\":", out);
+		r |= section(h, &view_objects, VIEW_SKIP_SYNTHETIC, format, top, out);
+		fputs("}\n", out);
+		break;
+	case EXPORT_CSV:
+	case EXPORT_TSV:
+		/* The three tables one after another, an empty line between. */
+		r |= section(h, &view_summary, 0, format, 0, out);
+		putc('\n', out);
+		r |= section(h, &view_classes, 0, format, top, out);
+		putc('\n', out);
+		r |= section(h, &view_objects, VIEW_SKIP_SYNTHETIC, format, top, out);
+		break;
+	case EXPORT_TEXT:
+		fputs("Summary\n", out);
+		r |= section(h, &view_summary, 0, format, 0, out);
+		fprintf(out, "\nTop %zu constructors by retained size\n", top);
+		r |= section(h, &view_classes, 0, format, top, out);
+		fprintf(out, "\nTop %zu objects by retained size\n", top);
+		r |= section(h, &view_objects, VIEW_SKIP_SYNTHETIC, format, top, out);
+		break;
+	}
+	fflush(out);
+	return r || ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,87 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "heapsift/heap.h"
+#include "heapsift/load.h"
+
+const struct loader_ops *const loaders[] = {
+	&loader_v8,
+	NULL,
+};
+
+const struct loader_ops *
+loader_find(const char *name)
+{
+	for (size_t i = 0; loaders[i]; i++)
+		if (strcmp(loaders[i]->name, name) == 0)
+			return loaders[i];
+	return NULL;
+}
+
+const struct loader_ops *
+loader_probe(const uint8_t *data, size_t size)
+{
+	for (size_t i = 0; loaders[i]; i++)
+		if (loaders[i]->probe(data, size))
+			return loaders[i];
+	return NULL;
+}
+
+static int
+load_io(struct io *io, const char *format_name, struct progress *progress,
+        struct model *out, struct hs_error *err)
+{
+	const struct loader_ops *ops;
+
+	if (format_name) {
+		ops = loader_find(format_name);
+		if (ops == NULL)
+			return error_set(err, HS_EINPUT, NULL, "unknown format '%s'", format_name);
+	} else {
+		ops = loader_probe(io->data, io->size);
+		if (ops == NULL)
+			return error_at(err, HS_EINPUT, io->path, 0,
+			                "not a format heapsift reads (see --help for the list)");
+	}
+	return ops->load(io, progress, out, err);
+}
+
+int
+load_file(const char *path, const char *format_name, struct progress *progress,
+          struct model *out, struct hs_error *err)
+{
+	struct io io;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	progress_phase(progress, "reading", 0);
+	r = io_open(&io, path, err);
+	if (r == HS_OK)
+		r = load_io(&io, format_name, progress, out, err);
+	io_close(&io);
+	return r;
+}
+
+int
+load_mem(const char *name, const void *data, size_t size, const char *format_name,
+         struct progress *progress, struct model *out, struct hs_error *err)
+{
+	struct io io;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	r = io_open_mem(&io, name, data, size, err);
+	if (r == HS_OK)
+		r = load_io(&io, format_name, progress, out, err);
+	io_close(&io);
+	return r;
+}
+
+void
+model_free(struct model *m)
+{
+	if (m->kind == MODEL_HEAP)
+		heap_free(m->heap);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,260 @@
+/* heapsift: parse the command line, dispatch.  Exit status: 0 success,
+ * 1 usage error, 2 bad or unreadable input (man/heapsift.1, EXIT STATUS). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "heapsift/analyze.h"
+#include "heapsift/export.h"
+#include "heapsift/heap.h"
+#include "heapsift/load.h"
+#include "heapsift/report.h"
+#include "heapsift/view.h"
+
+#define EXIT_USAGE 1
+#define EXIT_INPUT 2
+
+static const char *progname = "heapsift";
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: %s [OPTIONS] FILE\n"
+	        "       %s report FILE [--top N] [--format text|json|csv]\n"
+	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
+	        "                 [--depth N] [--sort COLUMN[:asc|:desc]]\n"
+	        "       %s --help | --version\n"
+	        "\n"
+	        "Find what holds the memory in a heap dump.\n"
+	        "\n"
+	        "Commands:\n"
+	        "  report   summary, top classes and top objects by retained size\n"
+	        "  export   one view's rows as text, CSV, TSV or JSON\n"
+	        "\n"
+	        "Options:\n"
+	        "  -f, --format FMT        output format (report: text, json, csv; export: also tsv)\n"
+	        "  -n, --top N             rows per table or tree level (report default 20)\n"
+	        "  -v, --view VIEW         export: the view to write\n"
+	        "  -d, --depth N           export: tree levels to write (default 1)\n"
+	        "  -s, --sort COL[:DIR]    export: sort by column COL, asc or desc\n"
+	        "  -I, --input-format FMT  read FILE as FMT instead of recognising it\n"
+	        "  -q, --quiet             no progress on standard error\n"
+	        "  -h, --help              this help\n"
+	        "  -V, --version           the version\n"
+	        "\n"
+	        "Views:\n",
+	        progname, progname, progname, progname);
+	for (size_t i = 0; heap_views[i]; i++)
+		fprintf(out, "  %-12s %s\n", heap_views[i]->name, heap_views[i]->help);
+	fprintf(out, "\nInput formats (recognised by content; gzip and zstd are read too):\n");
+	for (size_t i = 0; loaders[i]; i++)
+		fprintf(out, "  %-12s %s\n", loaders[i]->name, loaders[i]->description);
+	fprintf(out, "\nSee heapsift(1) for columns, keys and exit statuses.\n");
+}
+
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", progname);
+	return EXIT_USAGE;
+}
+
+static bool
+parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+struct cli {
+	const char *command;	/* NULL: open FILE */
+	const char *file;
+	const char *input_format;
+	const char *format;
+	const char *view;
+	const char *sort;
+	unsigned long top, depth;
+	bool top_set, depth_set, quiet;
+};
+
+static int
+load_and_analyse(const struct cli *c, struct model *m)
+{
+	struct hs_error err;
+	struct progress prog = { 0 }, *pp = NULL;
+	int r;
+
+	error_clear(&err);
+	if (!c->quiet && isatty(STDERR_FILENO)) {
+		prog.fn = progress_stderr;
+		pp = &prog;
+	}
+	r = load_file(c->file, c->input_format, pp, m, &err);
+	if (r == HS_OK && m->kind == MODEL_HEAP)
+		r = analyze_heap(m->heap, pp, &err);
+	if (pp)
+		progress_stderr(NULL, NULL, 0, 0);
+	if (r != HS_OK) {
+		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		model_free(m);
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+static int
+write_result(int r)
+{
+	if (r != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the output: %s\n", progname, strerror(errno));
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+static int
+cmd_report(const struct cli *c)
+{
+	enum export_format f = EXPORT_TEXT;
+	struct model m;
+	int r;
+
+	if (c->format && (!export_format_parse(c->format, &f) || f == EXPORT_TSV))
+		return usage_error("report: --format must be text, json or csv, not '%s'", c->format);
+	if (c->view || c->sort || c->depth_set)
+		return usage_error("report: --view, --sort and --depth belong to export");
+	r = load_and_analyse(c, &m);
+	if (r)
+		return r;
+	r = report_write(m.heap, f, c->top_set ? c->top : 20, stdout);
+	model_free(&m);
+	return write_result(r);
+}
+
+static int
+cmd_export(const struct cli *c)
+{
+	const struct view_ops *ops;
+	struct export_opts o;
+	struct model m;
+	struct view *v;
+	int r;
+
+	export_opts_init(&o);
+	if (c->view == NULL)
+		return usage_error("export: which view? (--view NAME; see --help)");
+	ops = view_find(c->view);
+	if (ops == NULL)
+		return usage_error("export: no view named '%s' (see --help)", c->view);
+	if (c->format && !export_format_parse(c->format, &o.format))
+		return usage_error("export: --format must be text, csv, tsv or json, not '%s'", c->format);
+	if (c->top_set)
+		o.top = c->top;
+	if (c->depth_set) {
+		if (c->depth == 0)
+			return usage_error("export: --depth must be at least 1");
+		o.depth = (unsigned)c->depth;
+	}
+	if (c->sort) {
+		/* Checked before loading: a typo should not cost a load. */
+		struct view probe = { .ops = ops };
+		if (!export_sort_parse(&probe, c->sort, &o))
+			return usage_error("export: view '%s' has no column '%s' (see heapsift(1))",
+			                   ops->name, c->sort);
+	}
+	r = load_and_analyse(c, &m);
+	if (r)
+		return r;
+	v = view_new(ops, m.heap);
+	r = export_view(v, &o, stdout);
+	view_free(v);
+	model_free(&m);
+	return write_result(r);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "view", required_argument, NULL, 'v' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "input-format", required_argument, NULL, 'I' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c;
+	int opt;
+
+	memset(&c, 0, sizeof c);
+	if (argc > 1 && (strcmp(argv[1], "report") == 0 || strcmp(argv[1], "export") == 0)) {
+		c.command = argv[1];
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:I:qhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': c.format = optarg; break;
+		case 'v': c.view = optarg; break;
+		case 's': c.sort = optarg; break;
+		case 'I': c.input_format = optarg; break;
+		case 'q': c.quiet = true; break;
+		case 'n':
+			if (!parse_count(optarg, ULONG_MAX / 2, &c.top))
+				return usage_error("--top wants a number, not '%s'", optarg);
+			c.top_set = true;
+			break;
+		case 'd':
+			if (!parse_count(optarg, UINT_MAX, &c.depth))
+				return usage_error("--depth wants a number, not '%s'", optarg);
+			c.depth_set = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
+		}
+	}
+	if (c.input_format && loader_find(c.input_format) == NULL)
+		return usage_error("no input format named '%s' (see --help)", c.input_format);
+	if (optind >= argc)
+		return usage_error("which file?");
+	if (optind + 1 < argc)
+		return usage_error("one file at a time ('%s' is extra)", argv[optind + 1]);
+	c.file = argv[optind];
+	if (c.command && strcmp(c.command, "export") == 0)
+		return cmd_export(&c);
+	/* "report", and for now opening a file: the TUI is not built yet. */
+	return cmd_report(&c);
+}

@@ -1,0 +1,159 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapsift/heap.h"
+#include "heapsift/xalloc.h"
+
+struct heap *
+heap_new(const char *format, const char *path)
+{
+	struct heap *h = xcalloc(1, sizeof *h);
+	h->format = format;
+	h->path = xstrdup(path ? path : "<input>");
+	h->root = 0;
+	strtab_init(&h->strings);
+	return h;
+}
+
+void
+heap_free(struct heap *h)
+{
+	if (h == NULL)
+		return;
+	free(h->path);
+	free(h->node_type);
+	free(h->node_name);
+	free(h->node_id);
+	free(h->node_self_raw);
+	free(h->first_edge);
+	free(h->node_detachedness);
+	free(h->edge_type);
+	free(h->edge_name);
+	free(h->edge_to);
+	strtab_free(&h->strings);
+	free(h->locations);
+	free(h->node_self);
+	free(h->node_class);
+	free(h->classes);
+	free(h->idom);
+	free(h->retained);
+	free(h->distance);
+	free(h->reach);
+	free(h->dom_first);
+	free(h->dom_child);
+	free(h->ret_first);
+	free(h->ret_edge);
+	free(h->ret_src);
+	free(h->by_id);
+	free(h);
+}
+
+int
+heap_node_type_find(const struct heap *h, const char *name)
+{
+	for (uint32_t i = 0; i < h->node_type_count; i++)
+		if (strcmp(h->node_type_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+heap_edge_type_find(const struct heap *h, const char *name)
+{
+	for (uint32_t i = 0; i < h->edge_type_count; i++)
+		if (strcmp(h->edge_type_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const struct heap *sort_heap;
+
+static int
+cmp_by_id(const void *a, const void *b)
+{
+	uint64_t x = sort_heap->node_id[*(const uint32_t *)a];
+	uint64_t y = sort_heap->node_id[*(const uint32_t *)b];
+	if (x != y)
+		return x < y ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+uint32_t
+heap_find_id(struct heap *h, uint64_t id)
+{
+	uint32_t lo = 0, hi = h->node_count;
+
+	if (h->by_id == NULL) {
+		h->by_id = xmallocarray(h->node_count, sizeof *h->by_id);
+		for (uint32_t i = 0; i < h->node_count; i++)
+			h->by_id[i] = i;
+		sort_heap = h;
+		qsort(h->by_id, h->node_count, sizeof *h->by_id, cmp_by_id);
+		sort_heap = NULL;
+	}
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->node_id[h->by_id[mid]] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->node_count && h->node_id[h->by_id[lo]] == id)
+		return h->by_id[lo];
+	return HEAP_NONE;
+}
+
+uint32_t
+heap_edge_source(const struct heap *h, uint32_t e)
+{
+	/* Last node whose first edge is <= e (nodes without edges share it). */
+	uint32_t lo = 0, hi = h->node_count;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->first_edge[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	while (lo + 1 < h->node_count && h->first_edge[lo + 1] <= e)
+		lo++;
+	return lo;
+}
+
+size_t
+heap_edge_name(const struct heap *h, uint32_t e, char *buf, size_t size)
+{
+	int n;
+	if (h->edge_type_indexed[h->edge_type[e]])
+		n = snprintf(buf, size, "%" PRIu32, h->edge_name[e]);
+	else
+		n = snprintf(buf, size, "%s", heap_str(h, h->edge_name[e]));
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t
+heap_edge_label(const struct heap *h, uint32_t e, char *buf, size_t size)
+{
+	const char *t = h->edge_type_names[h->edge_type[e]];
+	char name[256];
+	int n;
+
+	heap_edge_name(h, e, name, sizeof name);
+	if (strcmp(t, "element") == 0)
+		n = snprintf(buf, size, "[%s]", name);
+	else if (strcmp(t, "context") == 0)
+		n = snprintf(buf, size, "->%s", name);
+	else if (strcmp(t, "weak") == 0)
+		n = snprintf(buf, size, "[[%s]]", name);
+	else if (strcmp(t, "property") == 0 || strcmp(t, "shortcut") == 0 ||
+	         strcmp(t, "field") == 0 || strcmp(t, "static") == 0)
+		n = strchr(name, ' ') ? snprintf(buf, size, "[\"%s\"]", name)
+		                      : snprintf(buf, size, ".%s", name);
+	else
+		n = snprintf(buf, size, "{%s}", name);
+	return n < 0 ? 0 : (size_t)n;
+}

@@ -1,0 +1,214 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapsift/heap_builder.h"
+#include "heapsift/xalloc.h"
+
+void
+hb_init(struct heap_builder *b, struct heap *h)
+{
+	memset(b, 0, sizeof *b);
+	b->h = h;
+}
+
+void
+hb_abort(struct heap_builder *b)
+{
+	heap_free(b->h);
+	free(b->loc);
+	memset(b, 0, sizeof *b);
+}
+
+int
+hb_node_type(struct heap_builder *b, const char *name)
+{
+	struct heap *h = b->h;
+	if (h->node_type_count >= HEAP_MAX_TYPES)
+		return -1;
+	/* Kept out of the string table: its ids are the loader's own. */
+	h->node_type_names[h->node_type_count] =
+		arena_strndup(&h->strings.arena, name, strlen(name));
+	return (int)h->node_type_count++;
+}
+
+int
+hb_edge_type(struct heap_builder *b, const char *name, bool indexed)
+{
+	struct heap *h = b->h;
+	if (h->edge_type_count >= HEAP_MAX_TYPES)
+		return -1;
+	h->edge_type_names[h->edge_type_count] =
+		arena_strndup(&h->strings.arena, name, strlen(name));
+	h->edge_type_indexed[h->edge_type_count] = indexed;
+	return (int)h->edge_type_count++;
+}
+
+void
+hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges)
+{
+	struct heap *h = b->h;
+	h->node_count = nodes;
+	h->edge_count = edges;
+	b->nodes_alloc = nodes;
+	b->edges_alloc = edges;
+	h->node_type = xmallocarray(nodes, sizeof *h->node_type);
+	h->node_name = xmallocarray(nodes, sizeof *h->node_name);
+	h->node_id = xmallocarray(nodes, sizeof *h->node_id);
+	h->node_self_raw = xmallocarray(nodes, sizeof *h->node_self_raw);
+	h->first_edge = xmallocarray((size_t)nodes + 1, sizeof *h->first_edge);
+	h->edge_type = xmallocarray(edges, sizeof *h->edge_type);
+	h->edge_name = xmallocarray(edges, sizeof *h->edge_name);
+	h->edge_to = xmallocarray(edges, sizeof *h->edge_to);
+}
+
+void
+hb_alloc_detachedness(struct heap_builder *b)
+{
+	b->h->node_detachedness = xcalloc(b->nodes_alloc, 1);
+}
+
+char *
+hb_string_buffer(struct heap_builder *b, size_t n)
+{
+	return arena_alloc_bytes(&b->h->strings.arena, n + 1);
+}
+
+uint32_t
+hb_string_commit(struct heap_builder *b, char *buf, size_t n)
+{
+	buf[n] = '\0';
+	return strtab_add_owned(&b->h->strings, buf, n);
+}
+
+size_t
+hb_string_count(const struct heap_builder *b)
+{
+	return strtab_count(&b->h->strings);
+}
+
+void
+hb_root(struct heap_builder *b, uint32_t node)
+{
+	b->h->root = node;
+}
+
+void
+hb_location(struct heap_builder *b, uint32_t node, uint32_t script_id,
+            uint32_t line, uint32_t column)
+{
+	XGROW(b->loc, b->loc_cap, b->loc_count + 1);
+	b->loc[b->loc_count].node = node;
+	b->loc[b->loc_count].script_id = script_id;
+	b->loc[b->loc_count].line = line;
+	b->loc[b->loc_count].column = column;
+	b->loc[b->loc_count].seq = (uint32_t)b->loc_count;
+	b->loc_count++;
+}
+
+void
+hb_extra_native(struct heap_builder *b, uint64_t bytes)
+{
+	b->h->extra_native_bytes = bytes;
+}
+
+void
+hb_rules(struct heap_builder *b, enum heap_rules rules)
+{
+	b->h->rules = rules;
+}
+
+static int
+loc_cmp(const void *a, const void *b)
+{
+	const struct heap_location *x = a, *y = b;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+struct heap *
+hb_finish(struct heap_builder *b, struct hs_error *err)
+{
+	struct heap *h = b->h;
+	const char *path = h->path;
+	uint64_t sum = 0;
+	size_t nstr = strtab_count(&h->strings);
+
+	if (h->node_count == 0) {
+		error_set(err, HS_EINPUT, path, "the dump has no objects");
+		goto fail;
+	}
+	if (b->edge_sum != h->edge_count) {
+		error_set(err, HS_EINPUT, path,
+		          "the nodes' edge counts add up to %" PRIu64 ", but there are %" PRIu32 " edges",
+		          b->edge_sum, h->edge_count);
+		goto fail;
+	}
+	if (h->root >= h->node_count) {
+		error_set(err, HS_EINPUT, path, "root node %" PRIu32 " out of range", h->root);
+		goto fail;
+	}
+	/* Edge counts -> CSR offsets. */
+	for (uint32_t i = 0; i < h->node_count; i++) {
+		uint32_t c = h->first_edge[i];
+		h->first_edge[i] = (uint32_t)sum;
+		sum += c;
+	}
+	h->first_edge[h->node_count] = (uint32_t)sum;
+	/* Checks the loader may have skipped; cheap compared to loading. */
+	for (uint32_t i = 0; i < h->node_count; i++) {
+		if (h->node_type[i] >= h->node_type_count) {
+			error_set(err, HS_EINPUT, path, "node %" PRIu32 " has unknown type %u", i,
+			          h->node_type[i]);
+			goto fail;
+		}
+		if (h->node_name[i] >= nstr) {
+			error_set(err, HS_EINPUT, path,
+			          "node %" PRIu32 " names string %" PRIu32 ", but there are only %zu strings",
+			          i, h->node_name[i], nstr);
+			goto fail;
+		}
+	}
+	for (uint32_t e = 0; e < h->edge_count; e++) {
+		if (h->edge_type[e] >= h->edge_type_count) {
+			error_set(err, HS_EINPUT, path, "edge %" PRIu32 " has unknown type %u", e,
+			          h->edge_type[e]);
+			goto fail;
+		}
+		if (h->edge_to[e] >= h->node_count) {
+			error_set(err, HS_EINPUT, path, "edge %" PRIu32 " points to node %" PRIu32
+			          ", past the last node", e, h->edge_to[e]);
+			goto fail;
+		}
+		if (!h->edge_type_indexed[h->edge_type[e]] && h->edge_name[e] >= nstr) {
+			error_set(err, HS_EINPUT, path,
+			          "edge %" PRIu32 " names string %" PRIu32 ", but there are only %zu strings",
+			          e, h->edge_name[e], nstr);
+			goto fail;
+		}
+	}
+	if (b->loc_count) {
+		size_t w = 0;
+		qsort(b->loc, b->loc_count, sizeof *b->loc, loc_cmp);
+		/* DevTools keeps the last location given for a node: keep one. */
+		for (size_t i = 0; i < b->loc_count; i++) {
+			if (b->loc[i].node >= h->node_count)
+				continue;
+			if (w && b->loc[w - 1].node == b->loc[i].node)
+				b->loc[w - 1] = b->loc[i];
+			else
+				b->loc[w++] = b->loc[i];
+		}
+		h->locations = b->loc;
+		h->location_count = (uint32_t)w;
+		b->loc = NULL;
+	}
+	b->h = NULL;
+	return h;
+fail:
+	hb_abort(b);
+	return NULL;
+}

@@ -1,0 +1,267 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "heapsift/io.h"
+
+#define IO_CHUNK ((size_t)1 << 20)
+
+const char *
+io_codec_name(enum io_codec codec)
+{
+	switch (codec) {
+	case IO_GZIP: return "gzip";
+	case IO_ZSTD: return "zstd";
+	default: return "plain";
+	}
+}
+
+static enum io_codec
+io_sniff(const uint8_t *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return IO_GZIP;
+	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
+		return IO_ZSTD;
+	return IO_PLAIN;
+}
+
+/* Output buffer in anonymous memory, grown with mremap so that io_release()
+ * can drop consumed pages with madvise. */
+struct obuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int
+obuf_reserve(struct obuf *o, size_t extra)
+{
+	size_t ncap;
+	void *np;
+
+	if (o->cap - o->len >= extra)
+		return 0;
+	ncap = o->cap ? o->cap : 4 * IO_CHUNK;
+	while (ncap - o->len < extra) {
+		if (ncap > SIZE_MAX / 2)
+			return -1;
+		ncap *= 2;
+	}
+	if (o->p == NULL)
+		np = mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else
+		np = mremap(o->p, o->cap, ncap, MREMAP_MAYMOVE);
+	if (np == MAP_FAILED)
+		return -1;
+	o->p = np;
+	o->cap = ncap;
+	return 0;
+}
+
+static int
+io_gunzip(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_error *err)
+{
+	z_stream zs;
+	int zr = Z_OK;
+
+	memset(&zs, 0, sizeof zs);
+	/* 15 + 32: zlib or gzip header, auto-detected. */
+	if (inflateInit2(&zs, 15 + 32) != Z_OK)
+		return error_set(err, HS_EIO, io->path, "cannot initialise zlib");
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	for (;;) {
+		size_t avail_in_before;
+		if (zs.avail_in == 0) {
+			size_t left = n - (size_t)(zs.next_in - in);
+			zs.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
+		}
+		if (obuf_reserve(o, IO_CHUNK) != 0) {
+			inflateEnd(&zs);
+			return error_set(err, HS_EIO, io->path, "out of memory while decompressing");
+		}
+		zs.next_out = o->p + o->len;
+		zs.avail_out = (uInt)IO_CHUNK;
+		avail_in_before = zs.avail_in;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		o->len += IO_CHUNK - zs.avail_out;
+		if (zr == Z_STREAM_END) {
+			/* Concatenated gzip members (gzip a b > c) continue. */
+			size_t used = (size_t)(zs.next_in - in);
+			if (used < n && io_sniff(zs.next_in, n - used) == IO_GZIP) {
+				inflateReset(&zs);
+				continue;
+			}
+			break;
+		}
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && avail_in_before != 0)) {
+			uint64_t off = (uint64_t)(zs.next_in - in);
+			const char *m = zs.msg ? zs.msg : "corrupt or truncated data";
+			inflateEnd(&zs);
+			if (zr == Z_BUF_ERROR)
+				m = "truncated compressed data";
+			return error_at(err, HS_EINPUT, io->path, off, "gzip: %s", m);
+		}
+		if (zs.avail_in == 0 && (size_t)(zs.next_in - in) >= n && zs.avail_out != 0) {
+			inflateEnd(&zs);
+			return error_at(err, HS_EINPUT, io->path, n, "gzip: truncated compressed data");
+		}
+	}
+	inflateEnd(&zs);
+	return HS_OK;
+}
+
+static int
+io_unzstd(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_error *err)
+{
+	ZSTD_DStream *zs = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, n, 0 };
+	size_t r = 1;
+
+	if (zs == NULL || ZSTD_isError(ZSTD_initDStream(zs))) {
+		ZSTD_freeDStream(zs);
+		return error_set(err, HS_EIO, io->path, "cannot initialise zstd");
+	}
+	while (ib.pos < ib.size || r != 0) {
+		ZSTD_outBuffer ob;
+		size_t before = ib.pos;
+		if (obuf_reserve(o, IO_CHUNK) != 0) {
+			ZSTD_freeDStream(zs);
+			return error_set(err, HS_EIO, io->path, "out of memory while decompressing");
+		}
+		ob.dst = o->p + o->len;
+		ob.size = IO_CHUNK;
+		ob.pos = 0;
+		r = ZSTD_decompressStream(zs, &ob, &ib);
+		o->len += ob.pos;
+		if (ZSTD_isError(r)) {
+			ZSTD_freeDStream(zs);
+			return error_at(err, HS_EINPUT, io->path, ib.pos, "zstd: %s",
+			                ZSTD_getErrorName(r));
+		}
+		if (ib.pos == ib.size && ob.pos == 0 && before == ib.pos && r != 0) {
+			ZSTD_freeDStream(zs);
+			return error_at(err, HS_EINPUT, io->path, ib.pos,
+			                "zstd: truncated compressed data");
+		}
+	}
+	ZSTD_freeDStream(zs);
+	return HS_OK;
+}
+
+static int
+io_decompress(struct io *io, const uint8_t *in, size_t n, struct hs_error *err)
+{
+	struct obuf o = { NULL, 0, 0 };
+	int r;
+
+	if (io->codec == IO_GZIP)
+		r = io_gunzip(io, in, n, &o, err);
+	else
+		r = io_unzstd(io, in, n, &o, err);
+	if (r != HS_OK) {
+		if (o.p)
+			munmap(o.p, o.cap);
+		return r;
+	}
+	if (o.p == NULL && obuf_reserve(&o, 1) != 0)
+		return error_set(err, HS_EIO, io->path, "out of memory");
+	io->data = o.p;
+	io->size = o.len;
+	io->map = o.p;
+	io->map_size = o.cap;
+	return HS_OK;
+}
+
+int
+io_open(struct io *io, const char *path, struct hs_error *err)
+{
+	struct stat st;
+	void *m = NULL;
+	int fd, r;
+
+	memset(io, 0, sizeof *io);
+	io->path = path;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, HS_EIO, path, "%s", strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		r = errno;
+		close(fd);
+		return error_set(err, HS_EIO, path, "%s", strerror(r));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(err, HS_EIO, path, "not a regular file");
+	}
+	if (st.st_size > 0) {
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			r = errno;
+			close(fd);
+			return error_set(err, HS_EIO, path, "mmap: %s", strerror(r));
+		}
+	}
+	close(fd);
+	io->codec = io_sniff(m, (size_t)st.st_size);
+	if (io->codec == IO_PLAIN) {
+		io->data = m;
+		io->size = (size_t)st.st_size;
+		io->map = m;
+		io->map_size = (size_t)st.st_size;
+		if (m)
+			madvise(m, io->size, MADV_SEQUENTIAL);
+		return HS_OK;
+	}
+	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	r = io_decompress(io, m, (size_t)st.st_size, err);
+	munmap(m, (size_t)st.st_size);
+	return r;
+}
+
+int
+io_open_mem(struct io *io, const char *name, const void *data, size_t size,
+            struct hs_error *err)
+{
+	memset(io, 0, sizeof *io);
+	io->path = name;
+	io->codec = io_sniff(data, size);
+	if (io->codec == IO_PLAIN) {
+		io->data = data;
+		io->size = size;
+		return HS_OK;
+	}
+	return io_decompress(io, data, size, err);
+}
+
+void
+io_release(struct io *io, size_t offset)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t end;
+
+	if (io->map == NULL || pg <= 0)
+		return;
+	if (offset > io->size)
+		offset = io->size;
+	end = offset & ~((size_t)pg - 1);
+	if (end <= io->released)
+		return;
+	madvise((uint8_t *)io->map + io->released, end - io->released, MADV_DONTNEED);
+	io->released = end;
+}
+
+void
+io_close(struct io *io)
+{
+	if (io->map)
+		munmap(io->map, io->map_size);
+	memset(io, 0, sizeof *io);
+}

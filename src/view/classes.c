@@ -1,0 +1,153 @@
+/* classes: the histogram by class / constructor (DevTools' Summary).
+ * A class expands into its instances, an instance into what it dominates. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "heapsift/heap.h"
+#include "heapsift/view.h"
+#include "heapsift/xalloc.h"
+
+#define K_CLASS ((uint64_t)1 << 62)
+#define K_INSTANCE ((uint64_t)2 << 62)
+#define K_DOMINATED ((uint64_t)3 << 62)
+#define K_KIND(k) ((k) & ((uint64_t)3 << 62))
+#define K_INDEX(k) ((uint32_t)(k))
+
+enum { C_NAME, C_COUNT, C_SHALLOW, C_RETAINED, C_PERCENT, C_DISTANCE, C_ID };
+
+static const struct view_col classes_cols[] = {
+	[C_NAME] = { "name", "Constructor", COL_TEXT, "class or constructor; for objects, their name" },
+	[C_COUNT] = { "count", "Count", COL_COUNT, "instances (objects of non-zero shallow size)" },
+	[C_SHALLOW] = { "shallow_size", "Shallow", COL_BYTES, "sum of the instances' shallow sizes" },
+	[C_RETAINED] = { "retained_size", "Retained", COL_BYTES,
+	                 "sum of the retained sizes of instances not dominated by another instance" },
+	[C_PERCENT] = { "retained_percent", "%", COL_PERCENT, "retained size in percent of the total" },
+	[C_DISTANCE] = { "distance", "Distance", COL_INT, "shortest path from a root (minimum over instances)" },
+	[C_ID] = { "id", "Id", COL_ID, "the object's id in the dump (object rows)" },
+};
+
+struct classes_priv {
+	uint32_t *first;	/* class -> first instance in nodes[] */
+	uint32_t *nodes;
+};
+
+static void
+classes_init(struct view *v)
+{
+	const struct heap *h = v->heap;
+	struct classes_priv *p = xcalloc(1, sizeof *p);
+	uint32_t sum = 0;
+
+	/* Instances by class, built once when the view is made (O(n)). */
+	p->first = xcalloc((size_t)h->class_count + 1, sizeof *p->first);
+	for (uint32_t n = 0; n < h->node_count; n++)
+		if (h->node_self[n])
+			p->first[h->node_class[n]]++;
+	for (uint32_t c = 0; c < h->class_count; c++) {
+		uint32_t k = p->first[c];
+		p->first[c] = sum;
+		sum += k;
+	}
+	p->first[h->class_count] = sum;
+	p->nodes = xmallocarray(sum ? sum : 1, sizeof *p->nodes);
+	for (uint32_t n = 0; n < h->node_count; n++)
+		if (h->node_self[n])
+			p->nodes[p->first[h->node_class[n]]++] = n;
+	for (uint32_t c = h->class_count; c > 0; c--)
+		p->first[c] = p->first[c - 1];
+	p->first[0] = 0;
+	v->priv = p;
+}
+
+static void
+classes_fini(struct view *v)
+{
+	struct classes_priv *p = v->priv;
+	free(p->first);
+	free(p->nodes);
+	free(p);
+}
+
+static void
+classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	const struct heap *h = v->heap;
+	const struct classes_priv *p = v->priv;
+
+	if (parent == NULL) {
+		for (uint32_t c = 0; c < h->class_count; c++)
+			if (h->classes[c].count)
+				vrows_push(out, K_CLASS | c);
+	} else if (K_KIND(parent->key) == K_CLASS) {
+		uint32_t c = K_INDEX(parent->key);
+		for (uint32_t i = p->first[c]; i < p->first[c + 1]; i++)
+			vrows_push(out, K_INSTANCE | p->nodes[i]);
+	} else {
+		uint32_t n = K_INDEX(parent->key);
+		for (uint32_t i = h->dom_first[n]; i < h->dom_first[n + 1]; i++)
+			vrows_push(out, K_DOMINATED | h->dom_child[i]);
+	}
+}
+
+static bool
+classes_has_children(struct view *v, const struct vrow *row)
+{
+	const struct heap *h = v->heap;
+	uint32_t i = K_INDEX(row->key);
+	if (K_KIND(row->key) == K_CLASS)
+		return h->classes[i].count > 0;
+	return h->dom_first[i] != h->dom_first[i + 1];
+}
+
+static void
+classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct heap *h = v->heap;
+	uint32_t i = K_INDEX(row->key);
+	double total = h->total_size ? (double)h->total_size : 1;
+
+	if (K_KIND(row->key) == K_CLASS) {
+		const struct heap_class *c = &h->classes[i];
+		switch (col) {
+		case C_NAME: cell_text(v, out, heap_str(h, c->name)); break;
+		case C_COUNT: cell_u(out, COL_COUNT, c->count); break;
+		case C_SHALLOW: cell_u(out, COL_BYTES, c->shallow); break;
+		case C_RETAINED: cell_u(out, COL_BYTES, c->retained); break;
+		case C_PERCENT: cell_pct(out, 100.0 * (double)c->retained / total); break;
+		case C_DISTANCE: cell_i(out, c->distance); break;
+		default: out->empty = true; break;
+		}
+		return;
+	}
+	switch (col) {
+	case C_NAME: {
+		char buf[512];
+		size_t n = heap_display_name(h, i, buf, sizeof buf);
+		cell_textn(v, out, buf, n);
+		break;
+	}
+	case C_COUNT: out->empty = true; break;
+	case C_SHALLOW: cell_u(out, COL_BYTES, h->node_self[i]); break;
+	case C_RETAINED: cell_u(out, COL_BYTES, h->retained[i]); break;
+	case C_PERCENT: cell_pct(out, 100.0 * (double)h->retained[i] / total); break;
+	case C_DISTANCE: cell_i(out, h->distance[i]); break;
+	case C_ID: cell_u(out, COL_ID, h->node_id[i]); break;
+	}
+}
+
+const struct view_ops view_classes = {
+	.name = "classes",
+	.title = "Classes",
+	.help = "objects grouped by class / constructor: count, shallow and retained size",
+	.cols = classes_cols,
+	.ncols = sizeof classes_cols / sizeof classes_cols[0],
+	.default_sort = C_RETAINED,
+	.default_desc = true,
+	.tree = true,
+	.init = classes_init,
+	.fini = classes_fini,
+	.children = classes_children,
+	.has_children = classes_has_children,
+	.cell = classes_cell,
+};

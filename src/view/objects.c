@@ -1,0 +1,76 @@
+/* objects: one row per object, flat. */
+#include "config.h"
+
+#include <string.h>
+
+#include "heapsift/heap.h"
+#include "heapsift/view.h"
+
+enum { O_ID, O_TYPE, O_NAME, O_SELF, O_RAW_SELF, O_RETAINED, O_DOMINATOR, O_DISTANCE, O_CLASS, O_REACH };
+
+static const struct view_col objects_cols[] = {
+	[O_ID] = { "id", "Id", COL_ID, "the object's id in the dump" },
+	[O_TYPE] = { "type", "Type", COL_TEXT, "node type as the dump gives it" },
+	[O_NAME] = { "name", "Name", COL_TEXT, "the object's name (constructor, string value...)" },
+	[O_SELF] = { "self_size", "Shallow", COL_BYTES, "shallow size as DevTools shows it (after moving hidden and array sizes to their owner)" },
+	[O_RAW_SELF] = { "raw_self_size", "Raw", COL_BYTES, "shallow size as written in the dump" },
+	[O_RETAINED] = { "retained_size", "Retained", COL_BYTES, "the object's size and all it dominates" },
+	[O_DOMINATOR] = { "dominator_id", "Dominator", COL_ID, "id of the immediate dominator (the root's own id for the root)" },
+	[O_DISTANCE] = { "distance", "Distance", COL_INT, "shortest path from a root as DevTools counts it (-5: none; 100000000 and more: reached from system roots only)" },
+	[O_CLASS] = { "class", "Class", COL_TEXT, "the class / constructor it is counted under" },
+	[O_REACH] = { "reach", "Reach", COL_TEXT, "reachable, weak (only through weak edges) or unreachable" },
+};
+
+static void
+objects_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	const struct heap *h = v->heap;
+	int synthetic = heap_node_type_find(h, "synthetic");
+
+	if (parent)
+		return;
+	for (uint32_t n = 0; n < h->node_count; n++) {
+		if ((v->flags & VIEW_SKIP_SYNTHETIC) &&
+		    (n == h->root || (synthetic >= 0 && h->node_type[n] == (uint8_t)synthetic)))
+			continue;
+		vrows_push(out, n);
+	}
+}
+
+static void
+objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	static const char *const reach[] = { "reachable", "weak", "unreachable" };
+	const struct heap *h = v->heap;
+	uint32_t n = (uint32_t)row->key;
+
+	switch (col) {
+	case O_ID: cell_u(out, COL_ID, h->node_id[n]); break;
+	case O_TYPE: cell_text(v, out, heap_node_type_name(h, n)); break;
+	case O_NAME: {
+		char buf[512];
+		size_t len = heap_display_name(h, n, buf, sizeof buf);
+		cell_textn(v, out, buf, len);
+		break;
+	}
+	case O_SELF: cell_u(out, COL_BYTES, h->node_self[n]); break;
+	case O_RAW_SELF: cell_u(out, COL_BYTES, h->node_self_raw[n]); break;
+	case O_RETAINED: cell_u(out, COL_BYTES, h->retained[n]); break;
+	case O_DOMINATOR: cell_u(out, COL_ID, h->node_id[h->idom[n]]); break;
+	case O_DISTANCE: cell_i(out, h->distance[n]); break;
+	case O_CLASS: cell_text(v, out, heap_str(h, h->classes[h->node_class[n]].name)); break;
+	case O_REACH: cell_text(v, out, reach[h->reach[n]]); break;
+	}
+}
+
+const struct view_ops view_objects = {
+	.name = "objects",
+	.title = "Objects",
+	.help = "one row per object: id, type, name, sizes, dominator, distance",
+	.cols = objects_cols,
+	.ncols = sizeof objects_cols / sizeof objects_cols[0],
+	.default_sort = O_RETAINED,
+	.default_desc = true,
+	.children = objects_children,
+	.cell = objects_cell,
+};
