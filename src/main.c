@@ -106,7 +106,10 @@ load_and_analyse(const struct cli *c, struct model *m)
 	int r;
 
 	error_clear(&err);
-	if (!c->quiet && isatty(STDERR_FILENO)) {
+	if (getenv("HEAPSIFT_TIMES")) {
+		prog.fn = progress_times;
+		pp = &prog;
+	} else if (!c->quiet && isatty(STDERR_FILENO)) {
 		prog.fn = progress_stderr;
 		pp = &prog;
 	}
@@ -114,7 +117,7 @@ load_and_analyse(const struct cli *c, struct model *m)
 	if (r == HS_OK && m->kind == MODEL_HEAP)
 		r = analyze_heap(m->heap, pp, &err);
 	if (pp)
-		progress_stderr(NULL, NULL, 0, 0);
+		pp->fn(NULL, NULL, 0, 0);
 	if (r != HS_OK) {
 		fprintf(stderr, "%s: %s\n", progname, err.msg);
 		model_free(m);

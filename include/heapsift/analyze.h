@@ -22,7 +22,8 @@ int analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err
 
 /* The pieces, in the order analyze_heap() runs them. */
 
-/* Reverse edges: ret_first/ret_src/ret_edge, retainers of a node in edge order. */
+/* Reverse edges: ret_first/ret_edge, a node's retainers in edge order.
+ * Built on first use (the retainers pane); report and export never need it. */
 void retainers_build(struct heap *h);
 
 /* Bit e of a bitset of edge_count bits. */
@@ -38,7 +39,7 @@ bit_set(uint64_t *bits, uint32_t i)
 	bits[i >> 6] |= (uint64_t)1 << (i & 63);
 }
 
-/* Dominators over the edges set in `retaining` (needs retainers_build()).
+/* Dominators over the edges set in `retaining`.
  * Nodes the root does not reach that have no retaining edge into them are
  * treated as children of the root, with what they reach (DevTools' rule for
  * objects held only by weak edges); nodes still unreached (cycles of garbage)
@@ -58,12 +59,16 @@ void reach_compute(struct heap *h, const uint64_t *retaining);
  * over instances not dominated by another instance of the same class. */
 void classes_aggregate(struct heap *h);
 
-/* DevTools' rules, see v8rules.c: sets node_self, node_class, classes,
- * distance and the retaining-edge bitset (edge_count bits, caller frees). */
-int v8rules_apply(struct heap *h, uint64_t **retaining, struct progress *progress);
+/* DevTools' rules, see v8rules.c, in two parts so that the dominator
+ * computation runs with the fewest arrays alive.
+ * v8rules_retaining: the "Detached" names, the retaining-edge bitset
+ *   (edge_count bits, caller frees) and node_self.
+ * v8rules_classes: distance, node_class and classes (names only). */
+int v8rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress);
+int v8rules_classes(struct heap *h, struct progress *progress);
 
 /* DevTools' Statistics (code, strings, JS arrays, typed arrays, system,
- * native); needs node_self, retainers and total_size. */
+ * native); needs node_self and total_size. */
 void v8rules_statistics(struct heap *h);
 
 /* The name DevTools shows for a node: a concatenated string's text, a
@@ -71,7 +76,9 @@ void v8rules_statistics(struct heap *h);
  * size, NUL-terminated; returns the length written. */
 size_t v8rules_node_name(const struct heap *h, uint32_t node, char *buf, size_t size);
 
-/* Generic rules: every non-weak, non-self edge retains; BFS distances. */
-int generic_rules_apply(struct heap *h, uint64_t **retaining, struct progress *progress);
+/* Generic rules: every non-weak, non-self edge retains, sizes as given;
+ * then BFS distances and a class per node name. */
+int generic_rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress);
+int generic_rules_classes(struct heap *h, struct progress *progress);
 
 #endif

@@ -97,8 +97,7 @@ struct heap {
 	int32_t *distance;
 	uint8_t *reach;			/* enum heap_reach */
 	uint32_t *dom_first, *dom_child;	/* dominator children, CSR */
-	uint32_t *ret_first, *ret_edge;		/* retaining edges (reverse), CSR */
-	uint32_t *ret_src;			/* source node of ret_edge[i] */
+	uint32_t *ret_first, *ret_edge;		/* reverse edges, CSR (lazy) */
 	/* totals */
 	uint64_t total_size;		/* sum of node_self (+ extra native bytes) */
 	uint32_t reach_count[3];

@@ -37,6 +37,9 @@ int io_open_mem(struct io *io, const char *name, const void *data, size_t size,
 /* Tells the kernel the bytes before offset will not be read again, so that a
  * streaming parser's resident memory stays small.  Optional. */
 void io_release(struct io *io, size_t offset);
+/* The same for the page-aligned range [from, to); keeps no state, so
+ * threads may release disjoint ranges concurrently. */
+void io_release_range(struct io *io, size_t from, size_t to);
 
 void io_close(struct io *io);
 

@@ -34,4 +34,8 @@ progress_cancelled(const struct progress *p)
 /* The batch front end's callback: "phase NN%" on stderr, a CR-updated line. */
 bool progress_stderr(void *ctx, const char *phase, uint64_t done, uint64_t total);
 
+/* HEAPSIFT_TIMES: prints each phase's wall time on stderr when the next
+ * phase starts (and the total when called with phase NULL). */
+bool progress_times(void *ctx, const char *phase, uint64_t done, uint64_t total);
+
 #endif

@@ -53,13 +53,11 @@ reach_compute(struct heap *h, const uint64_t *retaining)
 }
 
 int
-generic_rules_apply(struct heap *h, uint64_t **retaining, struct progress *progress)
+generic_rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress)
 {
 	const uint32_t n = h->node_count;
 	const int weak = heap_edge_type_find(h, "weak");
 	uint64_t *bits = xcalloc(((size_t)h->edge_count + 63) / 64 + 1, sizeof *bits);
-	uint32_t *queue;
-	size_t head = 0, len = 0;
 
 	progress_phase(progress, "retaining edges", 0);
 	for (uint32_t v = 0; v < n; v++)
@@ -67,10 +65,19 @@ generic_rules_apply(struct heap *h, uint64_t **retaining, struct progress *progr
 			if ((weak < 0 || h->edge_type[e] != (uint8_t)weak) && h->edge_to[e] != v)
 				bit_set(bits, e);
 	*retaining = bits;
-
 	free(h->node_self);
 	h->node_self = xmallocarray(n, sizeof *h->node_self);
 	memcpy(h->node_self, h->node_self_raw, (size_t)n * sizeof *h->node_self);
+	return progress_cancelled(progress) ? HS_ECANCEL : HS_OK;
+}
+
+int
+generic_rules_classes(struct heap *h, struct progress *progress)
+{
+	const uint32_t n = h->node_count;
+	const int weak = heap_edge_type_find(h, "weak");
+	uint32_t *queue;
+	size_t head = 0, len = 0;
 
 	if (h->node_class == NULL) {
 		/* One class per distinct node name. */
@@ -103,7 +110,8 @@ generic_rules_apply(struct heap *h, uint64_t **retaining, struct progress *progr
 		uint32_t v = queue[head++];
 		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
 			uint32_t c = h->edge_to[e];
-			if (!bit_get(bits, e) || h->distance[c] != HEAP_NO_DISTANCE)
+			if ((weak >= 0 && h->edge_type[e] == (uint8_t)weak) ||
+			    h->distance[c] != HEAP_NO_DISTANCE)
 				continue;
 			h->distance[c] = h->distance[v] + 1;
 			queue[len++] = c;
@@ -117,27 +125,26 @@ int
 analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 {
 	uint64_t *retaining = NULL;
+	bool v8 = h->rules == HEAP_RULES_V8;
 	int r;
 
-	if (progress_phase(progress, "retainers", 0))
-		return error_set(err, HS_ECANCEL, h->path, "cancelled");
-	retainers_build(h);
-	if (h->rules == HEAP_RULES_V8)
-		r = v8rules_apply(h, &retaining, progress);
-	else
-		r = generic_rules_apply(h, &retaining, progress);
+	r = v8 ? v8rules_retaining(h, &retaining, progress)
+	       : generic_rules_retaining(h, &retaining, progress);
 	if (r == HS_OK)
 		r = dom_compute(h, retaining, progress);
-	if (r != HS_OK) {
+	if (r == HS_OK) {
+		reach_compute(h, retaining);
 		free(retaining);
-		return error_set(err, HS_ECANCEL, h->path, "cancelled");
+		retaining = NULL;
+		r = v8 ? v8rules_classes(h, progress) : generic_rules_classes(h, progress);
 	}
-	reach_compute(h, retaining);
 	free(retaining);
+	if (r != HS_OK)
+		return error_set(err, HS_ECANCEL, h->path, "cancelled");
 	progress_phase(progress, "classes", 0);
 	dom_children_build(h);
 	h->total_size = h->retained[h->root] + h->extra_native_bytes;
-	if (h->rules == HEAP_RULES_V8)
+	if (v8)
 		v8rules_statistics(h);
 	classes_aggregate(h);
 	h->analysed = true;

@@ -31,14 +31,14 @@ struct lt {
 	uint32_t *num;		/* node -> DFS number */
 	uint32_t *vertex;	/* DFS number -> node */
 	uint32_t *parent;	/* DFS tree parent (numbers) */
-	uint32_t *label;	/* cursor during the DFS, label during LT */
+	uint32_t *label;	/* edge cursor during the DFS, label during LT */
 	uint32_t count;
 	uint32_t *stack;	/* compress() path */
 	size_t stack_cap;
 };
 
-/* Iterative DFS from start (already unnumbered), whose tree parent is pnum.
- * Edge cursors live in label[] (indexed by number) until the DFS is over. */
+/* Iterative DFS from start (unnumbered), whose tree parent is pnum.  Edge
+ * cursors live in label[] (indexed by number) until the DFS is over. */
 static void
 lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 {
@@ -75,16 +75,6 @@ lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 	}
 }
 
-static bool
-has_retaining_in_edge(const struct lt *t, uint32_t node)
-{
-	const struct heap *h = t->h;
-	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++)
-		if (bit_get(t->ret, h->ret_edge[k]))
-			return true;
-	return false;
-}
-
 /* Path compression along ancestor[], iteratively. */
 static inline void
 lt_compress(struct lt *t, uint32_t *ancestor, const uint32_t *semi, uint32_t v)
@@ -119,78 +109,109 @@ int
 dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress)
 {
 	const uint32_t n = h->node_count, r = h->root;
+	const size_t nwords = ((size_t)n + 63) / 64 + 1;
 	struct lt t;
-	uint32_t *semi, *ancestor, *dom, *bhead, *bnext, *idom;
+	uint64_t *has_in;
+	uint32_t *pfirst, *pred, *semi, *ancestor, *bhead, *bnext, *dom, *idom;
 	uint64_t *retained;
+	uint32_t cnt;
 
 	memset(&t, 0, sizeof t);
 	t.h = h;
 	t.ret = retaining;
+	progress_phase(progress, "dominators", n);
+
+	/* Which nodes have a retaining edge into them (rule 2). */
+	has_in = xcalloc(nwords, sizeof *has_in);
+	for (uint32_t e = 0; e < h->edge_count; e++)
+		if (bit_get(retaining, e))
+			bit_set(has_in, h->edge_to[e]);
+
 	t.num = xcalloc(n, sizeof *t.num);
 	t.vertex = xmallocarray((size_t)n + 1, sizeof *t.vertex);
 	t.parent = xmallocarray((size_t)n + 1, sizeof *t.parent);
 	t.label = xmallocarray((size_t)n + 1, sizeof *t.label);
-
-	progress_phase(progress, "dominators", n);
 	lt_dfs(&t, r, 0);
-	if (t.count < n) {
+	if (t.count < n)
 		for (uint32_t v = 0; v < n; v++)
-			if (t.num[v] == 0 && !has_retaining_in_edge(&t, v))
+			if (t.num[v] == 0 && !bit_get(has_in, v))
 				lt_dfs(&t, v, 1);
+	cnt = t.count;
+
+	/* Predecessors by DFS number, over retaining edges between numbered
+	 * nodes (edges from unreached garbage are left out: see above). */
+	pfirst = xcalloc((size_t)cnt + 2, sizeof *pfirst);
+	for (uint32_t w = 1; w <= cnt; w++) {
+		uint32_t v = t.vertex[w];
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
+			if (bit_get(retaining, e) && t.num[h->edge_to[e]])
+				pfirst[t.num[h->edge_to[e]] + 1]++;
 	}
-	const uint32_t cnt = t.count;
+	for (uint32_t w = 1; w <= cnt + 1; w++)
+		pfirst[w] += pfirst[w - 1];
+	pred = xmallocarray(pfirst[cnt + 1] ? pfirst[cnt + 1] : 1, sizeof *pred);
+	for (uint32_t w = 1; w <= cnt; w++) {
+		uint32_t v = t.vertex[w];
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t x;
+			if (!bit_get(retaining, e) || (x = t.num[h->edge_to[e]]) == 0)
+				continue;
+			pred[pfirst[x]++] = w;
+		}
+	}
+	for (uint32_t w = cnt + 1; w > 0; w--)
+		pfirst[w] = pfirst[w - 1];
+	pfirst[0] = 0;
+	free(t.num);
+	t.num = NULL;
 
 	semi = xmallocarray((size_t)cnt + 1, sizeof *semi);
-	ancestor = xcalloc((size_t)n + 1, sizeof *ancestor);	/* becomes idom */
-	dom = xcalloc((size_t)cnt + 1, sizeof *dom);
+	ancestor = xcalloc((size_t)cnt + 1, sizeof *ancestor);
 	bhead = xcalloc((size_t)cnt + 1, sizeof *bhead);
+	/* dom[v] is written once, when v leaves its bucket; bnext[v] is dead
+	 * from then on, so the two share an array. */
 	bnext = xmallocarray((size_t)cnt + 1, sizeof *bnext);
+	dom = bnext;
 	for (uint32_t i = 0; i <= cnt; i++) {
 		semi[i] = i;
 		t.label[i] = i;
 	}
 
 	for (uint32_t w = cnt; w >= 2; w--) {
-		const uint32_t wnode = t.vertex[w];
 		const uint32_t pw = t.parent[w];
-		bool orphan = true;
 
-		for (uint32_t k = h->ret_first[wnode]; k < h->ret_first[wnode + 1]; k++) {
-			uint32_t v, u;
-			if (!bit_get(retaining, h->ret_edge[k]))
-				continue;
-			orphan = false;
-			v = t.num[h->ret_src[k]];
-			if (v == 0)
-				continue;	/* from unreached garbage: see above */
-			u = lt_eval(&t, ancestor, semi, v);
+		for (uint32_t k = pfirst[w]; k < pfirst[w + 1]; k++) {
+			uint32_t u = lt_eval(&t, ancestor, semi, pred[k]);
 			if (semi[u] < semi[w])
 				semi[w] = semi[u];
 		}
-		if (orphan)
+		if (!bit_get(has_in, t.vertex[w]))
 			semi[w] = 1;	/* a child of the root (rule 2) */
 		bnext[w] = bhead[semi[w]];
 		bhead[semi[w]] = w;
 		ancestor[w] = pw;	/* link */
-		for (uint32_t v = bhead[pw]; v != 0; v = bnext[v]) {
+		for (uint32_t v = bhead[pw]; v != 0;) {
+			uint32_t next = bnext[v];
 			uint32_t u = lt_eval(&t, ancestor, semi, v);
 			dom[v] = semi[u] < semi[v] ? u : pw;
+			v = next;
 		}
 		bhead[pw] = 0;
-		if ((w & 0xffff) == 0 && progress_update(progress, "dominators", cnt - w, n))
+		if ((w & 0xffff) == 0 && progress_update(progress, "dominators", cnt - w, cnt))
 			break;
 	}
 	free(bhead);
-	free(bnext);
+	free(ancestor);
+	free(pfirst);
+	free(pred);
 	free(t.stack);
+	free(t.label);
+	free(t.parent);
+	free(has_in);
 	if (progress_cancelled(progress)) {
 		free(semi);
-		free(ancestor);
 		free(dom);
-		free(t.num);
 		free(t.vertex);
-		free(t.parent);
-		free(t.label);
 		return HS_ECANCEL;
 	}
 	dom[1] = 1;
@@ -198,16 +219,13 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 		if (dom[w] != semi[w])
 			dom[w] = dom[dom[w]];
 	free(semi);
-	free(t.label);
-	free(t.parent);
 
-	/* Back to node indices; ancestor[] is free now and becomes idom. */
-	idom = xreallocarray(ancestor, n, sizeof *idom);
+	/* Back to node indices. */
+	idom = xmallocarray(n, sizeof *idom);
 	for (uint32_t v = 0; v < n; v++)
-		idom[v] = r;	/* rule 3 for the unnumbered */
+		idom[v] = HEAP_NONE;
 	for (uint32_t w = 1; w <= cnt; w++)
 		idom[t.vertex[w]] = t.vertex[dom[w]];
-	idom[r] = r;
 	free(dom);
 
 	retained = xmallocarray(n, sizeof *retained);
@@ -217,12 +235,15 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 		uint32_t v = t.vertex[w];
 		retained[idom[v]] += retained[v];
 	}
+	free(t.vertex);
+	/* Rule 3 for the unnumbered: under the root, retaining only themselves. */
 	if (cnt < n)
 		for (uint32_t v = 0; v < n; v++)
-			if (t.num[v] == 0)
+			if (idom[v] == HEAP_NONE) {
+				idom[v] = r;
 				retained[r] += retained[v];
-	free(t.num);
-	free(t.vertex);
+			}
+	idom[r] = r;
 
 	free(h->idom);
 	free(h->retained);

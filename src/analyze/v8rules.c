@@ -311,7 +311,8 @@ static void
 mark_page_owned(struct v8r *r)
 {
 	const struct heap *h = r->h;
-	uint32_t *stack = xmallocarray((size_t)h->node_count + h->edge_count + 1, sizeof *stack);
+	/* Each node is pushed at most once (flagged when pushed). */
+	uint32_t *stack = xmallocarray((size_t)h->node_count + 1, sizeof *stack);
 	size_t sp = 0;
 	const uint32_t root = h->root;
 
@@ -1241,22 +1242,15 @@ distances(struct v8r *r)
 
 /* --- statistics (JSHeapSnapshot.calculateStatistics) ------------------------- */
 
-/* A JS array's size: its own plus its elements store's when nothing else
- * holds the store (calculateArraySize). */
-static uint64_t
-array_size(const struct heap *h, uint32_t v, int e_internal)
+/* The elements store of a JS array: the target of its first internal edge
+ * named "elements", or HEAP_NONE. */
+static uint32_t
+array_elements(const struct heap *h, uint32_t v, int e_internal)
 {
-	uint64_t size = h->node_self[v];
-	for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
-		uint32_t t;
-		if (!etype_is(h, e, e_internal) || !str_is(h, h->edge_name[e], "elements", 8))
-			continue;
-		t = h->edge_to[e];
-		if (h->ret_first[t + 1] - h->ret_first[t] == 1)
-			size += h->node_self[t];
-		break;
-	}
-	return size;
+	for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
+		if (etype_is(h, e, e_internal) && str_is(h, h->edge_name[e], "elements", 8))
+			return h->edge_to[e];
+	return HEAP_NONE;
 }
 
 void
@@ -1271,6 +1265,21 @@ v8rules_statistics(struct heap *h)
 	const int e_internal = heap_edge_type_find(h, "internal");
 	uint64_t native = h->extra_native_bytes, typed = 0, code = 0, strings = 0;
 	uint64_t arrays = 0, system = 0;
+	/* calculateArraySize counts an array's elements store when the store
+	 * has a single retainer (any edge): count the edges into the stores. */
+	uint8_t *refs = xcalloc(h->node_count, 1);	/* 0 none, 1 store, 2 store held once, 3 more */
+	for (uint32_t v = 0; v < h->node_count; v++) {
+		uint32_t t;
+		if (!type_is(h, v, t_hidden) && !type_is(h, v, t_native) && !type_is(h, v, t_code) &&
+		    !type_is(h, v, t_cons) && !type_is(h, v, t_sliced) && !type_is(h, v, t_string) &&
+		    NAME_IS(h, v, "Array") && (t = array_elements(h, v, e_internal)) != HEAP_NONE)
+			refs[t] = 1;
+	}
+	for (uint32_t e = 0; e < h->edge_count; e++) {
+		uint8_t *c = &refs[h->edge_to[e]];
+		if (*c && *c < 3)
+			(*c)++;
+	}
 
 	for (uint32_t v = 0; v < h->node_count; v++) {
 		uint64_t size = h->node_self[v];
@@ -1285,9 +1294,13 @@ v8rules_statistics(struct heap *h)
 		} else if (type_is(h, v, t_cons) || type_is(h, v, t_sliced) || type_is(h, v, t_string)) {
 			strings += size;
 		} else if (NAME_IS(h, v, "Array")) {
-			arrays += array_size(h, v, e_internal);
+			uint32_t t = array_elements(h, v, e_internal);
+			arrays += h->node_self[v];
+			if (t != HEAP_NONE && refs[t] == 2)
+				arrays += h->node_self[t];
 		}
 	}
+	free(refs);
 	h->stat_count = 0;
 #define STAT(n, b) do { h->stats[h->stat_count].name = (n); h->stats[h->stat_count].bytes = (b); h->stat_count++; } while (0)
 	STAT("native", native);
@@ -1302,34 +1315,48 @@ v8rules_statistics(struct heap *h)
 
 /* --- entry ------------------------------------------------------------------- */
 
+static void
+v8r_init(struct v8r *r, struct heap *h)
+{
+	memset(r, 0, sizeof *r);
+	r->h = h;
+	r->t_hidden = heap_node_type_find(h, "hidden");
+	r->t_array = heap_node_type_find(h, "array");
+	r->t_object = heap_node_type_find(h, "object");
+	r->t_native = heap_node_type_find(h, "native");
+	r->t_string = heap_node_type_find(h, "string");
+	r->t_cons = heap_node_type_find(h, "concatenated string");
+	r->t_sliced = heap_node_type_find(h, "sliced string");
+	r->t_code = heap_node_type_find(h, "code");
+	r->t_synthetic = heap_node_type_find(h, "synthetic");
+	r->t_closure = heap_node_type_find(h, "closure");
+	r->t_regexp = heap_node_type_find(h, "regexp");
+	r->e_element = heap_edge_type_find(h, "element");
+	r->e_hidden = heap_edge_type_find(h, "hidden");
+	r->e_internal = heap_edge_type_find(h, "internal");
+	r->e_shortcut = heap_edge_type_find(h, "shortcut");
+	r->e_weak = heap_edge_type_find(h, "weak");
+	r->e_property = heap_edge_type_find(h, "property");
+	/* Edge names are the file's strings, all there before any is added. */
+	r->wm_state = xcalloc(strtab_count(&h->strings) + 1, 1);
+}
+
+static void
+v8r_fini(struct v8r *r)
+{
+	free(r->flags);
+	free(r->wm_state);
+	free(r->gen_slots);
+}
+
 int
-v8rules_apply(struct heap *h, uint64_t **retaining, struct progress *progress)
+v8rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress)
 {
 	struct v8r r;
 
-	memset(&r, 0, sizeof r);
-	r.h = h;
-	r.t_hidden = heap_node_type_find(h, "hidden");
-	r.t_array = heap_node_type_find(h, "array");
-	r.t_object = heap_node_type_find(h, "object");
-	r.t_native = heap_node_type_find(h, "native");
-	r.t_string = heap_node_type_find(h, "string");
-	r.t_cons = heap_node_type_find(h, "concatenated string");
-	r.t_sliced = heap_node_type_find(h, "sliced string");
-	r.t_code = heap_node_type_find(h, "code");
-	r.t_synthetic = heap_node_type_find(h, "synthetic");
-	r.t_closure = heap_node_type_find(h, "closure");
-	r.t_regexp = heap_node_type_find(h, "regexp");
-	r.e_element = heap_edge_type_find(h, "element");
-	r.e_hidden = heap_edge_type_find(h, "hidden");
-	r.e_internal = heap_edge_type_find(h, "internal");
-	r.e_shortcut = heap_edge_type_find(h, "shortcut");
-	r.e_weak = heap_edge_type_find(h, "weak");
-	r.e_property = heap_edge_type_find(h, "property");
-
+	v8r_init(&r, h);
 	r.flags = xcalloc(h->node_count, 1);
-	r.wm_state = xcalloc(strtab_count(&h->strings) + 1, 1);
-
+	*retaining = NULL;
 	if (progress_phase(progress, "DOM state", 0))
 		goto cancel;
 	propagate_dom_state(&r);
@@ -1337,25 +1364,36 @@ v8rules_apply(struct heap *h, uint64_t **retaining, struct progress *progress)
 	if (progress_phase(progress, "retaining edges", 0))
 		goto cancel;
 	*retaining = essential_edges(&r);
+	free(r.flags);
+	r.flags = NULL;
 	if (progress_phase(progress, "shallow sizes", 0))
 		goto cancel;
 	shallow_sizes(&r);
+	v8r_fini(&r);
+	return HS_OK;
+cancel:
+	v8r_fini(&r);
+	free(*retaining);
+	*retaining = NULL;
+	return HS_ECANCEL;
+}
+
+int
+v8rules_classes(struct heap *h, struct progress *progress)
+{
+	struct v8r r;
+
+	v8r_init(&r, h);
 	if (progress_phase(progress, "distances", 0))
 		goto cancel;
 	distances(&r);
 	if (progress_phase(progress, "class names", 0))
 		goto cancel;
 	class_names(&r);
-	free(r.flags);
-	free(r.wm_state);
-	free(r.gen_slots);
+	v8r_fini(&r);
 	return HS_OK;
 cancel:
-	free(r.flags);
-	free(r.wm_state);
-	free(r.gen_slots);
-	free(*retaining);
-	*retaining = NULL;
+	v8r_fini(&r);
 	return HS_ECANCEL;
 }
 

@@ -24,6 +24,8 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,8 @@
 
 #define V8_MAX_FIELDS 64
 #define V8_MAX_DEPTH 64		/* nesting inside "snapshot" */
-#define V8_RELEASE_STEP ((size_t)32 << 20)
+#define V8_WINDOW ((size_t)1 << 20)	/* numbers parsed between bounds checks */
+#define V8_LAG ((size_t)2 << 20)	/* input kept mapped behind the cursor */
 
 /* --- a tiny JSON DOM, for the "snapshot" object only --------------------- */
 
@@ -57,9 +60,12 @@ struct v8p {
 	const uint8_t *base, *end;
 	struct io *io;
 	struct hs_error *err;
-	struct progress *progress;
-	struct heap_builder b;
+	struct progress *progress;	/* NULL in the worker thread */
+	struct heap_builder *b;
 	struct arena dom;
+	atomic_int *stop;		/* set when one task fails or is cancelled */
+	char desc[32];			/* describe()'s buffer */
+	uint32_t max_name;		/* largest string index a node or edge names */
 
 	/* meta */
 	bool have_meta;
@@ -75,7 +81,7 @@ struct v8p {
 	/* sections seen (offset of the value) */
 	size_t off_nodes, off_edges, off_locations, off_strings;
 	bool has_nodes, has_edges, has_locations, has_strings;
-	bool done_nodes, done_edges, done_locations;
+	bool done_locations, strings_deferred;
 };
 
 static inline size_t
@@ -115,16 +121,15 @@ skip_ws(const uint8_t *p, const uint8_t *end)
 }
 
 static const char *
-describe(const struct v8p *v, const uint8_t *p)
+describe(struct v8p *v, const uint8_t *p)
 {
-	static char buf[32];
 	if (p >= v->end)
 		return "the end of the file";
 	if (*p >= 0x20 && *p < 0x7f)
-		snprintf(buf, sizeof buf, "'%c'", *p);
+		snprintf(v->desc, sizeof v->desc, "'%c'", *p);
 	else
-		snprintf(buf, sizeof buf, "byte 0x%02x", *p);
-	return buf;
+		snprintf(v->desc, sizeof v->desc, "byte 0x%02x", *p);
+	return v->desc;
 }
 
 /* --- strings --------------------------------------------------------------- */
@@ -689,212 +694,294 @@ parse_meta(struct v8p *v, const uint8_t *p, const uint8_t **after)
 
 	v->node_types = (uint32_t)ntypes->n;
 	for (size_t i = 0; i < ntypes->n; i++)
-		hb_node_type(&v->b, ntypes->items[i].s);
+		hb_node_type(v->b, ntypes->items[i].s);
 	v->edge_types = (uint32_t)etypes->n;
 	for (size_t i = 0; i < etypes->n; i++) {
 		const char *t = etypes->items[i].s;
 		/* DevTools: element and hidden edges are named by index. */
 		v->indexed[i] = strcmp(t, "element") == 0 || strcmp(t, "hidden") == 0;
-		hb_edge_type(&v->b, t, v->indexed[i]);
+		hb_edge_type(v->b, t, v->indexed[i]);
 	}
-	hb_alloc(&v->b, v->node_count, v->edge_count);
+	hb_alloc(v->b, v->node_count, v->edge_count);
 	if (v->f_detach >= 0)
-		hb_alloc_detachedness(&v->b);
-	hb_root(&v->b, v->root);
-	hb_extra_native(&v->b, extra);
+		hb_alloc_detachedness(v->b);
+	hb_root(v->b, v->root);
+	hb_extra_native(v->b, extra);
 	v->have_meta = true;
 	return HS_OK;
 }
 
-/* --- number arrays --------------------------------------------------------- */
+/* --- number arrays -----------------------------------------------------------
+ * Parsed window by window: a window ends right after a ',' or at the array's
+ * ']', found by looking at most V8_WINDOW bytes ahead, so the loops inside
+ * need no bounds checks (they stop at the separator) and the input is read
+ * once, front to back.  Pages behind the cursor are given back as we go. */
 
-/* The array opening at p ends at the first ']' (number arrays nest nothing),
- * which then serves as a sentinel: the loops below stop at it without
- * comparing against the end of the buffer. */
-static const uint8_t *
-array_open(struct v8p *v, const uint8_t *p, const char *what, const uint8_t **close)
+struct numarr {
+	const uint8_t *p, *wend;
+	const uint8_t *region;	/* where this array starts: release from here */
+	size_t released;	/* bytes of the region given back */
+	bool last;		/* the last number read was followed by ']' */
+	const char *what;
+};
+
+static bool
+na_open(struct v8p *v, struct numarr *a, const uint8_t *p, const char *what)
 {
 	p = skip_ws(p, v->end);
 	if (p >= v->end || *p != '[') {
 		fail(v, p, "\"%s\" is not an array (found %s)", what, describe(v, p));
-		return NULL;
+		return false;
 	}
-	*close = memchr(p, ']', (size_t)(v->end - p));
-	if (*close == NULL) {
-		fail(v, p, "\"%s\": unterminated array (truncated file?)", what);
-		return NULL;
-	}
-	return p + 1;
+	a->p = a->wend = p + 1;
+	a->region = p;
+	a->released = 0;
+	a->last = false;
+	a->what = what;
+	return true;
 }
 
-/* Reads one unsigned integer and the separator after it.  *last is set when
- * the separator was the closing bracket.  Returns NULL after setting err. */
-static inline const uint8_t *
-read_uint(struct v8p *v, const uint8_t *p, const char *what, uint64_t *out, bool *last)
+/* Gives back the region's pages more than V8_LAG behind the cursor; only
+ * whole pages inside the region, so two threads never touch one page. */
+static void
+na_release(struct v8p *v, struct numarr *a)
 {
-	uint64_t u;
-	const uint8_t *start;
+	size_t done = (size_t)(a->p - a->region), from, to;
+	const size_t pg = 4096;
+	if (done < V8_LAG + a->released + V8_WINDOW)
+		return;
+	from = ((size_t)(a->region - v->base) + a->released + pg - 1) & ~(pg - 1);
+	to = ((size_t)(a->region - v->base) + done - V8_LAG) & ~(pg - 1);
+	if (to > from)
+		io_release_range(v->io, from, to);
+	a->released = done - V8_LAG;
+}
 
+static bool
+na_window(struct v8p *v, struct numarr *a)
+{
+	size_t len = (size_t)(v->end - a->p);
+	size_t win = V8_WINDOW;
+	const uint8_t *q;
+
+	na_release(v, a);
+	for (;;) {
+		size_t n = len < win ? len : win;
+		q = memchr(a->p, ']', n);
+		if (q) {
+			a->wend = q + 1;
+			return true;
+		}
+		q = memrchr(a->p, ',', n);
+		if (q) {
+			a->wend = q + 1;
+			return true;
+		}
+		if (n == len) {
+			fail(v, a->p, "\"%s\": unterminated array (truncated file?)", a->what);
+			return false;
+		}
+		win *= 2;	/* a long run of white space */
+	}
+}
+
+/* Reads one unsigned integer and the separator after it.  Returns false
+ * after setting the error. */
+static inline bool
+na_read(struct v8p *v, struct numarr *a, uint64_t *out)
+{
+	const uint8_t *p = a->p, *start;
+	uint64_t u;
+
+	if (p >= a->wend) {
+		if (!na_window(v, a))
+			return false;
+		p = a->p;
+	}
 	while (is_ws(*p))
 		p++;
 	start = p;
 	if ((unsigned)(*p - '0') > 9) {
 		if (*p == ']')
-			fail(v, p, "\"%s\" ends early", what);
+			fail(v, p, "\"%s\" ends early", a->what);
 		else
-			fail(v, p, "\"%s\": expected an unsigned integer, found %s", what, describe(v, p));
-		return NULL;
+			fail(v, p, "\"%s\": expected an unsigned integer, found %s", a->what, describe(v, p));
+		return false;
 	}
 	u = (uint64_t)(*p++ - '0');
-	while ((unsigned)(*p - '0') <= 9) {
+	while ((unsigned)(*p - '0') <= 9)
 		u = u * 10 + (uint64_t)(*p++ - '0');
-		if (p - start > 15) {
-			fail(v, start, "\"%s\": number too large", what);
-			return NULL;
-		}
+	if (p - start > 15) {
+		fail(v, start, "\"%s\": number too large", a->what);
+		return false;
 	}
 	while (is_ws(*p))
 		p++;
 	if (*p == ',') {
-		*last = false;
+		p++;
 	} else if (*p == ']') {
-		*last = true;
-		*out = u;
-		return p;	/* stays on the bracket */
+		a->last = true;	/* stays on the bracket */
 	} else {
-		fail(v, p, "\"%s\": expected ',' or ']', found %s", what, describe(v, p));
-		return NULL;
+		fail(v, p, "\"%s\": expected ',' or ']', found %s", a->what, describe(v, p));
+		return false;
 	}
 	*out = u;
-	return p + 1;
+	a->p = p;
+	return true;
+}
+
+/* After the expected count: the array must close here. */
+static bool
+na_close(struct v8p *v, struct numarr *a, const char *expected)
+{
+	if (!a->last) {
+		const uint8_t *p;
+		if (a->p >= a->wend && !na_window(v, a))
+			return false;
+		p = skip_ws(a->p, a->wend);
+		if (p >= a->wend || *p != ']') {
+			fail(v, p, "\"%s\" has more than %s numbers", a->what, expected);
+			return false;
+		}
+		a->p = p;
+	}
+	a->p++;
+	return true;
 }
 
 static bool
-release_and_report(struct v8p *v, const uint8_t *p, const char *phase)
+should_stop(struct v8p *v, const uint8_t *p, const char *phase)
 {
-	io_release(v->io, off(v, p) > V8_RELEASE_STEP ? off(v, p) - V8_RELEASE_STEP : 0);
-	return progress_update(v->progress, phase, off(v, p), (uint64_t)(v->end - v->base));
+	if (atomic_load_explicit(v->stop, memory_order_relaxed))
+		return true;
+	if (v->progress &&
+	    progress_update(v->progress, phase, off(v, p), (uint64_t)(v->end - v->base))) {
+		error_set(v->err, HS_ECANCEL, v->path, "cancelled");
+		return true;
+	}
+	return false;
 }
 
 static int
 parse_nodes(struct v8p *v, const uint8_t *p)
 {
-	const uint8_t *close, *node_start;
+	struct numarr a;
 	uint64_t f[V8_MAX_FIELDS];
 	uint64_t edge_sum = 0;
-	bool last = false;
+	uint32_t max_name = 0;
 	const uint32_t nf = v->nf, nt = v->node_types;
+	const int ft = v->f_type, fn = v->f_name, fi = v->f_id, fs = v->f_self, fe = v->f_edges;
+	const int fd = v->f_detach;
 
-	p = array_open(v, p, "nodes", &close);
-	if (p == NULL)
+	if (!na_open(v, &a, p, "nodes"))
 		return HS_EINPUT;
 	for (uint32_t i = 0; i < v->node_count; i++) {
-		node_start = p;
+		const uint8_t *node_start = a.p;
 		for (uint32_t j = 0; j < nf; j++) {
-			if (last)
-				return fail(v, p, "\"nodes\" has %" PRIu64 " numbers, node_count says %" PRIu64,
+			if (a.last)
+				return fail(v, a.p, "\"nodes\" has %" PRIu64 " numbers, node_count says %" PRIu64,
 				            (uint64_t)i * nf + j, (uint64_t)v->node_count * nf);
-			p = read_uint(v, p, "nodes", &f[j], &last);
-			if (p == NULL)
+			if (!na_read(v, &a, &f[j]))
 				return HS_EINPUT;
 		}
-		if (f[v->f_type] >= nt)
+		if (f[ft] >= nt)
 			return fail(v, node_start, "node %" PRIu32 ": type %" PRIu64 " is not one of the %" PRIu32 " node types",
-			            i, f[v->f_type], nt);
-		if (f[v->f_name] >= UINT32_MAX || f[v->f_self] > UINT32_MAX ||
-		    f[v->f_edges] > UINT32_MAX)
+			            i, f[ft], nt);
+		if (f[fn] >= UINT32_MAX || f[fs] > UINT32_MAX || f[fe] > UINT32_MAX)
 			return fail(v, node_start, "node %" PRIu32 ": a field is out of range", i);
-		edge_sum += f[v->f_edges];
+		edge_sum += f[fe];
 		if (edge_sum > v->edge_count)
 			return fail(v, node_start,
 			            "node %" PRIu32 ": the edge counts of the nodes so far add up to %" PRIu64
 			            ", more than edge_count %" PRIu32, i, edge_sum, v->edge_count);
-		hb_node(&v->b, i, (uint8_t)f[v->f_type], (uint32_t)f[v->f_name], f[v->f_id],
-		        (uint32_t)f[v->f_self], (uint32_t)f[v->f_edges]);
-		if (v->f_detach >= 0)
-			hb_detachedness(&v->b, i, (uint8_t)(f[v->f_detach] & 3));
-		if ((i & 0xffff) == 0 && release_and_report(v, p, "reading nodes"))
-			return error_set(v->err, HS_ECANCEL, v->path, "cancelled");
+		if (f[fn] > max_name)
+			max_name = (uint32_t)f[fn];
+		hb_node(v->b, i, (uint8_t)f[ft], (uint32_t)f[fn], f[fi], (uint32_t)f[fs], (uint32_t)f[fe]);
+		if (fd >= 0)
+			hb_detachedness(v->b, i, (uint8_t)(f[fd] & 3));
+		if ((i & 0x3fff) == 0 && should_stop(v, a.p, "reading nodes"))
+			return HS_ECANCEL;
 	}
-	if (!last) {
-		p = skip_ws(p, close + 1);
-		if (*p != ']')
-			return fail(v, p, "\"nodes\" has more than node_count x %" PRIu32 " = %" PRIu64 " numbers",
-			            nf, (uint64_t)v->node_count * nf);
-	}
+	if (!na_close(v, &a, "node_count x node fields"))
+		return HS_EINPUT;
 	if (edge_sum != v->edge_count)
-		return fail(v, p, "the nodes' edge counts add up to %" PRIu64 ", but edge_count is %" PRIu32,
+		return fail(v, a.p, "the nodes' edge counts add up to %" PRIu64 ", but edge_count is %" PRIu32,
 		            edge_sum, v->edge_count);
-	v->done_nodes = true;
+	v->max_name = max_name;
 	return HS_OK;
 }
 
 static int
 parse_edges(struct v8p *v, const uint8_t *p)
 {
-	const uint8_t *close, *edge_start;
+	struct numarr a;
 	uint64_t f[V8_MAX_FIELDS];
-	bool last = v->edge_count == 0;
+	uint32_t max_name = 0;
 	const uint32_t ef = v->ef, et = v->edge_types, nf = v->nf;
 	const uint64_t limit = (uint64_t)v->node_count * nf;
+	const int ft = v->e_type, fn = v->e_name, fto = v->e_to;
+	/* to / nf without a division: exact for 32-bit numerators. */
+	const uint64_t inv = UINT64_MAX / nf + 1;
 
-	p = array_open(v, p, "edges", &close);
-	if (p == NULL)
+	if (!na_open(v, &a, p, "edges"))
 		return HS_EINPUT;
 	for (uint32_t e = 0; e < v->edge_count; e++) {
-		uint64_t to;
-		edge_start = p;
+		const uint8_t *edge_start = a.p;
+		uint64_t to, q;
 		for (uint32_t j = 0; j < ef; j++) {
-			if (last)
-				return fail(v, p, "\"edges\" has %" PRIu64 " numbers, edge_count says %" PRIu64,
+			if (a.last)
+				return fail(v, a.p, "\"edges\" has %" PRIu64 " numbers, edge_count says %" PRIu64,
 				            (uint64_t)e * ef + j, (uint64_t)v->edge_count * ef);
-			p = read_uint(v, p, "edges", &f[j], &last);
-			if (p == NULL)
+			if (!na_read(v, &a, &f[j]))
 				return HS_EINPUT;
 		}
-		to = f[v->e_to];
-		if (f[v->e_type] >= et)
+		to = f[fto];
+		if (f[ft] >= et)
 			return fail(v, edge_start, "edge %" PRIu32 ": type %" PRIu64 " is not one of the %" PRIu32 " edge types",
-			            e, f[v->e_type], et);
-		if (to % nf != 0 || to >= limit)
+			            e, f[ft], et);
+#ifdef __SIZEOF_INT128__
+		q = nf == 1 ? to : (uint64_t)(((unsigned __int128)to * inv) >> 64);
+#else
+		q = to / nf;
+#endif
+		if (to >= limit || q * nf != to)
 			return fail(v, edge_start,
 			            "edge %" PRIu32 ": to_node %" PRIu64 " is not the offset of a node (a multiple of %" PRIu32 " below %" PRIu64 ")",
 			            e, to, nf, limit);
-		if (f[v->e_name] >= UINT32_MAX)
+		if (f[fn] >= UINT32_MAX)
 			return fail(v, edge_start, "edge %" PRIu32 ": name_or_index out of range", e);
-		hb_edge(&v->b, e, (uint8_t)f[v->e_type], (uint32_t)f[v->e_name], (uint32_t)(to / nf));
-		if ((e & 0xffff) == 0 && release_and_report(v, p, "reading edges"))
-			return error_set(v->err, HS_ECANCEL, v->path, "cancelled");
+		if (!v->indexed[f[ft]] && f[fn] > max_name)
+			max_name = (uint32_t)f[fn];
+		hb_edge(v->b, e, (uint8_t)f[ft], (uint32_t)f[fn], (uint32_t)q);
+		if ((e & 0x3fff) == 0 && should_stop(v, a.p, "reading edges"))
+			return HS_ECANCEL;
 	}
-	p = skip_ws(p, close + 1);
-	if (*p != ']')
-		return fail(v, p, "\"edges\" has more than edge_count x %" PRIu32 " = %" PRIu64 " numbers",
-		            ef, (uint64_t)v->edge_count * ef);
-	v->done_edges = true;
+	if (!na_close(v, &a, "edge_count x edge fields"))
+		return HS_EINPUT;
+	v->max_name = max_name;
 	return HS_OK;
 }
 
 static int
 parse_locations(struct v8p *v, const uint8_t *p)
 {
-	const uint8_t *close, *start;
+	struct numarr a;
 	uint64_t f[V8_MAX_FIELDS];
-	bool last;
 
 	if (v->lf == 0)
 		return HS_OK;	/* no location_fields in meta: nothing to interpret */
-	p = array_open(v, p, "locations", &close);
-	if (p == NULL)
+	if (!na_open(v, &a, p, "locations"))
 		return HS_EINPUT;
-	p = skip_ws(p, close + 1);
-	last = *p == ']';
-	while (!last) {
-		start = p;
+	if (!na_window(v, &a))
+		return HS_EINPUT;
+	a.p = skip_ws(a.p, a.wend);
+	a.last = *a.p == ']';
+	while (!a.last) {
+		const uint8_t *start = a.p;
 		for (uint32_t j = 0; j < v->lf; j++) {
-			if (last)
-				return fail(v, p, "\"locations\" ends in the middle of an entry");
-			p = read_uint(v, p, "locations", &f[j], &last);
-			if (p == NULL)
+			if (a.last)
+				return fail(v, a.p, "\"locations\" ends in the middle of an entry");
+			if (!na_read(v, &a, &f[j]))
 				return HS_EINPUT;
 		}
 		if (f[v->l_obj] % v->nf != 0 || f[v->l_obj] / v->nf >= v->node_count)
@@ -902,7 +989,7 @@ parse_locations(struct v8p *v, const uint8_t *p)
 			            f[v->l_obj]);
 		if (f[v->l_script] > UINT32_MAX || f[v->l_line] > UINT32_MAX || f[v->l_col] > UINT32_MAX)
 			return fail(v, start, "location: a field is out of range");
-		hb_location(&v->b, (uint32_t)(f[v->l_obj] / v->nf), (uint32_t)f[v->l_script],
+		hb_location(v->b, (uint32_t)(f[v->l_obj] / v->nf), (uint32_t)f[v->l_script],
 		            (uint32_t)f[v->l_line], (uint32_t)f[v->l_col]);
 	}
 	v->done_locations = true;
@@ -912,8 +999,8 @@ parse_locations(struct v8p *v, const uint8_t *p)
 static int
 parse_strings(struct v8p *v, const uint8_t *p, const uint8_t **after)
 {
-	const uint8_t *end = v->end;
-	size_t count = 0;
+	const uint8_t *end = v->end, *region = p;
+	size_t count = 0, released = 0;
 
 	p = skip_ws(p, end);
 	if (p >= end || *p != '[')
@@ -936,14 +1023,24 @@ parse_strings(struct v8p *v, const uint8_t *p, const uint8_t **after)
 			return fail(v, p, "\"strings\": unterminated string (truncated file?)");
 		if (count >= UINT32_MAX - 16)
 			return fail(v, p, "too many strings");
-		buf = hb_string_buffer(&v->b, (size_t)(q - p));
+		buf = hb_string_buffer(v->b, (size_t)(q - p));
 		n = decode_string(v, &p, q, buf);
 		if (n < 0)
 			return HS_EINPUT;
-		hb_string_commit(&v->b, buf, (size_t)n);
+		hb_string_commit(v->b, buf, (size_t)n);
 		count++;
-		if ((count & 0xffff) == 0 && release_and_report(v, p, "reading strings"))
-			return error_set(v->err, HS_ECANCEL, v->path, "cancelled");
+		if ((count & 0x3fff) == 0) {
+			size_t done = (size_t)(p - region);
+			if (done > released + V8_LAG + V8_WINDOW) {
+				size_t from = ((size_t)(region - v->base) + released + 4095) & ~(size_t)4095;
+				size_t to = ((size_t)(region - v->base) + done - V8_LAG) & ~(size_t)4095;
+				if (to > from)
+					io_release_range(v->io, from, to);
+				released = done - V8_LAG;
+			}
+			if (should_stop(v, p, "reading strings"))
+				return HS_ECANCEL;
+		}
 		p = skip_ws(p, end);
 		if (p < end && *p == ',') {
 			p++;
@@ -977,14 +1074,17 @@ nth_number(struct v8p *v, const uint8_t *p, uint64_t k)
 	}
 }
 
-/* String ids can only be checked once "strings" is read (it comes last). */
+/* String ids can only be checked once "strings" is read (it comes last).
+ * The parsers kept the largest one; find the culprit only if it is bad. */
 static int
-check_names(struct v8p *v)
+check_names(struct v8p *v, uint32_t max_name)
 {
-	const struct heap *h = v->b.h;
-	size_t ns = hb_string_count(&v->b);
+	const struct heap *h = v->b->h;
+	size_t ns = hb_string_count(v->b);
 
 	/* The string table holds exactly the file's strings, in file order. */
+	if (max_name < ns)
+		return HS_OK;
 	for (uint32_t i = 0; i < h->node_count; i++)
 		if (h->node_name[i] >= ns)
 			return fail(v, nth_number(v, v->base + v->off_nodes, (uint64_t)i * v->nf + (uint64_t)v->f_name),
@@ -1013,20 +1113,37 @@ v8_probe(const uint8_t *data, size_t size)
 	return (size_t)(end - p) >= 10 && memcmp(p, "\"snapshot\"", 10) == 0;
 }
 
-static int
-v8_parse(struct v8p *v)
+/* Skips a number array (it nests nothing) and gives its pages back. */
+static const uint8_t *
+skip_numbers(struct v8p *v, const uint8_t *p, const char *what)
 {
-	const uint8_t *p = v->base, *end = v->end;
+	const uint8_t *c;
+	if (p >= v->end || *p != '[') {
+		fail(v, p, "\"%s\" is not an array (found %s)", what, describe(v, p));
+		return NULL;
+	}
+	c = memchr(p, ']', (size_t)(v->end - p));
+	if (c == NULL) {
+		fail(v, p, "\"%s\": unterminated array (truncated file?)", what);
+		return NULL;
+	}
+	io_release_range(v->io, ((size_t)(p - v->base) + 4095) & ~(size_t)4095,
+	                 (size_t)(c - v->base) & ~(size_t)4095);
+	return c + 1;
+}
+
+/* Walks the top-level object from p (just after '{' or after a value) and
+ * records where each section is.  Parses "snapshot" on the way.  "strings"
+ * is parsed where it stands unless the sections that can run in parallel
+ * with it are all known (the usual order: then it is left for later and the
+ * walk stops there). */
+static int
+scan_top(struct v8p *v, const uint8_t *p, bool allow_defer, const uint8_t **stopped)
+{
+	const uint8_t *end = v->end;
 	int r;
 
-	if (end - p >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-		p += 3;
-	p = skip_ws(p, end);
-	if (p >= end || *p != '{')
-		return fail(v, p, "not a heap snapshot: expected '{', found %s", describe(v, p));
-	p = skip_ws(p + 1, end);
-	if (p < end && *p == '}')
-		return fail(v, p, "empty object: not a heap snapshot");
+	*stopped = NULL;
 	for (;;) {
 		const uint8_t *kq, *key;
 		size_t klen;
@@ -1057,26 +1174,19 @@ v8_parse(struct v8p *v)
 				return fail(v, key - 1, "\"%.*s\" appears twice", (int)klen, key);
 			*has = true;
 			*o = off(v, p);
-			if (v->have_meta) {
-				r = KEY("nodes") ? parse_nodes(v, p) : KEY("edges") ? parse_edges(v, p)
-				                                                   : parse_locations(v, p);
-				if (r)
-					return r;
-			}
-			/* Number arrays nest nothing: skip to the bracket. */
-			if (*p == '[') {
-				const uint8_t *c = memchr(p, ']', (size_t)(end - p));
-				if (c == NULL)
-					return fail(v, p, "\"%.*s\": unterminated array (truncated file?)", (int)klen, key);
-				p = c + 1;
-			} else {
-				return fail(v, p, "\"%.*s\" is not an array (found %s)", (int)klen, key, describe(v, p));
-			}
+			p = skip_numbers(v, p, KEY("nodes") ? "nodes" : KEY("edges") ? "edges" : "locations");
+			if (p == NULL)
+				return HS_EINPUT;
 		} else if (KEY("strings")) {
 			if (v->has_strings)
 				return fail(v, key - 1, "\"strings\" appears twice");
 			v->has_strings = true;
 			v->off_strings = off(v, p);
+			if (allow_defer && v->have_meta && v->has_nodes && v->has_edges) {
+				v->strings_deferred = true;
+				*stopped = p;
+				return HS_OK;
+			}
 			r = parse_strings(v, p, &p);
 			if (r)
 				return r;
@@ -1093,33 +1203,120 @@ v8_parse(struct v8p *v)
 			continue;
 		}
 		if (p < end && *p == '}')
-			break;
+			return HS_OK;
 		return fail(v, p, "expected ',' or '}', found %s", describe(v, p));
 	}
+}
+
+/* The worker thread: the nodes, then the strings if they were left for
+ * later, and whatever follows them.  The main thread reads the edges
+ * meanwhile; the two fill different parts of the model. */
+struct worker {
+	struct v8p v;
+	struct hs_error err;
+	const uint8_t *strings;	/* deferred "strings" value, or NULL */
+	int r;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct v8p *v = &w->v;
+	const uint8_t *after, *stopped;
+
+	w->r = parse_nodes(v, v->base + v->off_nodes);
+	if (w->r == HS_OK && w->strings) {
+		w->r = parse_strings(v, w->strings, &after);
+		if (w->r == HS_OK) {
+			after = skip_ws(after, v->end);
+			if (after < v->end && *after == ',')
+				w->r = scan_top(v, after + 1, false, &stopped);
+			else if (after >= v->end || *after != '}')
+				w->r = fail(v, after, "expected ',' or '}', found %s", describe(v, after));
+		}
+	}
+	if (w->r != HS_OK)
+		atomic_store(v->stop, 1);
+	return NULL;
+}
+
+static int
+v8_parse(struct v8p *v)
+{
+	const uint8_t *p = v->base, *end = v->end, *stopped;
+	struct worker w;
+	pthread_t thread;
+	bool threaded;
+	uint32_t max_name = 0;
+	int r;
+
+	if (end - p >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		p += 3;
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return fail(v, p, "not a heap snapshot: expected '{', found %s", describe(v, p));
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return fail(v, p, "empty object: not a heap snapshot");
+	r = scan_top(v, p, true, &stopped);
+	if (r)
+		return r;
 	if (!v->have_meta)
-		return fail(v, p, "no \"snapshot\" object with the meta data");
+		return fail(v, end, "no \"snapshot\" object with the meta data");
 	if (!v->has_nodes)
-		return fail(v, p, "no \"nodes\" array");
+		return fail(v, end, "no \"nodes\" array");
 	if (!v->has_edges)
-		return fail(v, p, "no \"edges\" array");
+		return fail(v, end, "no \"edges\" array");
+
+	memset(&w, 0, sizeof w);
+	w.v = *v;
+	w.v.err = &w.err;
+	w.v.progress = NULL;
+	w.strings = v->strings_deferred ? stopped : NULL;
+	error_clear(&w.err);
+	threaded = pthread_create(&thread, NULL, worker_run, &w) == 0;
+	if (!threaded)
+		worker_run(&w);
+	r = parse_edges(v, v->base + v->off_edges);
+	if (r != HS_OK)
+		atomic_store(v->stop, 1);
+	if (threaded)
+		pthread_join(thread, NULL);
+	/* The first error in the file wins: the nodes come first. */
+	if (w.r != HS_OK && w.r != HS_ECANCEL && (r == HS_OK || r == HS_ECANCEL ||
+	                                          w.v.off_nodes < v->off_edges)) {
+		error_clear(v->err);
+		error_set(v->err, w.err.status, NULL, "%s", w.err.msg);
+		return w.r;
+	}
+	if (r != HS_OK)
+		return r;
+	if (w.r != HS_OK) {
+		error_set(v->err, w.err.status, NULL, "%s", w.err.msg);
+		return w.r;
+	}
+	/* What the worker's walk found after the strings. */
+	if (w.v.has_locations && !v->has_locations) {
+		v->has_locations = true;
+		v->off_locations = w.v.off_locations;
+	}
+	v->has_strings |= w.v.has_strings;
 	if (!v->has_strings)
-		return fail(v, p, "no \"strings\" array");
-	/* Sections that came before the meta. */
-	if (!v->done_nodes && (r = parse_nodes(v, v->base + v->off_nodes)))
+		return fail(v, end, "no \"strings\" array");
+	if (v->has_locations && (r = parse_locations(v, v->base + v->off_locations)))
 		return r;
-	if (!v->done_edges && (r = parse_edges(v, v->base + v->off_edges)))
-		return r;
-	if (v->has_locations && !v->done_locations &&
-	    (r = parse_locations(v, v->base + v->off_locations)))
-		return r;
-	return HS_OK;
+	max_name = v->max_name > w.v.max_name ? v->max_name : w.v.max_name;
+	return check_names(v, max_name);
 }
 
 static int
 load_v8(struct io *io, struct progress *progress, struct model *out, struct hs_error *err)
 {
+	struct heap_builder b;
 	struct v8p v;
 	struct heap *h;
+	atomic_int stop = 0;
 	int r;
 
 	memset(&v, 0, sizeof v);
@@ -1129,20 +1326,20 @@ load_v8(struct io *io, struct progress *progress, struct model *out, struct hs_e
 	v.io = io;
 	v.err = err;
 	v.progress = progress;
+	v.stop = &stop;
+	v.b = &b;
 	arena_init(&v.dom);
-	hb_init(&v.b, heap_new("v8", io->path));
-	hb_rules(&v.b, HEAP_RULES_V8);
+	hb_init(&b, heap_new("v8", io->path));
+	hb_rules(&b, HEAP_RULES_V8);
 	progress_phase(progress, "reading", io->size);
 
 	r = v8_parse(&v);
-	if (r == HS_OK)
-		r = check_names(&v);
 	arena_free(&v.dom);
 	if (r != HS_OK) {
-		hb_abort(&v.b);
+		hb_abort(&b);
 		return r;
 	}
-	h = hb_finish(&v.b, err);
+	h = hb_finish(&b, err);
 	if (h == NULL)
 		return HS_EINPUT;
 	out->kind = MODEL_HEAP;

@@ -217,7 +217,7 @@ io_open(struct io *io, const char *path, struct hs_error *err)
 		io->map = m;
 		io->map_size = (size_t)st.st_size;
 		if (m)
-			madvise(m, io->size, MADV_SEQUENTIAL);
+			madvise(m, io->size, MADV_NORMAL);
 		return HS_OK;
 	}
 	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
@@ -256,6 +256,14 @@ io_release(struct io *io, size_t offset)
 		return;
 	madvise((uint8_t *)io->map + io->released, end - io->released, MADV_DONTNEED);
 	io->released = end;
+}
+
+void
+io_release_range(struct io *io, size_t from, size_t to)
+{
+	if (io->map == NULL || to <= from || to > io->map_size)
+		return;
+	madvise((uint8_t *)io->map + from, to - from, MADV_DONTNEED);
 }
 
 void

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #include "heapsift/progress.h"
 
@@ -44,5 +45,62 @@ progress_stderr(void *ctx, const char *phase, uint64_t done, uint64_t total)
 	else
 		fprintf(stderr, "\r\033[K%s", phase);
 	fflush(stderr);
+	return false;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident and peak resident memory in MiB, from /proc/self/status. */
+static void
+rss_mib(double *rss, double *hwm, double *file)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	*rss = *hwm = *file = 0;
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long kb;
+		if (sscanf(line, "VmRSS: %lu", &kb) == 1)
+			*rss = (double)kb / 1024;
+		else if (sscanf(line, "VmHWM: %lu", &kb) == 1)
+			*hwm = (double)kb / 1024;
+		else if (sscanf(line, "RssFile: %lu", &kb) == 1)
+			*file = (double)kb / 1024;
+	}
+	fclose(f);
+}
+
+bool
+progress_times(void *ctx, const char *phase, uint64_t done, uint64_t total)
+{
+	static double start, last;
+	static const char *last_phase;
+	double t = now_seconds();
+	(void)ctx;
+	(void)done;
+	(void)total;
+	if (start == 0)
+		start = last = t;
+	if (phase == last_phase)
+		return false;
+	if (last_phase || phase == NULL) {
+		double rss, hwm, file;
+		rss_mib(&rss, &hwm, &file);
+		if (last_phase)
+			fprintf(stderr, "heapsift: %-18s %7.3f s  rss %6.1f MiB (file %5.1f)  peak %6.1f MiB\n",
+			        last_phase, t - last, rss, file, hwm);
+		if (phase == NULL)
+			fprintf(stderr, "heapsift: %-18s %7.3f s  rss %6.1f MiB (file %5.1f)  peak %6.1f MiB\n",
+			        "total", t - start, rss, file, hwm);
+	}
+	last_phase = phase;
+	last = t;
 	return false;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "heapsift/xalloc.h"
 
@@ -15,12 +16,34 @@ xalloc_fail(const char *what, size_t a, size_t b)
 	abort();
 }
 
+/* Large arrays (the model's columns) are touched once each, end to end:
+ * with 4 KiB pages that is a page fault per 4 KiB, which costs a quarter of
+ * the run on a virtual machine.  Asking for transparent huge pages on the
+ * 2 MiB-aligned inside of big blocks (glibc serves them with mmap, still
+ * untouched) makes it one fault per 2 MiB.  Only where the system leaves THP
+ * to madvise; a no-op elsewhere. */
+#define HUGE_MIN ((size_t)4 << 20)
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+static void
+xalloc_huge(void *p, size_t size)
+{
+	uintptr_t start, end;
+	if (size < HUGE_MIN)
+		return;
+	start = ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+	end = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE_ALIGN - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 void *
 xmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
 	if (p == NULL)
 		xalloc_fail("xmalloc", 1, size);
+	xalloc_huge(p, size);
 	return p;
 }
 
@@ -33,6 +56,8 @@ xcalloc(size_t nmemb, size_t size)
 	p = calloc(nmemb, size);
 	if (p == NULL)
 		xalloc_fail("xcalloc", nmemb, size);
+	if (SIZE_MAX / nmemb >= size)
+		xalloc_huge(p, nmemb * size);
 	return p;
 }
 
@@ -53,6 +78,7 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	p = realloc(ptr, nmemb * size);
 	if (p == NULL)
 		xalloc_fail("xreallocarray", nmemb, size);
+	xalloc_huge(p, nmemb * size);
 	return p;
 }
 
