@@ -39,13 +39,19 @@ bit_set(uint64_t *bits, uint32_t i)
 	bits[i >> 6] |= (uint64_t)1 << (i & 63);
 }
 
-/* Dominators over the edges set in `retaining`.
+/* Dominators over the edges set in `retaining`; has_in (node_count bits,
+ * may be NULL) tells which nodes have a retaining edge into them.
  * Nodes the root does not reach that have no retaining edge into them are
  * treated as children of the root, with what they reach (DevTools' rule for
  * objects held only by weak edges); nodes still unreached (cycles of garbage)
- * get the root as their dominator.  Fills h->idom and h->retained (summed
- * from h->node_self).  Iterative: no recursion however deep the graph. */
-int dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress);
+ * get the root as their dominator.  Fills h->idom and returns in *order
+ * the nodes in DFS order, for dom_retained().  Iterative: no recursion
+ * however deep the graph. */
+int dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
+                uint32_t **order, struct progress *progress);
+/* Retained sizes from idom and node_self, visiting nodes in the order
+ * dom_compute() returned (a dominator before what it dominates); frees it. */
+void dom_retained(struct heap *h, uint32_t *order);
 
 /* Dominator children CSR (dom_first/dom_child) from idom. */
 void dom_children_build(struct heap *h);
@@ -59,13 +65,20 @@ void reach_compute(struct heap *h, const uint64_t *retaining);
  * over instances not dominated by another instance of the same class. */
 void classes_aggregate(struct heap *h);
 
-/* DevTools' rules, see v8rules.c, in two parts so that the dominator
- * computation runs with the fewest arrays alive.
- * v8rules_retaining: the "Detached" names, the retaining-edge bitset
- *   (edge_count bits, caller frees) and node_self.
- * v8rules_classes: distance, node_class and classes (names only). */
-int v8rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress);
-int v8rules_classes(struct heap *h, struct progress *progress);
+/* DevTools' rules (v8rules.c), step by step; analyze_heap() says which may
+ * run at the same time.
+ * v8rules_dom_state: "Detached" names of detached DOM nodes (renames nodes).
+ * v8rules_retaining: the retaining-edge bitset (edge_count bits) and which
+ *   nodes a retaining edge reaches (node_count bits); the caller frees both.
+ *   Reads strings.
+ * v8rules_shallow_sizes: node_self.
+ * v8rules_distances: distance.
+ * v8rules_class_names: node_class and classes (names; adds strings). */
+void v8rules_dom_state(struct heap *h);
+void v8rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in);
+void v8rules_shallow_sizes(struct heap *h);
+void v8rules_distances(struct heap *h);
+void v8rules_class_names(struct heap *h);
 
 /* DevTools' Statistics (code, strings, JS arrays, typed arrays, system,
  * native); needs node_self and total_size. */
@@ -76,9 +89,12 @@ void v8rules_statistics(struct heap *h);
  * size, NUL-terminated; returns the length written. */
 size_t v8rules_node_name(const struct heap *h, uint32_t node, char *buf, size_t size);
 
-/* Generic rules: every non-weak, non-self edge retains, sizes as given;
- * then BFS distances and a class per node name. */
-int generic_rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress);
-int generic_rules_classes(struct heap *h, struct progress *progress);
+/* Generic rules: every non-weak, non-self edge retains, sizes as given,
+ * distances by BFS over them, a class per node name (unless the loader
+ * gave classes). */
+void generic_rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in);
+void generic_rules_shallow_sizes(struct heap *h);
+void generic_rules_distances(struct heap *h);
+void generic_rules_class_names(struct heap *h);
 
 #endif

@@ -68,7 +68,10 @@ struct heap {
 	/* Input: nodes */
 	uint8_t *node_type;
 	uint32_t *node_name;
-	uint64_t *node_id;		/* the dump's own object id */
+	/* The dump's own object ids: 32-bit while they fit (V8's always do),
+	 * 64-bit otherwise (hprof addresses).  Read them with heap_node_id(). */
+	uint32_t *node_id32;
+	uint64_t *node_id64;
 	uint32_t *node_self_raw;	/* shallow size as in the file */
 	uint32_t *first_edge;		/* node_count + 1 entries */
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
@@ -120,6 +123,12 @@ static inline const char *
 heap_str(const struct heap *h, uint32_t id)
 {
 	return strtab_get(&h->strings, id);
+}
+
+static inline uint64_t
+heap_node_id(const struct heap *h, uint32_t n)
+{
+	return h->node_id64 ? h->node_id64[n] : h->node_id32[n];
 }
 
 static inline const char *

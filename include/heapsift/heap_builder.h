@@ -44,6 +44,8 @@ int hb_node_type(struct heap_builder *b, const char *name);
 int hb_edge_type(struct heap_builder *b, const char *name, bool indexed);
 
 void hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges);
+/* Switches the ids to 64 bits (hb_node does it when an id needs it). */
+void hb_wide_ids(struct heap_builder *b);
 void hb_alloc_detachedness(struct heap_builder *b);
 
 static inline void
@@ -53,7 +55,14 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 	struct heap *h = b->h;
 	h->node_type[i] = type;
 	h->node_name[i] = name;
-	h->node_id[i] = id;
+	if (h->node_id64)
+		h->node_id64[i] = id;
+	else if (id <= UINT32_MAX)
+		h->node_id32[i] = (uint32_t)id;
+	else {
+		hb_wide_ids(b);
+		h->node_id64[i] = id;
+	}
 	h->node_self_raw[i] = self_size;
 	h->first_edge[i] = edge_count;	/* turned into offsets by hb_finish */
 	b->edge_sum += edge_count;
@@ -86,6 +95,8 @@ hb_string(struct heap_builder *b, const char *s, size_t n)
 char *hb_string_buffer(struct heap_builder *b, size_t n);
 uint32_t hb_string_commit(struct heap_builder *b, char *buf, size_t n);
 size_t hb_string_count(const struct heap_builder *b);
+/* Forgets the strings added so far (ids start again from 0). */
+void hb_strings_reset(struct heap_builder *b);
 
 void hb_root(struct heap_builder *b, uint32_t node);
 void hb_location(struct heap_builder *b, uint32_t node, uint32_t script_id,

@@ -54,4 +54,7 @@ strtab_count(const struct strtab *t)
 
 uint64_t strtab_hash(const char *s, size_t n);
 
+/* Drops the strings from id count on (their bytes stay in the arena). */
+void strtab_truncate(struct strtab *t, size_t count);
+
 #endif

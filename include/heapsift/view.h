@@ -80,9 +80,16 @@ struct view_ops {
 	/* Appends the keys of parent's children (parent NULL: the top rows), in
 	 * any order; ids are filled in by the caller. */
 	void (*children)(struct view *v, const struct vrow *parent, struct vrows *out);
+	/* Optional, for views with very many rows: the top rows by index, so
+	 * that picking the first N never lists them all.  key_at returns
+	 * VIEW_SKIP for an index that is not a row (a filtered one). */
+	size_t (*top_count)(struct view *v);
+	uint64_t (*top_key_at)(struct view *v, size_t i);
 	bool (*has_children)(struct view *v, const struct vrow *row);
 	void (*cell)(struct view *v, const struct vrow *row, size_t col, struct cell *out);
 };
+
+#define VIEW_SKIP UINT64_MAX
 
 /* view flags */
 #define VIEW_SKIP_SYNTHETIC 0x1	/* objects: leave out the root and synthetic nodes */

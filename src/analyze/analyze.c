@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,56 +53,69 @@ reach_compute(struct heap *h, const uint64_t *retaining)
 	h->reach = reach;
 }
 
-int
-generic_rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress)
+void
+generic_rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in)
 {
 	const uint32_t n = h->node_count;
 	const int weak = heap_edge_type_find(h, "weak");
 	uint64_t *bits = xcalloc(((size_t)h->edge_count + 63) / 64 + 1, sizeof *bits);
+	uint64_t *in = xcalloc(((size_t)n + 63) / 64 + 1, sizeof *in);
 
-	progress_phase(progress, "retaining edges", 0);
 	for (uint32_t v = 0; v < n; v++)
 		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
-			if ((weak < 0 || h->edge_type[e] != (uint8_t)weak) && h->edge_to[e] != v)
+			if ((weak < 0 || h->edge_type[e] != (uint8_t)weak) && h->edge_to[e] != v) {
 				bit_set(bits, e);
+				bit_set(in, h->edge_to[e]);
+			}
 	*retaining = bits;
-	free(h->node_self);
-	h->node_self = xmallocarray(n, sizeof *h->node_self);
-	memcpy(h->node_self, h->node_self_raw, (size_t)n * sizeof *h->node_self);
-	return progress_cancelled(progress) ? HS_ECANCEL : HS_OK;
+	*has_in = in;
 }
 
-int
-generic_rules_classes(struct heap *h, struct progress *progress)
+void
+generic_rules_shallow_sizes(struct heap *h)
+{
+	free(h->node_self);
+	h->node_self = xmallocarray(h->node_count, sizeof *h->node_self);
+	memcpy(h->node_self, h->node_self_raw, (size_t)h->node_count * sizeof *h->node_self);
+}
+
+void
+generic_rules_class_names(struct heap *h)
+{
+	const uint32_t n = h->node_count;
+	uint32_t *by_name;
+	size_t cap = 0;
+
+	if (h->node_class != NULL)
+		return;	/* the loader knows the classes */
+	/* One class per distinct node name. */
+	by_name = xmallocarray(strtab_count(&h->strings), sizeof *by_name);
+	memset(by_name, 0xff, strtab_count(&h->strings) * sizeof *by_name);
+	h->node_class = xmallocarray(n, sizeof *h->node_class);
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t nm = h->node_name[v];
+		if (by_name[nm] == HEAP_NONE) {
+			XGROW(h->classes, cap, (size_t)h->class_count + 1);
+			memset(&h->classes[h->class_count], 0, sizeof *h->classes);
+			h->classes[h->class_count].name = nm;
+			h->classes[h->class_count].location = HEAP_NONE;
+			by_name[nm] = h->class_count++;
+		}
+		h->node_class[v] = by_name[nm];
+	}
+	free(by_name);
+}
+
+void
+generic_rules_distances(struct heap *h)
 {
 	const uint32_t n = h->node_count;
 	const int weak = heap_edge_type_find(h, "weak");
-	uint32_t *queue;
+	uint32_t *queue = xmallocarray(n, sizeof *queue);
 	size_t head = 0, len = 0;
 
-	if (h->node_class == NULL) {
-		/* One class per distinct node name. */
-		uint32_t *by_name = xmallocarray(strtab_count(&h->strings), sizeof *by_name);
-		size_t cap = 0;
-		memset(by_name, 0xff, strtab_count(&h->strings) * sizeof *by_name);
-		h->node_class = xmallocarray(n, sizeof *h->node_class);
-		for (uint32_t v = 0; v < n; v++) {
-			uint32_t nm = h->node_name[v];
-			if (by_name[nm] == HEAP_NONE) {
-				XGROW(h->classes, cap, (size_t)h->class_count + 1);
-				memset(&h->classes[h->class_count], 0, sizeof *h->classes);
-				h->classes[h->class_count].name = nm;
-				h->classes[h->class_count].location = HEAP_NONE;
-				by_name[nm] = h->class_count++;
-			}
-			h->node_class[v] = by_name[nm];
-		}
-		free(by_name);
-	}
-
-	progress_phase(progress, "distances", 0);
+	free(h->distance);
 	h->distance = xmallocarray(n, sizeof *h->distance);
-	queue = xmallocarray(n, sizeof *queue);
 	for (uint32_t v = 0; v < n; v++)
 		h->distance[v] = HEAP_NO_DISTANCE;
 	h->distance[h->root] = 0;
@@ -118,31 +132,99 @@ generic_rules_classes(struct heap *h, struct progress *progress)
 		}
 	}
 	free(queue);
-	return progress_cancelled(progress) ? HS_ECANCEL : HS_OK;
+}
+
+/* --- the pipeline ----------------------------------------------------------------
+ * Two threads (the machines we run on have at least two cores):
+ *
+ *   main                                  side
+ *   DOM state (renames nodes)
+ *   retaining edges (reads strings)       shallow sizes, distances
+ *   dominators                              (read-only on the input)
+ *   ---- wait for the side ----
+ *   retained sizes (need shallow sizes)   class names (add strings)
+ *   reachability, dominator children
+ *   ---- wait for the side ----
+ *   statistics, class aggregates
+ *
+ * The side never runs while the main thread reads strings and adds them,
+ * and each writes only its own arrays. */
+
+struct side {
+	struct heap *h;
+	void (*steps[3])(struct heap *h);
+	pthread_t thread;
+	bool started;
+};
+
+static void *
+side_run(void *arg)
+{
+	struct side *s = arg;
+	for (size_t i = 0; i < 3 && s->steps[i]; i++)
+		s->steps[i](s->h);
+	return NULL;
+}
+
+static void
+side_start(struct side *s)
+{
+	s->started = pthread_create(&s->thread, NULL, side_run, s) == 0;
+	if (!s->started)
+		side_run(s);	/* no thread: run here */
+}
+
+static void
+side_wait(struct side *s)
+{
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	s->started = false;
 }
 
 int
 analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 {
-	uint64_t *retaining = NULL;
+	uint64_t *retaining = NULL, *has_in = NULL;
+	uint32_t *order = NULL;
 	bool v8 = h->rules == HEAP_RULES_V8;
+	struct side side = { .h = h };
 	int r;
 
-	r = v8 ? v8rules_retaining(h, &retaining, progress)
-	       : generic_rules_retaining(h, &retaining, progress);
-	if (r == HS_OK)
-		r = dom_compute(h, retaining, progress);
-	if (r == HS_OK) {
-		reach_compute(h, retaining);
-		free(retaining);
-		retaining = NULL;
-		r = v8 ? v8rules_classes(h, progress) : generic_rules_classes(h, progress);
-	}
-	free(retaining);
-	if (r != HS_OK)
+	if (progress_phase(progress, "retaining edges", 0))
 		return error_set(err, HS_ECANCEL, h->path, "cancelled");
-	progress_phase(progress, "classes", 0);
+	if (v8) {
+		v8rules_dom_state(h);
+		side.steps[0] = v8rules_shallow_sizes;
+		side.steps[1] = v8rules_distances;
+	} else {
+		side.steps[0] = generic_rules_shallow_sizes;
+		side.steps[1] = generic_rules_distances;
+	}
+	side_start(&side);
+	if (v8)
+		v8rules_retaining(h, &retaining, &has_in);
+	else
+		generic_rules_retaining(h, &retaining, &has_in);
+	r = dom_compute(h, retaining, has_in, &order, progress);
+	free(has_in);
+	side_wait(&side);
+	if (r != HS_OK) {
+		free(retaining);
+		return error_set(err, HS_ECANCEL, h->path, "cancelled");
+	}
+
+	memset(side.steps, 0, sizeof side.steps);
+	side.steps[0] = v8 ? v8rules_class_names : generic_rules_class_names;
+	side_start(&side);
+	progress_phase(progress, "retained sizes", 0);
+	dom_retained(h, order);
+	reach_compute(h, retaining);
+	free(retaining);
 	dom_children_build(h);
+	side_wait(&side);
+
+	progress_phase(progress, "classes", 0);
 	h->total_size = h->retained[h->root] + h->extra_native_bytes;
 	if (v8)
 		v8rules_statistics(h);

@@ -30,7 +30,11 @@ struct lt {
 	const uint64_t *ret;	/* retaining-edge bitset */
 	uint32_t *num;		/* node -> DFS number */
 	uint32_t *vertex;	/* DFS number -> node */
-	uint32_t *parent;	/* DFS tree parent (numbers) */
+	/* The DFS tree parent until a vertex is linked, its forest ancestor
+	 * after: vertices are linked in decreasing order, so "v is linked"
+	 * is "v > lim" and no separate parent array is needed. */
+	uint32_t *ancestor;
+	uint32_t lim;
 	uint32_t *label;	/* edge cursor during the DFS, label during LT */
 	uint32_t count;
 	uint32_t *stack;	/* compress() path */
@@ -49,11 +53,11 @@ lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 	v = ++t->count;
 	t->num[start] = v;
 	t->vertex[v] = start;
-	t->parent[v] = pnum;
+	t->ancestor[v] = pnum;
 	t->label[v] = first[start];
 	while (v != pnum) {
 		uint32_t node = t->vertex[v], e = t->label[v], end = first[node + 1];
-		uint32_t next = t->parent[v];
+		uint32_t next = t->ancestor[v];
 		for (; e < end; e++) {
 			uint32_t w;
 			if (!bit_get(t->ret, e))
@@ -63,7 +67,7 @@ lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 				uint32_t wn = ++t->count;
 				t->num[w] = wn;
 				t->vertex[wn] = w;
-				t->parent[wn] = v;
+				t->ancestor[wn] = v;
 				t->label[wn] = first[w];
 				next = wn;
 				e++;
@@ -77,12 +81,13 @@ lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 
 /* Path compression along ancestor[], iteratively. */
 static inline void
-lt_compress(struct lt *t, uint32_t *ancestor, const uint32_t *semi, uint32_t v)
+lt_compress(struct lt *t, const uint32_t *semi, uint32_t v)
 {
 	size_t sp = 0;
-	uint32_t *label = t->label;
+	uint32_t *label = t->label, *ancestor = t->ancestor;
+	const uint32_t lim = t->lim;
 
-	while (ancestor[ancestor[v]] != 0) {
+	while (ancestor[v] > lim) {
 		if (sp == t->stack_cap)
 			XGROW(t->stack, t->stack_cap, sp + 1);
 		t->stack[sp++] = v;
@@ -97,23 +102,23 @@ lt_compress(struct lt *t, uint32_t *ancestor, const uint32_t *semi, uint32_t v)
 }
 
 static inline uint32_t
-lt_eval(struct lt *t, uint32_t *ancestor, const uint32_t *semi, uint32_t v)
+lt_eval(struct lt *t, const uint32_t *semi, uint32_t v)
 {
-	if (ancestor[v] == 0)
-		return v;
-	lt_compress(t, ancestor, semi, v);
+	if (v <= t->lim)
+		return v;	/* not linked: a forest root */
+	lt_compress(t, semi, v);
 	return t->label[v];
 }
 
 int
-dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress)
+dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given,
+            uint32_t **order, struct progress *progress)
 {
 	const uint32_t n = h->node_count, r = h->root;
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
 	struct lt t;
-	uint64_t *has_in;
-	uint32_t *pfirst, *pred, *semi, *ancestor, *bhead, *bnext, *dom, *idom;
-	uint64_t *retained;
+	uint64_t *has_in = (uint64_t *)(uintptr_t)has_in_given;
+	uint32_t *pfirst, *pred, *semi, *bhead, *bnext, *dom, *idom;
 	uint32_t cnt;
 
 	memset(&t, 0, sizeof t);
@@ -122,14 +127,16 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 	progress_phase(progress, "dominators", n);
 
 	/* Which nodes have a retaining edge into them (rule 2). */
-	has_in = xcalloc(nwords, sizeof *has_in);
-	for (uint32_t e = 0; e < h->edge_count; e++)
-		if (bit_get(retaining, e))
-			bit_set(has_in, h->edge_to[e]);
+	if (has_in_given == NULL) {
+		has_in = xcalloc(nwords, sizeof *has_in);
+		for (uint32_t e = 0; e < h->edge_count; e++)
+			if (bit_get(retaining, e))
+				bit_set(has_in, h->edge_to[e]);
+	}
 
 	t.num = xcalloc(n, sizeof *t.num);
 	t.vertex = xmallocarray((size_t)n + 1, sizeof *t.vertex);
-	t.parent = xmallocarray((size_t)n + 1, sizeof *t.parent);
+	t.ancestor = xmallocarray((size_t)n + 1, sizeof *t.ancestor);
 	t.label = xmallocarray((size_t)n + 1, sizeof *t.label);
 	lt_dfs(&t, r, 0);
 	if (t.count < n)
@@ -166,7 +173,6 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 	t.num = NULL;
 
 	semi = xmallocarray((size_t)cnt + 1, sizeof *semi);
-	ancestor = xcalloc((size_t)cnt + 1, sizeof *ancestor);
 	bhead = xcalloc((size_t)cnt + 1, sizeof *bhead);
 	/* dom[v] is written once, when v leaves its bucket; bnext[v] is dead
 	 * from then on, so the two share an array. */
@@ -178,10 +184,11 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 	}
 
 	for (uint32_t w = cnt; w >= 2; w--) {
-		const uint32_t pw = t.parent[w];
+		const uint32_t pw = t.ancestor[w];	/* w is not linked yet */
 
+		t.lim = w;
 		for (uint32_t k = pfirst[w]; k < pfirst[w + 1]; k++) {
-			uint32_t u = lt_eval(&t, ancestor, semi, pred[k]);
+			uint32_t u = lt_eval(&t, semi, pred[k]);
 			if (semi[u] < semi[w])
 				semi[w] = semi[u];
 		}
@@ -189,10 +196,10 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 			semi[w] = 1;	/* a child of the root (rule 2) */
 		bnext[w] = bhead[semi[w]];
 		bhead[semi[w]] = w;
-		ancestor[w] = pw;	/* link */
+		t.lim = w - 1;		/* link(parent(w), w) */
 		for (uint32_t v = bhead[pw]; v != 0;) {
 			uint32_t next = bnext[v];
-			uint32_t u = lt_eval(&t, ancestor, semi, v);
+			uint32_t u = lt_eval(&t, semi, v);
 			dom[v] = semi[u] < semi[v] ? u : pw;
 			v = next;
 		}
@@ -201,17 +208,18 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 			break;
 	}
 	free(bhead);
-	free(ancestor);
+	free(t.ancestor);
 	free(pfirst);
 	free(pred);
 	free(t.stack);
 	free(t.label);
-	free(t.parent);
-	free(has_in);
+	if (has_in_given == NULL)
+		free(has_in);
 	if (progress_cancelled(progress)) {
 		free(semi);
 		free(dom);
 		free(t.vertex);
+		*order = NULL;
 		return HS_ECANCEL;
 	}
 	dom[1] = 1;
@@ -220,36 +228,49 @@ dom_compute(struct heap *h, const uint64_t *retaining, struct progress *progress
 			dom[w] = dom[dom[w]];
 	free(semi);
 
-	/* Back to node indices. */
+	/* Back to node indices; vertex[] becomes the order for dom_retained(),
+	 * with the unnumbered (rule 3) at the end. */
 	idom = xmallocarray(n, sizeof *idom);
 	for (uint32_t v = 0; v < n; v++)
 		idom[v] = HEAP_NONE;
 	for (uint32_t w = 1; w <= cnt; w++)
 		idom[t.vertex[w]] = t.vertex[dom[w]];
 	free(dom);
-
-	retained = xmallocarray(n, sizeof *retained);
-	for (uint32_t v = 0; v < n; v++)
-		retained[v] = h->node_self[v];
-	for (uint32_t w = cnt; w >= 2; w--) {
-		uint32_t v = t.vertex[w];
-		retained[idom[v]] += retained[v];
-	}
-	free(t.vertex);
-	/* Rule 3 for the unnumbered: under the root, retaining only themselves. */
-	if (cnt < n)
+	t.vertex = xreallocarray(t.vertex, (size_t)n + 1, sizeof *t.vertex);
+	if (cnt < n) {
+		uint32_t k = cnt;
 		for (uint32_t v = 0; v < n; v++)
 			if (idom[v] == HEAP_NONE) {
 				idom[v] = r;
-				retained[r] += retained[v];
+				t.vertex[++k] = v;
 			}
+	}
 	idom[r] = r;
-
+	t.vertex[0] = n;	/* the count, for dom_retained() */
 	free(h->idom);
-	free(h->retained);
 	h->idom = idom;
-	h->retained = retained;
+	*order = t.vertex;
 	return HS_OK;
+}
+
+void
+dom_retained(struct heap *h, uint32_t *order)
+{
+	const uint32_t n = order[0];
+	uint64_t *retained = xmallocarray(h->node_count, sizeof *retained);
+
+	for (uint32_t v = 0; v < h->node_count; v++)
+		retained[v] = h->node_self[v];
+	/* order[1] is the root; a dominator always comes before what it
+	 * dominates, so from the end up each node's sum is complete when it
+	 * is added to its dominator's. */
+	for (uint32_t w = n; w >= 2; w--) {
+		uint32_t v = order[w];
+		retained[h->idom[v]] += retained[v];
+	}
+	free(order);
+	free(h->retained);
+	h->retained = retained;
 }
 
 void

@@ -345,10 +345,11 @@ mark_page_owned(struct v8r *r)
 /* --- retaining ("essential") edges (HeapSnapshot.computeIsEssentialEdge) ----- */
 
 static uint64_t *
-essential_edges(struct v8r *r)
+essential_edges(struct v8r *r, uint64_t **has_in_out)
 {
 	const struct heap *h = r->h;
 	uint64_t *bits = xcalloc(((size_t)h->edge_count + 63) / 64 + 1, sizeof *bits);
+	uint64_t *has_in = xcalloc(((size_t)h->node_count + 63) / 64 + 1, sizeof *has_in);
 	const uint32_t root = h->root;
 
 	for (uint32_t v = 0; v < h->node_count; v++) {
@@ -359,7 +360,7 @@ essential_edges(struct v8r *r)
 				 * is the one that counts. */
 				size_t dup;
 				uint64_t table;
-				if (wm_parse(r, h->edge_name[e], &dup, &table) && h->node_id[v] == table)
+				if (wm_parse(r, h->edge_name[e], &dup, &table) && heap_node_id(h, v) == table)
 					continue;
 			}
 			if (etype_is(h, e, r->e_weak))
@@ -376,8 +377,10 @@ essential_edges(struct v8r *r)
 					continue;
 			}
 			bit_set(bits, e);
+			bit_set(has_in, c);
 		}
 	}
+	*has_in_out = has_in;
 	return bits;
 }
 
@@ -1349,52 +1352,54 @@ v8r_fini(struct v8r *r)
 	free(r->gen_slots);
 }
 
-int
-v8rules_retaining(struct heap *h, uint64_t **retaining, struct progress *progress)
+/* The steps analyze_heap() runs, some on two threads at once: each has
+ * its own struct v8r (type indices, WeakMap-name cache). */
+
+void
+v8rules_dom_state(struct heap *h)
 {
 	struct v8r r;
-
 	v8r_init(&r, h);
-	r.flags = xcalloc(h->node_count, 1);
-	*retaining = NULL;
-	if (progress_phase(progress, "DOM state", 0))
-		goto cancel;
 	propagate_dom_state(&r);
-	mark_page_owned(&r);
-	if (progress_phase(progress, "retaining edges", 0))
-		goto cancel;
-	*retaining = essential_edges(&r);
-	free(r.flags);
-	r.flags = NULL;
-	if (progress_phase(progress, "shallow sizes", 0))
-		goto cancel;
-	shallow_sizes(&r);
 	v8r_fini(&r);
-	return HS_OK;
-cancel:
-	v8r_fini(&r);
-	free(*retaining);
-	*retaining = NULL;
-	return HS_ECANCEL;
 }
 
-int
-v8rules_classes(struct heap *h, struct progress *progress)
+void
+v8rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in)
 {
 	struct v8r r;
-
 	v8r_init(&r, h);
-	if (progress_phase(progress, "distances", 0))
-		goto cancel;
+	r.flags = xcalloc(h->node_count, 1);
+	mark_page_owned(&r);
+	*retaining = essential_edges(&r, has_in);
+	v8r_fini(&r);
+}
+
+void
+v8rules_shallow_sizes(struct heap *h)
+{
+	struct v8r r;
+	v8r_init(&r, h);
+	shallow_sizes(&r);
+	v8r_fini(&r);
+}
+
+void
+v8rules_distances(struct heap *h)
+{
+	struct v8r r;
+	v8r_init(&r, h);
 	distances(&r);
-	if (progress_phase(progress, "class names", 0))
-		goto cancel;
+	v8r_fini(&r);
+}
+
+void
+v8rules_class_names(struct heap *h)
+{
+	struct v8r r;
+	v8r_init(&r, h);
 	class_names(&r);
 	v8r_fini(&r);
-	return HS_OK;
-cancel:
-	v8r_fini(&r);
-	return HS_ECANCEL;
 }
 
 /* --- display names (JSHeapSnapshotNode.name) ----------------------------------- */

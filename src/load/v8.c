@@ -81,7 +81,7 @@ struct v8p {
 	/* sections seen (offset of the value) */
 	size_t off_nodes, off_edges, off_locations, off_strings;
 	bool has_nodes, has_edges, has_locations, has_strings;
-	bool done_locations, strings_deferred;
+	bool done_locations, edges_done;
 };
 
 static inline size_t
@@ -712,10 +712,11 @@ parse_meta(struct v8p *v, const uint8_t *p, const uint8_t **after)
 }
 
 /* --- number arrays -----------------------------------------------------------
- * Parsed window by window: a window ends right after a ',' or at the array's
- * ']', found by looking at most V8_WINDOW bytes ahead, so the loops inside
- * need no bounds checks (they stop at the separator) and the input is read
- * once, front to back.  Pages behind the cursor are given back as we go. */
+ * Parsed window by window: a window ends right after the last ',' within
+ * V8_WINDOW bytes (or at a ']'), so the loops inside need no bounds checks:
+ * every loop stops at a ',' or ']', and reading stops at the first ']'.
+ * The input is read once, front to back; pages behind the cursor are given
+ * back as we go. */
 
 struct numarr {
 	const uint8_t *p, *wend;
@@ -767,12 +768,14 @@ na_window(struct v8p *v, struct numarr *a)
 	na_release(v, a);
 	for (;;) {
 		size_t n = len < win ? len : win;
-		q = memchr(a->p, ']', n);
+		/* The last ',' is enough: a ']' before it stops the loops too,
+		 * and reading stops at the ']'. */
+		q = memrchr(a->p, ',', n);
 		if (q) {
 			a->wend = q + 1;
 			return true;
 		}
-		q = memrchr(a->p, ',', n);
+		q = memchr(a->p, ']', n);
 		if (q) {
 			a->wend = q + 1;
 			return true;
@@ -785,45 +788,57 @@ na_window(struct v8p *v, struct numarr *a)
 	}
 }
 
+static bool __attribute__((noinline))
+na_bad(struct v8p *v, struct numarr *a, const uint8_t *p, const uint8_t *start)
+{
+	if (start && p - start > 15)
+		fail(v, start, "\"%s\": number too large", a->what);
+	else if (start)
+		fail(v, p, "\"%s\": expected ',' or ']', found %s", a->what, describe(v, p));
+	else if (*p == ']')
+		fail(v, p, "\"%s\" ends before the count in snapshot.meta says (truncated?)", a->what);
+	else
+		fail(v, p, "\"%s\": expected an unsigned integer, found %s", a->what, describe(v, p));
+	return false;
+}
+
 /* Reads one unsigned integer and the separator after it.  Returns false
- * after setting the error. */
-static inline bool
+ * after setting the error.  The common case (digits, then ',' perhaps after
+ * a newline) takes a handful of instructions. */
+static inline __attribute__((always_inline)) bool
 na_read(struct v8p *v, struct numarr *a, uint64_t *out)
 {
 	const uint8_t *p = a->p, *start;
 	uint64_t u;
+	unsigned d;
 
-	if (p >= a->wend) {
+	if (__builtin_expect(p >= a->wend, 0)) {
 		if (!na_window(v, a))
 			return false;
 		p = a->p;
 	}
-	while (is_ws(*p))
+	while (__builtin_expect(is_ws(*p), 0))
 		p++;
 	start = p;
-	if ((unsigned)(*p - '0') > 9) {
-		if (*p == ']')
-			fail(v, p, "\"%s\" ends early", a->what);
-		else
-			fail(v, p, "\"%s\": expected an unsigned integer, found %s", a->what, describe(v, p));
-		return false;
-	}
-	u = (uint64_t)(*p++ - '0');
-	while ((unsigned)(*p - '0') <= 9)
-		u = u * 10 + (uint64_t)(*p++ - '0');
-	if (p - start > 15) {
-		fail(v, start, "\"%s\": number too large", a->what);
-		return false;
-	}
-	while (is_ws(*p))
+	d = (unsigned)(*p - '0');
+	if (__builtin_expect(d > 9, 0))
+		return na_bad(v, a, p, NULL);
+	u = d;
+	p++;
+	while ((d = (unsigned)(*p - '0')) <= 9) {
+		u = u * 10 + d;
 		p++;
-	if (*p == ',') {
+	}
+	if (__builtin_expect(p - start > 15, 0))
+		return na_bad(v, a, p, start);
+	while (__builtin_expect(is_ws(*p), 0))
+		p++;
+	if (__builtin_expect(*p == ',', 1)) {
 		p++;
 	} else if (*p == ']') {
 		a->last = true;	/* stays on the bracket */
 	} else {
-		fail(v, p, "\"%s\": expected ',' or ']', found %s", a->what, describe(v, p));
-		return false;
+		return na_bad(v, a, p, start);
 	}
 	*out = u;
 	a->p = p;
@@ -877,13 +892,10 @@ parse_nodes(struct v8p *v, const uint8_t *p)
 		return HS_EINPUT;
 	for (uint32_t i = 0; i < v->node_count; i++) {
 		const uint8_t *node_start = a.p;
-		for (uint32_t j = 0; j < nf; j++) {
-			if (a.last)
-				return fail(v, a.p, "\"nodes\" has %" PRIu64 " numbers, node_count says %" PRIu64,
-				            (uint64_t)i * nf + j, (uint64_t)v->node_count * nf);
+		/* After a closing ']', the next read fails: no count check needed. */
+		for (uint32_t j = 0; j < nf; j++)
 			if (!na_read(v, &a, &f[j]))
 				return HS_EINPUT;
-		}
 		if (f[ft] >= nt)
 			return fail(v, node_start, "node %" PRIu32 ": type %" PRIu64 " is not one of the %" PRIu32 " node types",
 			            i, f[ft], nt);
@@ -912,7 +924,7 @@ parse_nodes(struct v8p *v, const uint8_t *p)
 }
 
 static int
-parse_edges(struct v8p *v, const uint8_t *p)
+parse_edges(struct v8p *v, const uint8_t *p, const uint8_t **after)
 {
 	struct numarr a;
 	uint64_t f[V8_MAX_FIELDS];
@@ -928,13 +940,9 @@ parse_edges(struct v8p *v, const uint8_t *p)
 	for (uint32_t e = 0; e < v->edge_count; e++) {
 		const uint8_t *edge_start = a.p;
 		uint64_t to, q;
-		for (uint32_t j = 0; j < ef; j++) {
-			if (a.last)
-				return fail(v, a.p, "\"edges\" has %" PRIu64 " numbers, edge_count says %" PRIu64,
-				            (uint64_t)e * ef + j, (uint64_t)v->edge_count * ef);
+		for (uint32_t j = 0; j < ef; j++)
 			if (!na_read(v, &a, &f[j]))
 				return HS_EINPUT;
-		}
 		to = f[fto];
 		if (f[ft] >= et)
 			return fail(v, edge_start, "edge %" PRIu32 ": type %" PRIu64 " is not one of the %" PRIu32 " edge types",
@@ -959,6 +967,8 @@ parse_edges(struct v8p *v, const uint8_t *p)
 	if (!na_close(v, &a, "edge_count x edge fields"))
 		return HS_EINPUT;
 	v->max_name = max_name;
+	if (after)
+		*after = a.p;
 	return HS_OK;
 }
 
@@ -1113,7 +1123,7 @@ v8_probe(const uint8_t *data, size_t size)
 	return (size_t)(end - p) >= 10 && memcmp(p, "\"snapshot\"", 10) == 0;
 }
 
-/* Skips a number array (it nests nothing) and gives its pages back. */
+/* Skips a number array (it nests nothing). */
 static const uint8_t *
 skip_numbers(struct v8p *v, const uint8_t *p, const char *what)
 {
@@ -1127,23 +1137,103 @@ skip_numbers(struct v8p *v, const uint8_t *p, const char *what)
 		fail(v, p, "\"%s\": unterminated array (truncated file?)", what);
 		return NULL;
 	}
-	io_release_range(v->io, ((size_t)(p - v->base) + 4095) & ~(size_t)4095,
-	                 (size_t)(c - v->base) & ~(size_t)4095);
 	return c + 1;
 }
 
-/* Walks the top-level object from p (just after '{' or after a value) and
- * records where each section is.  Parses "snapshot" on the way.  "strings"
- * is parsed where it stands unless the sections that can run in parallel
- * with it are all known (the usual order: then it is left for later and the
- * walk stops there). */
+/* Where the "strings" value starts, found from the end of the file: V8
+ * writes it last.  A quote can only be bare (not \") outside strings, and
+ * a string followed by ':' is a key, so the last bare `"strings"` before a
+ * ':' is the key (or one in a nested object after it: the main thread's
+ * walk checks the guess).  NULL if there is none. */
+static const uint8_t *
+find_strings_value(struct v8p *v)
+{
+	const uint8_t *base = v->base, *q = v->end;
+
+	while (q > base) {
+		const uint8_t *r = memrchr(base, '"', (size_t)(q - base)), *s;
+		if (r == NULL)
+			return NULL;
+		q = r;
+		if (r - base < 8 || memcmp(r - 8, "\"strings\"", 9) != 0)
+			continue;
+		s = skip_ws(r + 1, v->end);
+		if (s < v->end && *s == ':') {
+			s = skip_ws(s + 1, v->end);
+			if (s < v->end && *s == '[')
+				return s;
+		}
+	}
+	return NULL;
+}
+
+/* The worker thread: the nodes, then the strings where find_strings_value()
+ * says they are.  The main thread meanwhile skips the nodes, reads the
+ * edges and the rest, and checks the guess when it meets the "strings" key.
+ * The two fill different parts of the model. */
+struct worker {
+	struct v8p v;
+	struct hs_error err;
+	pthread_t thread;
+	bool started, threaded, joined;
+	int r;			/* the nodes */
+	const uint8_t *strings;	/* where the worker read the strings, or NULL */
+	const uint8_t *strings_end;
+	int rs;			/* the strings */
+	struct hs_error serr;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct v8p *v = &w->v;
+
+	w->r = parse_nodes(v, v->base + v->off_nodes);
+	if (w->r != HS_OK) {
+		atomic_store(v->stop, 1);
+		return NULL;
+	}
+	w->strings = find_strings_value(v);
+	if (w->strings) {
+		v->err = &w->serr;
+		w->rs = parse_strings(v, w->strings, &w->strings_end);
+	}
+	return NULL;
+}
+
+static void
+worker_start(struct v8p *v, struct worker *w)
+{
+	memset(w, 0, sizeof *w);
+	w->v = *v;
+	w->v.err = &w->err;
+	w->v.progress = NULL;
+	error_clear(&w->err);
+	error_clear(&w->serr);
+	w->started = true;
+	w->threaded = pthread_create(&w->thread, NULL, worker_run, w) == 0;
+	if (!w->threaded)
+		worker_run(w);
+}
+
+static void
+worker_join(struct worker *w)
+{
+	if (w->started && w->threaded && !w->joined)
+		pthread_join(w->thread, NULL);
+	w->joined = true;
+}
+
+/* Walks the top-level object from p (just after '{'): parses "snapshot",
+ * starts the worker on "nodes", parses "edges", takes the worker's strings
+ * (or parses them here if its guess was wrong), records "locations". */
 static int
-scan_top(struct v8p *v, const uint8_t *p, bool allow_defer, const uint8_t **stopped)
+scan_top(struct v8p *v, struct worker *w, const uint8_t *p)
 {
 	const uint8_t *end = v->end;
 	int r;
 
-	*stopped = NULL;
 	for (;;) {
 		const uint8_t *kq, *key;
 		size_t klen;
@@ -1170,26 +1260,48 @@ scan_top(struct v8p *v, const uint8_t *p, bool allow_defer, const uint8_t **stop
 		} else if (KEY("nodes") || KEY("edges") || KEY("locations")) {
 			size_t *o = KEY("nodes") ? &v->off_nodes : KEY("edges") ? &v->off_edges : &v->off_locations;
 			bool *has = KEY("nodes") ? &v->has_nodes : KEY("edges") ? &v->has_edges : &v->has_locations;
+			const char *what = KEY("nodes") ? "nodes" : KEY("edges") ? "edges" : "locations";
 			if (*has)
-				return fail(v, key - 1, "\"%.*s\" appears twice", (int)klen, key);
+				return fail(v, key - 1, "\"%s\" appears twice", what);
 			*has = true;
 			*o = off(v, p);
-			p = skip_numbers(v, p, KEY("nodes") ? "nodes" : KEY("edges") ? "edges" : "locations");
-			if (p == NULL)
-				return HS_EINPUT;
+			if (KEY("nodes") && v->have_meta && !w->started)
+				worker_start(v, w);
+			if (KEY("edges") && v->have_meta) {
+				r = parse_edges(v, p, &p);
+				if (r)
+					return r;
+				v->edges_done = true;
+			} else {
+				p = skip_numbers(v, p, what);
+				if (p == NULL)
+					return HS_EINPUT;
+			}
 		} else if (KEY("strings")) {
 			if (v->has_strings)
 				return fail(v, key - 1, "\"strings\" appears twice");
 			v->has_strings = true;
 			v->off_strings = off(v, p);
-			if (allow_defer && v->have_meta && v->has_nodes && v->has_edges) {
-				v->strings_deferred = true;
-				*stopped = p;
-				return HS_OK;
+			if (w->started) {
+				worker_join(w);
+				if (w->r != HS_OK)
+					return w->r;
 			}
-			r = parse_strings(v, p, &p);
-			if (r)
-				return r;
+			if (w->started && w->strings == p) {
+				/* The worker read them. */
+				if (w->rs != HS_OK) {
+					error_set(v->err, w->serr.status, NULL, "%s", w->serr.msg);
+					return w->rs;
+				}
+				p = w->strings_end;
+			} else {
+				if (w->started && w->strings)
+					hb_strings_reset(v->b);	/* it read something else */
+				w->strings = NULL;
+				r = parse_strings(v, p, &p);
+				if (r)
+					return r;
+			}
 		} else {
 			/* trace_function_infos, trace_tree, samples, scopes...: not used */
 			p = skip_value(v, p);
@@ -1208,49 +1320,15 @@ scan_top(struct v8p *v, const uint8_t *p, bool allow_defer, const uint8_t **stop
 	}
 }
 
-/* The worker thread: the nodes, then the strings if they were left for
- * later, and whatever follows them.  The main thread reads the edges
- * meanwhile; the two fill different parts of the model. */
-struct worker {
-	struct v8p v;
-	struct hs_error err;
-	const uint8_t *strings;	/* deferred "strings" value, or NULL */
-	int r;
-};
-
-static void *
-worker_run(void *arg)
-{
-	struct worker *w = arg;
-	struct v8p *v = &w->v;
-	const uint8_t *after, *stopped;
-
-	w->r = parse_nodes(v, v->base + v->off_nodes);
-	if (w->r == HS_OK && w->strings) {
-		w->r = parse_strings(v, w->strings, &after);
-		if (w->r == HS_OK) {
-			after = skip_ws(after, v->end);
-			if (after < v->end && *after == ',')
-				w->r = scan_top(v, after + 1, false, &stopped);
-			else if (after >= v->end || *after != '}')
-				w->r = fail(v, after, "expected ',' or '}', found %s", describe(v, after));
-		}
-	}
-	if (w->r != HS_OK)
-		atomic_store(v->stop, 1);
-	return NULL;
-}
-
 static int
 v8_parse(struct v8p *v)
 {
-	const uint8_t *p = v->base, *end = v->end, *stopped;
+	const uint8_t *p = v->base, *end = v->end;
 	struct worker w;
-	pthread_t thread;
-	bool threaded;
-	uint32_t max_name = 0;
+	uint32_t max_name;
 	int r;
 
+	memset(&w, 0, sizeof w);
 	if (end - p >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
 		p += 3;
 	p = skip_ws(p, end);
@@ -1259,54 +1337,45 @@ v8_parse(struct v8p *v)
 	p = skip_ws(p + 1, end);
 	if (p < end && *p == '}')
 		return fail(v, p, "empty object: not a heap snapshot");
-	r = scan_top(v, p, true, &stopped);
-	if (r)
-		return r;
-	if (!v->have_meta)
-		return fail(v, end, "no \"snapshot\" object with the meta data");
-	if (!v->has_nodes)
-		return fail(v, end, "no \"nodes\" array");
-	if (!v->has_edges)
-		return fail(v, end, "no \"edges\" array");
-
-	memset(&w, 0, sizeof w);
-	w.v = *v;
-	w.v.err = &w.err;
-	w.v.progress = NULL;
-	w.strings = v->strings_deferred ? stopped : NULL;
-	error_clear(&w.err);
-	threaded = pthread_create(&thread, NULL, worker_run, &w) == 0;
-	if (!threaded)
-		worker_run(&w);
-	r = parse_edges(v, v->base + v->off_edges);
+	r = scan_top(v, &w, p);
 	if (r != HS_OK)
 		atomic_store(v->stop, 1);
-	if (threaded)
-		pthread_join(thread, NULL);
-	/* The first error in the file wins: the nodes come first. */
-	if (w.r != HS_OK && w.r != HS_ECANCEL && (r == HS_OK || r == HS_ECANCEL ||
-	                                          w.v.off_nodes < v->off_edges)) {
+	worker_join(&w);
+	/* The nodes come first in the file: their error is the first. */
+	if (w.started && w.r != HS_OK && w.r != HS_ECANCEL &&
+	    (r == HS_OK || r == HS_ECANCEL || v->off_nodes < v->off_edges)) {
 		error_clear(v->err);
 		error_set(v->err, w.err.status, NULL, "%s", w.err.msg);
 		return w.r;
 	}
 	if (r != HS_OK)
 		return r;
-	if (w.r != HS_OK) {
-		error_set(v->err, w.err.status, NULL, "%s", w.err.msg);
-		return w.r;
-	}
-	/* What the worker's walk found after the strings. */
-	if (w.v.has_locations && !v->has_locations) {
-		v->has_locations = true;
-		v->off_locations = w.v.off_locations;
-	}
-	v->has_strings |= w.v.has_strings;
+	if (w.started && w.strings && !v->has_strings)
+		hb_strings_reset(v->b);
+	if (!v->have_meta)
+		return fail(v, end, "no \"snapshot\" object with the meta data");
+	if (!v->has_nodes)
+		return fail(v, end, "no \"nodes\" array");
+	if (!v->has_edges)
+		return fail(v, end, "no \"edges\" array");
 	if (!v->has_strings)
 		return fail(v, end, "no \"strings\" array");
+	/* Sections that came before the meta, read now. */
+	if (!w.started && (r = parse_nodes(v, v->base + v->off_nodes)))
+		return r;
+	max_name = v->max_name;
+	if (w.started && w.v.max_name > max_name)
+		max_name = w.v.max_name;
+	if (!v->edges_done) {
+		uint32_t nodes_max = max_name;
+		if ((r = parse_edges(v, v->base + v->off_edges, NULL)))
+			return r;
+		if (nodes_max > v->max_name)
+			v->max_name = nodes_max;
+		max_name = v->max_name;
+	}
 	if (v->has_locations && (r = parse_locations(v, v->base + v->off_locations)))
 		return r;
-	max_name = v->max_name > w.v.max_name ? v->max_name : w.v.max_name;
 	return check_names(v, max_name);
 }
 

@@ -27,7 +27,8 @@ heap_free(struct heap *h)
 	free(h->path);
 	free(h->node_type);
 	free(h->node_name);
-	free(h->node_id);
+	free(h->node_id32);
+	free(h->node_id64);
 	free(h->node_self_raw);
 	free(h->first_edge);
 	free(h->node_detachedness);
@@ -74,8 +75,8 @@ static const struct heap *sort_heap;
 static int
 cmp_by_id(const void *a, const void *b)
 {
-	uint64_t x = sort_heap->node_id[*(const uint32_t *)a];
-	uint64_t y = sort_heap->node_id[*(const uint32_t *)b];
+	uint64_t x = heap_node_id(sort_heap, *(const uint32_t *)a);
+	uint64_t y = heap_node_id(sort_heap, *(const uint32_t *)b);
 	if (x != y)
 		return x < y ? -1 : 1;
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
@@ -96,12 +97,12 @@ heap_find_id(struct heap *h, uint64_t id)
 	}
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->node_id[h->by_id[mid]] < id)
+		if (heap_node_id(h, h->by_id[mid]) < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < h->node_count && h->node_id[h->by_id[lo]] == id)
+	if (lo < h->node_count && heap_node_id(h, h->by_id[lo]) == id)
 		return h->by_id[lo];
 	return HEAP_NONE;
 }

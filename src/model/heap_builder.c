@@ -56,12 +56,26 @@ hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges)
 	b->edges_alloc = edges;
 	h->node_type = xmallocarray(nodes, sizeof *h->node_type);
 	h->node_name = xmallocarray(nodes, sizeof *h->node_name);
-	h->node_id = xmallocarray(nodes, sizeof *h->node_id);
+	h->node_id32 = xmallocarray(nodes, sizeof *h->node_id32);
 	h->node_self_raw = xmallocarray(nodes, sizeof *h->node_self_raw);
 	h->first_edge = xmallocarray((size_t)nodes + 1, sizeof *h->first_edge);
 	h->edge_type = xmallocarray(edges, sizeof *h->edge_type);
 	h->edge_name = xmallocarray(edges, sizeof *h->edge_name);
 	h->edge_to = xmallocarray(edges, sizeof *h->edge_to);
+}
+
+void
+hb_wide_ids(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	if (h->node_id64)
+		return;
+	/* Ids of nodes not added yet are garbage either way. */
+	h->node_id64 = xmallocarray(b->nodes_alloc, sizeof *h->node_id64);
+	for (uint32_t i = 0; i < b->nodes_alloc; i++)
+		h->node_id64[i] = h->node_id32[i];
+	free(h->node_id32);
+	h->node_id32 = NULL;
 }
 
 void
@@ -87,6 +101,12 @@ size_t
 hb_string_count(const struct heap_builder *b)
 {
 	return strtab_count(&b->h->strings);
+}
+
+void
+hb_strings_reset(struct heap_builder *b)
+{
+	strtab_truncate(&b->h->strings, 0);
 }
 
 void

@@ -139,3 +139,14 @@ strtab_intern_cstr(struct strtab *t, const char *s)
 {
 	return strtab_intern(t, s, strlen(s));
 }
+
+void
+strtab_truncate(struct strtab *t, size_t count)
+{
+	if (count >= t->count)
+		return;
+	t->count = count;
+	free(t->hash_slots);	/* rebuilt on the next look-up */
+	t->hash_slots = NULL;
+	t->hash_cap = 0;
+}

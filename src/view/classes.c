@@ -132,7 +132,7 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case C_RETAINED: cell_u(out, COL_BYTES, h->retained[i]); break;
 	case C_PERCENT: cell_pct(out, 100.0 * (double)h->retained[i] / total); break;
 	case C_DISTANCE: cell_i(out, h->distance[i]); break;
-	case C_ID: cell_u(out, COL_ID, h->node_id[i]); break;
+	case C_ID: cell_u(out, COL_ID, heap_node_id(h, i)); break;
 	}
 }
 

@@ -1,10 +1,12 @@
 /* objects: one row per object, flat. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "heapsift/heap.h"
 #include "heapsift/view.h"
+#include "heapsift/xalloc.h"
 
 enum { O_ID, O_TYPE, O_NAME, O_SELF, O_RAW_SELF, O_RETAINED, O_DOMINATOR, O_DISTANCE, O_CLASS, O_REACH };
 
@@ -21,20 +23,54 @@ static const struct view_col objects_cols[] = {
 	[O_REACH] = { "reach", "Reach", COL_TEXT, "reachable, weak (only through weak edges) or unreachable" },
 };
 
+/* priv: the synthetic node type, looked up once (-1: none). */
+struct objects_priv {
+	int synthetic;
+};
+
+static void
+objects_init(struct view *v)
+{
+	struct objects_priv *p = xcalloc(1, sizeof *p);
+	p->synthetic = heap_node_type_find(v->heap, "synthetic");
+	v->priv = p;
+}
+
+static void
+objects_fini(struct view *v)
+{
+	free(v->priv);
+}
+
+static bool
+objects_skip(const struct view *v, uint32_t n)
+{
+	const struct objects_priv *p = v->priv;
+	const struct heap *h = v->heap;
+	return (v->flags & VIEW_SKIP_SYNTHETIC) &&
+	       (n == h->root || (p->synthetic >= 0 && h->node_type[n] == (uint8_t)p->synthetic));
+}
+
 static void
 objects_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
-	const struct heap *h = v->heap;
-	int synthetic = heap_node_type_find(h, "synthetic");
-
 	if (parent)
 		return;
-	for (uint32_t n = 0; n < h->node_count; n++) {
-		if ((v->flags & VIEW_SKIP_SYNTHETIC) &&
-		    (n == h->root || (synthetic >= 0 && h->node_type[n] == (uint8_t)synthetic)))
-			continue;
-		vrows_push(out, n);
-	}
+	for (uint32_t n = 0; n < v->heap->node_count; n++)
+		if (!objects_skip(v, n))
+			vrows_push(out, n);
+}
+
+static size_t
+objects_top_count(struct view *v)
+{
+	return v->heap->node_count;
+}
+
+static uint64_t
+objects_top_key_at(struct view *v, size_t i)
+{
+	return objects_skip(v, (uint32_t)i) ? VIEW_SKIP : i;
 }
 
 static void
@@ -45,7 +81,7 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	uint32_t n = (uint32_t)row->key;
 
 	switch (col) {
-	case O_ID: cell_u(out, COL_ID, h->node_id[n]); break;
+	case O_ID: cell_u(out, COL_ID, heap_node_id(h, n)); break;
 	case O_TYPE: cell_text(v, out, heap_node_type_name(h, n)); break;
 	case O_NAME: {
 		char buf[512];
@@ -56,7 +92,7 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case O_SELF: cell_u(out, COL_BYTES, h->node_self[n]); break;
 	case O_RAW_SELF: cell_u(out, COL_BYTES, h->node_self_raw[n]); break;
 	case O_RETAINED: cell_u(out, COL_BYTES, h->retained[n]); break;
-	case O_DOMINATOR: cell_u(out, COL_ID, h->node_id[h->idom[n]]); break;
+	case O_DOMINATOR: cell_u(out, COL_ID, heap_node_id(h, h->idom[n])); break;
 	case O_DISTANCE: cell_i(out, h->distance[n]); break;
 	case O_CLASS: cell_text(v, out, heap_str(h, h->classes[h->node_class[n]].name)); break;
 	case O_REACH: cell_text(v, out, reach[h->reach[n]]); break;
@@ -71,6 +107,10 @@ const struct view_ops view_objects = {
 	.ncols = sizeof objects_cols / sizeof objects_cols[0],
 	.default_sort = O_RETAINED,
 	.default_desc = true,
+	.init = objects_init,
+	.fini = objects_fini,
 	.children = objects_children,
+	.top_count = objects_top_count,
+	.top_key_at = objects_top_key_at,
 	.cell = objects_cell,
 };

@@ -162,54 +162,85 @@ heap_display_name(const struct heap *h, uint32_t node, char *buf, size_t size)
 	return n;
 }
 
-/* --- sorting ----------------------------------------------------------------- */
+/* --- sorting -------------------------------------------------------------------
+ * Each row gets two 64-bit sort keys (the column, then the view's default
+ * column) and its row key: 24 bytes, whatever the view.  Numbers are mapped
+ * to unsigned integers whose ascending order is the wanted order (descending
+ * columns are complemented), with "no value" as the largest so that it sorts
+ * last either way.  Text keys point to a copy in an arena. */
 
-struct skey {
-	bool empty;
+struct skeyspec {
 	enum col_type type;
-	uint64_t u;
-	int64_t i;
-	double d;
-	const char *s;
-	size_t len;
+	bool desc;
 };
 
 struct srow {
-	struct skey a, b;
-	struct vrow row;
+	uint64_t a, b, key;
 };
 
 struct sortctx {
-	bool adesc, bdesc;
+	struct skeyspec a, b;
 };
 
-static int
-skey_cmp(const struct skey *x, const struct skey *y, bool desc)
+static uint64_t
+skey_make(struct view *v, const struct vrow *row, size_t col, const struct skeyspec *spec,
+          struct arena *ar)
 {
-	int c = 0;
-	/* Rows without a value go last, whatever the direction. */
-	if (x->empty || y->empty)
-		return x->empty == y->empty ? 0 : x->empty ? 1 : -1;
-	switch (x->type) {
-	case COL_TEXT: {
-		size_t n = x->len < y->len ? x->len : y->len;
-		c = memcmp(x->s, y->s, n);
-		if (c == 0)
-			c = x->len < y->len ? -1 : x->len > y->len;
-		c = c < 0 ? -1 : c > 0;
+	struct cell c;
+	uint64_t u;
+
+	view_cell(v, row, col, &c);
+	if (spec->type == COL_TEXT) {
+		char *s;
+		if (c.empty || c.type != COL_TEXT)
+			return 0;	/* NULL: last */
+		/* length-prefixed copy */
+		s = arena_alloc(ar, sizeof(size_t) + c.len + 1);
+		memcpy(s, &c.len, sizeof(size_t));
+		memcpy(s + sizeof(size_t), c.s, c.len);
+		s[sizeof(size_t) + c.len] = '\0';
+		return (uint64_t)(uintptr_t)s;
+	}
+	if (c.empty)
+		return UINT64_MAX;
+	switch (c.type) {
+	case COL_PERCENT: {
+		double d = c.d;
+		memcpy(&u, &d, sizeof u);
+		u = (u >> 63) ? ~u : u | ((uint64_t)1 << 63);
 		break;
 	}
-	case COL_PERCENT:
-		c = x->d < y->d ? -1 : x->d > y->d;
-		break;
 	case COL_INT:
-		c = x->i < y->i ? -1 : x->i > y->i;
+		u = (uint64_t)c.i ^ ((uint64_t)1 << 63);
 		break;
 	default:
-		c = x->u < y->u ? -1 : x->u > y->u;
+		u = c.u;
 		break;
 	}
-	return desc ? -c : c;
+	if (spec->desc)
+		u = ~u;
+	/* Keep UINT64_MAX for "no value". */
+	return u == UINT64_MAX ? UINT64_MAX - 1 : u;
+}
+
+static int
+skey_cmp(uint64_t x, uint64_t y, const struct skeyspec *spec)
+{
+	if (spec->type == COL_TEXT) {
+		const char *p = (const char *)(uintptr_t)x, *q = (const char *)(uintptr_t)y;
+		size_t pn, qn;
+		int c;
+		if (p == NULL || q == NULL)
+			return p == q ? 0 : p == NULL ? 1 : -1;
+		memcpy(&pn, p, sizeof pn);
+		memcpy(&qn, q, sizeof qn);
+		c = memcmp(p + sizeof(size_t), q + sizeof(size_t), pn < qn ? pn : qn);
+		if (c == 0)
+			c = pn < qn ? -1 : pn > qn;
+		c = c < 0 ? -1 : c > 0;
+		return spec->desc ? -c : c;
+	}
+	return x < y ? -1 : x > y;
 }
 
 static int
@@ -217,34 +248,15 @@ srow_cmp(const void *pa, const void *pb, void *pctx)
 {
 	const struct srow *x = pa, *y = pb;
 	const struct sortctx *ctx = pctx;
-	int c = skey_cmp(&x->a, &y->a, ctx->adesc);
+	int c = skey_cmp(x->a, y->a, &ctx->a);
 	if (c)
 		return c;
-	c = skey_cmp(&x->b, &y->b, ctx->bdesc);
+	c = skey_cmp(x->b, y->b, &ctx->b);
 	if (c)
 		return c;
-	return x->row.key < y->row.key ? -1 : x->row.key > y->row.key;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static void
-skey_fill(struct view *v, const struct vrow *row, size_t col, struct skey *k, struct arena *a)
-{
-	struct cell c;
-	view_cell(v, row, col, &c);
-	k->empty = c.empty;
-	k->type = c.type;
-	k->u = c.u;
-	k->i = c.i;
-	k->d = c.d;
-	k->s = NULL;
-	k->len = 0;
-	if (c.type == COL_TEXT && !c.empty) {
-		k->s = arena_strndup(a, c.s, c.len);
-		k->len = c.len;
-	}
-}
-
-/* Keeps the `limit` smallest rows (in srow_cmp order) in a max-heap. */
 static void
 heap_sift_down(struct srow *h, size_t n, size_t i, struct sortctx *ctx)
 {
@@ -263,71 +275,110 @@ heap_sift_down(struct srow *h, size_t n, size_t i, struct sortctx *ctx)
 	}
 }
 
-static size_t
-sort_rows(struct view *v, struct vrow *rows, size_t n, size_t col, bool desc, size_t limit)
+struct sorter {
+	struct view *v;
+	size_t col;
+	struct sortctx ctx;
+	struct arena arena;
+	struct srow *s;
+	size_t n, keep;
+};
+
+static void
+sorter_add(struct sorter *st, uint64_t key)
+{
+	struct vrow row = { key, key };
+	struct srow cur;
+	const struct view_ops *ops = st->v->ops;
+
+	cur.key = key;
+	cur.a = skey_make(st->v, &row, st->col, &st->ctx.a, &st->arena);
+	cur.b = skey_make(st->v, &row, ops->default_sort, &st->ctx.b, &st->arena);
+	if (st->n < st->keep) {
+		size_t j = st->n++;
+		st->s[j] = cur;
+		if (st->keep != SIZE_MAX)
+			while (j > 0 && srow_cmp(&st->s[(j - 1) / 2], &st->s[j], &st->ctx) < 0) {
+				struct srow t = st->s[j];
+				st->s[j] = st->s[(j - 1) / 2];
+				st->s[(j - 1) / 2] = t;
+				j = (j - 1) / 2;
+			}
+	} else if (srow_cmp(&cur, &st->s[0], &st->ctx) < 0) {
+		/* Better than the worst kept: replace it.  (Text keys of dropped
+		 * rows stay in the arena until the sort ends.) */
+		st->s[0] = cur;
+		heap_sift_down(st->s, st->n, 0, &st->ctx);
+	}
+}
+
+/* Sorts the rows the sorter holds and appends them to out; ids of child
+ * rows come from parent. */
+static void
+sorter_finish(struct sorter *st, const struct vrow *parent, struct vrows *out)
+{
+	qsort_r(st->s, st->n, sizeof *st->s, srow_cmp, &st->ctx);
+	XGROW(out->v, out->cap, out->n + st->n);
+	for (size_t i = 0; i < st->n; i++) {
+		uint64_t key = st->s[i].key;
+		out->v[out->n].key = key;
+		out->v[out->n].id = parent ? view_child_id(parent->id, key) : key;
+		out->n++;
+	}
+	free(st->s);
+	arena_free(&st->arena);
+}
+
+static void
+sorter_init(struct sorter *st, struct view *v, size_t col, bool desc, size_t limit, size_t n)
 {
 	const struct view_ops *ops = v->ops;
-	struct sortctx ctx = { desc, ops->default_desc };
-	struct arena a;
-	struct srow *s;
-	size_t keep = limit && limit < n ? limit : n;
+	memset(st, 0, sizeof *st);
+	st->v = v;
+	st->col = col;
+	st->ctx.a.type = ops->cols[col].type;
+	st->ctx.a.desc = desc;
+	st->ctx.b.type = ops->cols[ops->default_sort].type;
+	st->ctx.b.desc = ops->default_desc;
+	arena_init(&st->arena);
+	/* Top `limit` of many: a bounded heap, O(n log limit). */
+	st->keep = limit && limit < n ? limit : SIZE_MAX;
+	st->s = xmallocarray(limit && limit < n ? limit : (n ? n : 1), sizeof *st->s);
+}
 
-	if (n == 0)
-		return 0;
-	arena_init(&a);
-	if (keep < n) {
-		/* Top `limit` of many: a bounded heap, O(n log limit). */
-		struct srow cur;
-		size_t hn = 0;
-		s = xmallocarray(keep, sizeof *s);
-		for (size_t i = 0; i < n; i++) {
-			cur.row = rows[i];
-			skey_fill(v, &rows[i], col, &cur.a, &a);
-			skey_fill(v, &rows[i], ops->default_sort, &cur.b, &a);
-			if (hn < keep) {
-				size_t j = hn++;
-				s[j] = cur;
-				while (j > 0 && srow_cmp(&s[(j - 1) / 2], &s[j], &ctx) < 0) {
-					struct srow t = s[j];
-					s[j] = s[(j - 1) / 2];
-					s[(j - 1) / 2] = t;
-					j = (j - 1) / 2;
-				}
-			} else if (srow_cmp(&cur, &s[0], &ctx) < 0) {
-				s[0] = cur;
-				heap_sift_down(s, hn, 0, &ctx);
-			}
-			/* Text keys of rejected rows stay in the arena until the end:
-			 * bounded by the rows' text, freed below. */
-		}
-	} else {
-		s = xmallocarray(n, sizeof *s);
-		for (size_t i = 0; i < n; i++) {
-			s[i].row = rows[i];
-			skey_fill(v, &rows[i], col, &s[i].a, &a);
-			skey_fill(v, &rows[i], ops->default_sort, &s[i].b, &a);
-		}
-	}
-	qsort_r(s, keep, sizeof *s, srow_cmp, &ctx);
-	for (size_t i = 0; i < keep; i++)
-		rows[i] = s[i].row;
-	free(s);
-	arena_free(&a);
-	return keep;
+struct srow_at {
+	struct srow r;
+	struct vrow row;
+};
+
+static int
+srow_at_cmp(const void *a, const void *b, void *ctx)
+{
+	return srow_cmp(&((const struct srow_at *)a)->r, &((const struct srow_at *)b)->r, ctx);
 }
 
 void
 view_sort(struct view *v, struct vrow *rows, size_t n, size_t col, bool desc)
 {
-	sort_rows(v, rows, n, col, desc, 0);
-}
+	struct sorter st;
+	struct srow_at *s;
 
-static void
-children_ids(struct view *v, const struct vrow *parent, struct vrows *out, size_t from)
-{
-	(void)v;
-	for (size_t i = from; i < out->n; i++)
-		out->v[i].id = parent ? view_child_id(parent->id, out->v[i].key) : out->v[i].key;
+	if (n < 2)
+		return;
+	sorter_init(&st, v, col, desc, 0, 0);
+	s = xmallocarray(n, sizeof *s);
+	for (size_t i = 0; i < n; i++) {
+		s[i].row = rows[i];
+		s[i].r.key = rows[i].key;
+		s[i].r.a = skey_make(v, &rows[i], col, &st.ctx.a, &st.arena);
+		s[i].r.b = skey_make(v, &rows[i], v->ops->default_sort, &st.ctx.b, &st.arena);
+	}
+	qsort_r(s, n, sizeof *s, srow_at_cmp, &st.ctx);
+	for (size_t i = 0; i < n; i++)
+		rows[i] = s[i].row;
+	free(s);
+	free(st.s);
+	arena_free(&st.arena);
 }
 
 void
@@ -341,11 +392,36 @@ void
 view_children_top(struct view *v, const struct vrow *parent, size_t col, bool desc,
                   size_t limit, struct vrows *out)
 {
-	size_t from = out->n;
+	const struct view_ops *ops = v->ops;
+	struct sorter st;
+	struct vrows tmp = { 0 };
 
-	v->ops->children(v, parent, out);
-	children_ids(v, parent, out, from);
-	if (v->ops->record)
+	if (parent == NULL && ops->top_count && ops->top_key_at && !ops->record) {
+		/* Straight from the view's index: no list of every row. */
+		size_t n = ops->top_count(v);
+		sorter_init(&st, v, col, desc, limit, n);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t key = ops->top_key_at(v, i);
+			if (key != VIEW_SKIP)
+				sorter_add(&st, key);
+		}
+		sorter_finish(&st, NULL, out);
+		return;
+	}
+	ops->children(v, parent, &tmp);
+	if (ops->record) {
+		XGROW(out->v, out->cap, out->n + tmp.n);
+		for (size_t i = 0; i < tmp.n; i++) {
+			out->v[out->n].key = tmp.v[i].key;
+			out->v[out->n].id = parent ? view_child_id(parent->id, tmp.v[i].key) : tmp.v[i].key;
+			out->n++;
+		}
+		vrows_free(&tmp);
 		return;	/* name/value rows keep their order */
-	out->n = from + sort_rows(v, out->v + from, out->n - from, col, desc, limit);
+	}
+	sorter_init(&st, v, col, desc, limit, tmp.n);
+	for (size_t i = 0; i < tmp.n; i++)
+		sorter_add(&st, tmp.v[i].key);
+	vrows_free(&tmp);
+	sorter_finish(&st, parent, out);
 }
