@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ usage(FILE *out)
 	        "Usage: %s [OPTIONS] FILE\n"
 	        "       %s report FILE [--top N] [--format text|json|csv]\n"
 	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
-	        "                 [--depth N] [--sort COLUMN[:asc|:desc]]\n"
+	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
 	        "       %s --help | --version\n"
 	        "\n"
 	        "Find what holds the memory in a heap dump.\n"
@@ -46,8 +47,10 @@ usage(FILE *out)
 	        "  -v, --view VIEW         export: the view to write\n"
 	        "  -d, --depth N           export: tree levels to write (default 1)\n"
 	        "  -s, --sort COL[:DIR]    export: sort by column COL, asc or desc\n"
+	        "  -o, --object ID         export: the object of the retainers and inspect views\n"
 	        "  -I, --input-format FMT  read FILE as FMT instead of recognising it\n"
 	        "  -q, --quiet             no progress on standard error\n"
+
 	        "  -h, --help              this help\n"
 	        "  -V, --version           the version\n"
 	        "\n"
@@ -88,6 +91,21 @@ parse_count(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
+static bool
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
 struct cli {
 	const char *command;	/* NULL: open FILE */
 	const char *file;
@@ -95,6 +113,7 @@ struct cli {
 	const char *format;
 	const char *view;
 	const char *sort;
+	const char *object;
 	unsigned long top, depth;
 	bool top_set, depth_set, quiet;
 };
@@ -146,8 +165,8 @@ cmd_report(const struct cli *c)
 
 	if (c->format && (!export_format_parse(c->format, &f) || f == EXPORT_TSV))
 		return usage_error("report: --format must be text, json or csv, not '%s'", c->format);
-	if (c->view || c->sort || c->depth_set)
-		return usage_error("report: --view, --sort and --depth belong to export");
+	if (c->view || c->sort || c->depth_set || c->object)
+		return usage_error("report: --view, --sort, --depth and --object belong to export");
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
@@ -163,6 +182,7 @@ cmd_export(const struct cli *c)
 	struct export_opts o;
 	struct model m;
 	struct view *v;
+	uint64_t object_id = 0;
 	int r;
 
 	export_opts_init(&o);
@@ -187,10 +207,30 @@ cmd_export(const struct cli *c)
 			return usage_error("export: view '%s' has no column '%s' (see heapsift(1))",
 			                   ops->name, c->sort);
 	}
+	if (ops->needs_subject && c->object == NULL)
+		return usage_error("export: view '%s' is about one object: give --object ID", ops->name);
+	if (c->object) {
+		const char *s = c->object[0] == '@' ? c->object + 1 : c->object;
+		if (!ops->needs_subject)
+			return usage_error("export: view '%s' takes no --object", ops->name);
+		if (!parse_u64(s, &object_id))
+			return usage_error("--object wants an object id (like 12345 or @12345), not '%s'",
+			                   c->object);
+	}
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
 	v = view_new(ops, m.heap);
+	if (ops->needs_subject) {
+		v->subject = heap_find_id(m.heap, object_id);
+		if (v->subject == HEAP_NONE) {
+			fprintf(stderr, "%s: %s has no object with id %" PRIu64 "\n", progname, c->file,
+			        object_id);
+			view_free(v);
+			model_free(&m);
+			return EXIT_USAGE;
+		}
+	}
 	r = export_view(v, &o, stdout);
 	view_free(v);
 	model_free(&m);
@@ -206,8 +246,10 @@ main(int argc, char **argv)
 		{ "view", required_argument, NULL, 'v' },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "object", required_argument, NULL, 'o' },
 		{ "input-format", required_argument, NULL, 'I' },
 		{ "quiet", no_argument, NULL, 'q' },
+
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -232,13 +274,15 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:I:qhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:o:I:qhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': c.format = optarg; break;
 		case 'v': c.view = optarg; break;
 		case 's': c.sort = optarg; break;
+		case 'o': c.object = optarg; break;
 		case 'I': c.input_format = optarg; break;
 		case 'q': c.quiet = true; break;
+
 		case 'n':
 			if (!parse_count(optarg, ULONG_MAX / 2, &c.top))
 				return usage_error("--top wants a number, not '%s'", optarg);
@@ -269,6 +313,10 @@ main(int argc, char **argv)
 	c.file = argv[optind];
 	if (c.command && strcmp(c.command, "export") == 0)
 		return cmd_export(&c);
-	/* "report", and for now opening a file: the TUI is not built yet. */
+	if (c.command)
+		return cmd_report(&c);
+	if (c.format || c.view || c.sort || c.object || c.depth_set || c.top_set)
+		return usage_error("--format, --top, --view, --depth, --sort and --object go with report or export");
+	/* The interactive viewer is not built yet: the report. */
 	return cmd_report(&c);
 }

@@ -15,6 +15,7 @@ enum hs_status {
 
 struct hs_error {
 	enum hs_status status;
+	uint64_t offset;	/* error_at's offset; UINT64_MAX for error_set */
 	char msg[1024];
 };
 

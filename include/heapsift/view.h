@@ -73,6 +73,7 @@ struct view_ops {
 	bool default_desc;
 	bool tree;		/* rows can have children */
 	bool record;		/* name/value rows: a JSON object, not an array */
+	bool needs_subject;	/* about one object (struct view.subject) */
 
 	/* Allocates view->priv (may be NULL when nothing is cached). */
 	void (*init)(struct view *v);
@@ -87,6 +88,9 @@ struct view_ops {
 	uint64_t (*top_key_at)(struct view *v, size_t i);
 	bool (*has_children)(struct view *v, const struct vrow *row);
 	void (*cell)(struct view *v, const struct vrow *row, size_t col, struct cell *out);
+	/* The object (node index) a row stands for, or HEAP_NONE (a class, a
+	 * summary line).  NULL: rows are not objects. */
+	uint32_t (*row_object)(struct view *v, const struct vrow *row);
 };
 
 #define VIEW_SKIP UINT64_MAX
@@ -99,6 +103,7 @@ struct view {
 	struct heap *heap;
 	void *priv;
 	unsigned flags;
+	uint32_t subject;	/* the object of retainers/inspect; HEAP_NONE if none */
 	char text[1024];	/* scratch for TEXT cells */
 };
 
@@ -122,6 +127,7 @@ void view_children_top(struct view *v, const struct vrow *parent, size_t col, bo
                        size_t limit, struct vrows *out);
 bool view_has_children(struct view *v, const struct vrow *row);
 void view_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out);
+uint32_t view_row_object(struct view *v, const struct vrow *row);
 
 /* Sorts rows in place (the tie-break chain above). */
 void view_sort(struct view *v, struct vrow *rows, size_t n, size_t col, bool desc);
@@ -147,5 +153,7 @@ extern const struct view_ops view_summary;
 extern const struct view_ops view_classes;
 extern const struct view_ops view_dominators;
 extern const struct view_ops view_objects;
+extern const struct view_ops view_retainers;
+extern const struct view_ops view_inspect;
 
 #endif

@@ -44,6 +44,14 @@ classes_aggregate(struct heap *h)
 	stack[sp].node = h->root;
 	stack[sp].next = h->dom_first[h->root];
 	stack[sp].marked = 0;
+	/* The root counts like any node (V8's has no size, others may). */
+	if (h->node_self[h->root] != 0) {
+		h->classes[h->node_class[h->root]].retained += h->retained[h->root];
+		if (h->dom_first[h->root] != h->dom_first[h->root + 1]) {
+			seen[h->node_class[h->root]] = 1;
+			stack[sp].marked = 1;
+		}
+	}
 	sp++;
 	while (sp) {
 		struct frame *f = &stack[sp - 1];

@@ -495,8 +495,11 @@ propagate_dom_state(struct v8r *r)
 				if (renamed[k_] == old_)                       \
 					new_ = renamed[k_ + 1];                \
 			if (new_ == UINT32_MAX) {                              \
-				char *s_ = xasprintf("Detached %s", heap_str(h, old_)); \
-				new_ = strtab_add(&h->strings, s_, strlen(s_)); \
+				size_t l_ = strtab_len(&h->strings, old_);     \
+				char *s_ = xmalloc(l_ + 9);                    \
+				memcpy(s_, "Detached ", 9);                    \
+				memcpy(s_ + 9, heap_str(h, old_), l_);          \
+				new_ = strtab_add(&h->strings, s_, l_ + 9);    \
 				free(s_);                                      \
 				XGROW(renamed, caprenamed, nrenamed + 2);      \
 				renamed[nrenamed++] = old_;                    \
@@ -606,6 +609,22 @@ class_get(struct heap *h, struct class_map *m, size_t *cap, uint32_t name, uint8
 	return c;
 }
 
+/* The node's location (index into h->locations, sorted by node), or
+ * HEAP_NONE. */
+static uint32_t
+node_location(const struct heap *h, uint32_t v)
+{
+	uint32_t lo = 0, hi = h->location_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->locations[mid].node < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->location_count && h->locations[lo].node == v ? lo : HEAP_NONE;
+}
+
 /* --- interfaces of plain objects (inferInterfaceDefinitions,
  *     applyInterfaceDefinitions) ------------------------------------------------ */
 
@@ -639,7 +658,10 @@ format_property(const struct heap *h, uint32_t id, struct sbuf *out)
 
 	out->len = 0;
 	out->u16 = 0;
-	if (strcspn(s, ",'\"{}") >= n && memchr(s, '\0', n) == NULL) {
+	bool quote = false;
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = s[i] == ',' || s[i] == '\'' || s[i] == '"' || s[i] == '{' || s[i] == '}';
+	if (!quote) {
 		sbuf_add(out, s, n, utf16_len(s, n));
 		return;
 	}
@@ -796,8 +818,10 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	size_t capstates = 0, capsnap = 0;
 	int proto_check = r->e_property;
 
-	/* 1. Candidates: the leading properties of every plain object. */
-	for (uint32_t v = 0; v < n; v++) {
+	/* 1. Candidates: the leading properties of every plain object.  As
+	 * DevTools' allNodes(), from the root on: with a root_index past node
+	 * 0, the nodes before it are not seen here (nor renamed below). */
+	for (uint32_t v = h->root; v < n; v++) {
 		size_t first = nprops, i, mask;
 		uint32_t c;
 
@@ -907,7 +931,7 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	 *    properties, then the earliest definition. */
 	if (ndefs == 0)
 		goto out;
-	for (uint32_t v = 0; v < n; v++) {
+	for (uint32_t v = h->root; v < n; v++) {
 		size_t nobj = 0, nstates;
 		uint32_t best = HEAP_NONE, best_props = 0;
 
@@ -964,9 +988,11 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 			}
 		}
 #undef BETTER
+		/* Objects are still told apart by location (classKeyInternal
+		 * runs on the renamed class). */
 		if (best != HEAP_NONE)
 			node_class[v] = class_get(h, cm, class_cap, cand[best].name, ORIGIN_INTERFACE,
-			                          HEAP_NONE);
+			                          node_location(h, v));
 	}
 out:
 	free(cand);
@@ -991,7 +1017,6 @@ class_names(struct v8r *r)
 	uint32_t *node_class = xmallocarray(n, sizeof *node_class);
 	struct class_map cm = { NULL, 0 };
 	size_t class_cap = 0;
-	uint32_t li = 0;
 	const uint32_t s_system = gen_string(r, "(system)", 8);
 	const uint32_t s_code = gen_string(r, "(compiled code)", 15);
 	const uint32_t s_function = gen_string(r, "Function", 8);
@@ -1019,8 +1044,10 @@ class_names(struct v8r *r)
 			if (len > 0 && s[0] == '<') {
 				sp = memchr(s, ' ', len);
 				if (sp) {
-					char *trimmed = xasprintf("%.*s>", (int)(sp - s), s);
-					name = gen_string(r, trimmed, strlen(trimmed));
+					char *trimmed = xmalloc((size_t)(sp - s) + 1);
+					memcpy(trimmed, s, (size_t)(sp - s));
+					trimmed[sp - s] = '>';
+					name = gen_string(r, trimmed, (size_t)(sp - s) + 1);
 					free(trimmed);
 				} else {
 					name = gen_string(r, s, len);
@@ -1028,8 +1055,10 @@ class_names(struct v8r *r)
 			} else if (len >= 10 && memcmp(s, "Detached <", 10) == 0) {
 				sp = memchr(s + 10, ' ', len - 10);
 				if (sp) {
-					char *trimmed = xasprintf("%.*s>", (int)(sp - s), s);
-					name = gen_string(r, trimmed, strlen(trimmed));
+					char *trimmed = xmalloc((size_t)(sp - s) + 1);
+					memcpy(trimmed, s, (size_t)(sp - s));
+					trimmed[sp - s] = '>';
+					name = gen_string(r, trimmed, (size_t)(sp - s) + 1);
 					free(trimmed);
 				} else {
 					name = gen_string(r, s, len);
@@ -1058,12 +1087,8 @@ class_names(struct v8r *r)
 			name = type_names[t];
 		}
 		/* Objects are told apart by where their constructor is. */
-		if ((int)t == r->t_object) {
-			while (li < h->location_count && h->locations[li].node < v)
-				li++;
-			if (li < h->location_count && h->locations[li].node == v)
-				loc = li;
-		}
+		if ((int)t == r->t_object)
+			loc = node_location(h, v);
 		node_class[v] = class_get(h, &cm, &class_cap, name, origin, loc);
 	}
 	h->node_class = node_class;

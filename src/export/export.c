@@ -102,7 +102,7 @@ export_json_string(FILE *out, const char *s, size_t n)
 		case '\t': fputs("\\t", out); i++; continue;
 		default: break;
 		}
-		if (c < 0x20 || c == 0x7f) {
+		if (c < 0x20) {
 			fprintf(out, "\\u%04x", c);
 			i++;
 			continue;

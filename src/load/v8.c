@@ -33,6 +33,7 @@
 #include "heapsift/arena.h"
 #include "heapsift/heap_builder.h"
 #include "heapsift/load.h"
+#include "heapsift/xalloc.h"
 
 #define V8_MAX_FIELDS 64
 #define V8_MAX_DEPTH 64		/* nesting inside "snapshot" */
@@ -281,25 +282,27 @@ static const uint8_t *
 skip_value(struct v8p *v, const uint8_t *p)
 {
 	const uint8_t *end = v->end;
-	size_t depth = 0;
+	uint8_t *open = NULL;	/* the brackets open, innermost last */
+	size_t depth = 0, cap = 0;
 
 	do {
 		p = skip_ws(p, end);
 		if (p >= end) {
 			fail(v, p, "unexpected end of file inside a value");
-			return NULL;
+			goto bad;
 		}
 		switch (*p) {
 		case '[':
 		case '{':
-			depth++;
+			XGROW(open, cap, depth + 1);
+			open[depth++] = *p == '[' ? ']' : '}';
 			p++;
 			continue;
 		case ']':
 		case '}':
-			if (depth == 0) {
+			if (depth == 0 || open[depth - 1] != *p) {
 				fail(v, p, "unexpected %s", describe(v, p));
-				return NULL;
+				goto bad;
 			}
 			depth--;
 			p++;
@@ -308,7 +311,7 @@ skip_value(struct v8p *v, const uint8_t *p)
 			const uint8_t *q = string_end(p, end);
 			if (q == NULL) {
 				fail(v, p, "unterminated string");
-				return NULL;
+				goto bad;
 			}
 			p = q + 1;
 			break;
@@ -317,23 +320,26 @@ skip_value(struct v8p *v, const uint8_t *p)
 		case ':':
 			if (depth == 0) {
 				fail(v, p, "unexpected %s", describe(v, p));
-				return NULL;
+				goto bad;
 			}
 			p++;
 			continue;
 		default:
-			if ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' ||
-			    *p == 'e' || *p == 'E' || (*p >= 'a' && *p <= 'z')) {
+			if ((*p >= '0' && *p <= '9') || *p == '-' || (*p >= 'a' && *p <= 'z')) {
 				while (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
 				                   *p == '.' || (*p >= 'a' && *p <= 'z') || *p == 'E'))
 					p++;
 				break;
 			}
 			fail(v, p, "unexpected %s", describe(v, p));
-			return NULL;
+			goto bad;
 		}
 	} while (depth > 0);
+	free(open);
 	return p;
+bad:
+	free(open);
+	return NULL;
 }
 
 /* --- the "snapshot" object ------------------------------------------------ */
@@ -674,16 +680,17 @@ parse_meta(struct v8p *v, const uint8_t *p, const uint8_t **after)
 		return r;
 
 	/* Every number in the arrays takes at least two bytes (a digit and a
-	 * separator), so the rest of the file bounds the counts. */
-	remaining = (size_t)(v->end - p);
+	 * separator), so the file's size bounds the counts (the arrays may
+	 * come before the meta). */
+	remaining = (size_t)(v->end - v->base);
 	if (nc == 0 || nc >= UINT32_MAX || nc * v->nf > remaining / 2)
 		return error_at(v->err, HS_EINPUT, v->path, jget(&snap, "node_count")->offset,
-		                "node_count %" PRIu64 " is impossible: the %zu bytes left in the file hold at most %zu numbers",
+		                "node_count %" PRIu64 " is impossible: a file of %zu bytes holds at most %zu numbers",
 		                nc, remaining, remaining / 2);
 	if (ec >= UINT32_MAX || ec * v->ef > remaining / 2 ||
 	    nc * v->nf + ec * v->ef > remaining / 2)
 		return error_at(v->err, HS_EINPUT, v->path, jget(&snap, "edge_count")->offset,
-		                "edge_count %" PRIu64 " is impossible: the %zu bytes left in the file hold at most %zu numbers",
+		                "edge_count %" PRIu64 " is impossible: a file of %zu bytes holds at most %zu numbers",
 		                ec, remaining, remaining / 2);
 	if (root % v->nf != 0 || root / v->nf >= nc)
 		return error_at(v->err, HS_EINPUT, v->path, jget(&snap, "root_index")->offset,
@@ -1120,7 +1127,13 @@ v8_probe(const uint8_t *data, size_t size)
 	if (p >= end || *p != '{')
 		return false;
 	p = skip_ws(p + 1, end);
-	return (size_t)(end - p) >= 10 && memcmp(p, "\"snapshot\"", 10) == 0;
+	/* V8 writes "snapshot" first; accept the other sections first too,
+	 * or any first key when the meta's node_fields show up early. */
+	return ((size_t)(end - p) >= 10 && memcmp(p, "\"snapshot\"", 10) == 0) ||
+	       ((size_t)(end - p) >= 7 && memcmp(p, "\"nodes\"", 7) == 0) ||
+	       ((size_t)(end - p) >= 7 && memcmp(p, "\"edges\"", 7) == 0) ||
+	       ((size_t)(end - p) >= 9 && memcmp(p, "\"strings\"", 9) == 0) ||
+	       memmem(data, size < ((size_t)1 << 20) ? size : (size_t)1 << 20, "\"node_fields\"", 13) != NULL;
 }
 
 /* Skips a number array (it nests nothing). */
@@ -1189,11 +1202,11 @@ worker_run(void *arg)
 	struct worker *w = arg;
 	struct v8p *v = &w->v;
 
+	/* On an error the main thread goes on too: the error reported is the
+	 * first in the file, whichever thread meets it first in time. */
 	w->r = parse_nodes(v, v->base + v->off_nodes);
-	if (w->r != HS_OK) {
-		atomic_store(v->stop, 1);
+	if (w->r != HS_OK)
 		return NULL;
-	}
 	w->strings = find_strings_value(v);
 	if (w->strings) {
 		v->err = &w->serr;
@@ -1285,12 +1298,12 @@ scan_top(struct v8p *v, struct worker *w, const uint8_t *p)
 			if (w->started) {
 				worker_join(w);
 				if (w->r != HS_OK)
-					return w->r;
+					return HS_OK;	/* v8_parse reports the nodes' error */
 			}
 			if (w->started && w->strings == p) {
 				/* The worker read them. */
 				if (w->rs != HS_OK) {
-					error_set(v->err, w->serr.status, NULL, "%s", w->serr.msg);
+					*v->err = w->serr;
 					return w->rs;
 				}
 				p = w->strings_end;
@@ -1338,14 +1351,16 @@ v8_parse(struct v8p *v)
 	if (p < end && *p == '}')
 		return fail(v, p, "empty object: not a heap snapshot");
 	r = scan_top(v, &w, p);
-	if (r != HS_OK)
+	if (r == HS_ECANCEL)
 		atomic_store(v->stop, 1);
+	/* Otherwise let the worker finish, so that the error reported is the
+	 * first in the file whichever thread met it, not the first in time. */
 	worker_join(&w);
-	/* The nodes come first in the file: their error is the first. */
-	if (w.started && w.r != HS_OK && w.r != HS_ECANCEL &&
-	    (r == HS_OK || r == HS_ECANCEL || v->off_nodes < v->off_edges)) {
+	if (r == HS_ECANCEL || (w.started && w.r == HS_ECANCEL))
+		return error_set(v->err, HS_ECANCEL, v->path, "cancelled");
+	if (w.started && w.r != HS_OK && (r == HS_OK || w.err.offset < v->err->offset)) {
 		error_clear(v->err);
-		error_set(v->err, w.err.status, NULL, "%s", w.err.msg);
+		*v->err = w.err;
 		return w.r;
 	}
 	if (r != HS_OK)

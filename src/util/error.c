@@ -11,10 +11,11 @@ void
 error_clear(struct hs_error *err)
 {
 	err->status = HS_OK;
+	err->offset = UINT64_MAX;
 	err->msg[0] = '\0';
 }
 
-static int
+static int __attribute__((format(printf, 4, 0)))
 error_vset(struct hs_error *err, enum hs_status status, const char *prefix,
            const char *fmt, va_list ap)
 {
@@ -25,6 +26,7 @@ error_vset(struct hs_error *err, enum hs_status status, const char *prefix,
 	if (err->status != HS_OK)	/* keep the first, most precise error */
 		return err->status;
 	err->status = status;
+	err->offset = UINT64_MAX;
 	n = (size_t)snprintf(err->msg, sizeof err->msg, "%s", prefix);
 	if (n < sizeof err->msg)
 		vsnprintf(err->msg + n, sizeof err->msg - n, fmt, ap);
@@ -44,6 +46,8 @@ error_at(struct hs_error *err, enum hs_status status, const char *file,
 	va_start(ap, fmt);
 	r = error_vset(err, status, prefix, fmt, ap);
 	va_end(ap);
+	if (err && err->status == status && err->offset == UINT64_MAX)
+		err->offset = offset;
 	return r;
 }
 

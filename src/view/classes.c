@@ -110,7 +110,7 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	if (K_KIND(row->key) == K_CLASS) {
 		const struct heap_class *c = &h->classes[i];
 		switch (col) {
-		case C_NAME: cell_text(v, out, heap_str(h, c->name)); break;
+		case C_NAME: cell_textn(v, out, heap_str(h, c->name), strtab_len(&h->strings, c->name)); break;
 		case C_COUNT: cell_u(out, COL_COUNT, c->count); break;
 		case C_SHALLOW: cell_u(out, COL_BYTES, c->shallow); break;
 		case C_RETAINED: cell_u(out, COL_BYTES, c->retained); break;
@@ -136,6 +136,13 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	}
 }
 
+static uint32_t
+classes_row_object(struct view *v, const struct vrow *row)
+{
+	(void)v;
+	return K_KIND(row->key) == K_CLASS ? HEAP_NONE : K_INDEX(row->key);
+}
+
 const struct view_ops view_classes = {
 	.name = "classes",
 	.title = "Classes",
@@ -150,4 +157,5 @@ const struct view_ops view_classes = {
 	.children = classes_children,
 	.has_children = classes_has_children,
 	.cell = classes_cell,
+	.row_object = classes_row_object,
 };

@@ -71,6 +71,13 @@ dominators_cell(struct view *v, const struct vrow *row, size_t col, struct cell 
 	}
 }
 
+static uint32_t
+dominators_row_object(struct view *v, const struct vrow *row)
+{
+	(void)v;
+	return (uint32_t)row->key;
+}
+
 const struct view_ops view_dominators = {
 	.name = "dominators",
 	.title = "Dominators",
@@ -83,4 +90,5 @@ const struct view_ops view_dominators = {
 	.children = dominators_children,
 	.has_children = dominators_has_children,
 	.cell = dominators_cell,
+	.row_object = dominators_row_object,
 };

@@ -94,9 +94,20 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case O_RETAINED: cell_u(out, COL_BYTES, h->retained[n]); break;
 	case O_DOMINATOR: cell_u(out, COL_ID, heap_node_id(h, h->idom[n])); break;
 	case O_DISTANCE: cell_i(out, h->distance[n]); break;
-	case O_CLASS: cell_text(v, out, heap_str(h, h->classes[h->node_class[n]].name)); break;
+	case O_CLASS: {
+		uint32_t cn = h->classes[h->node_class[n]].name;
+		cell_textn(v, out, heap_str(h, cn), strtab_len(&h->strings, cn));
+		break;
+	}
 	case O_REACH: cell_text(v, out, reach[h->reach[n]]); break;
 	}
+}
+
+static uint32_t
+objects_row_object(struct view *v, const struct vrow *row)
+{
+	(void)v;
+	return (uint32_t)row->key;
 }
 
 const struct view_ops view_objects = {
@@ -113,4 +124,5 @@ const struct view_ops view_objects = {
 	.top_count = objects_top_count,
 	.top_key_at = objects_top_key_at,
 	.cell = objects_cell,
+	.row_object = objects_row_object,
 };

@@ -14,6 +14,8 @@ const struct view_ops *const heap_views[] = {
 	&view_classes,
 	&view_dominators,
 	&view_objects,
+	&view_retainers,
+	&view_inspect,
 	NULL,
 };
 
@@ -32,6 +34,7 @@ view_new(const struct view_ops *ops, struct heap *h)
 	struct view *v = xcalloc(1, sizeof *v);
 	v->ops = ops;
 	v->heap = h;
+	v->subject = HEAP_NONE;
 	if (ops->init)
 		ops->init(v);
 	return v;
@@ -140,6 +143,12 @@ view_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 	v->ops->cell(v, row, col, out);
 }
 
+uint32_t
+view_row_object(struct view *v, const struct vrow *row)
+{
+	return row && v->ops->row_object ? v->ops->row_object(v, row) : HEAP_NONE;
+}
+
 bool
 view_has_children(struct view *v, const struct vrow *row)
 {
@@ -152,7 +161,7 @@ heap_display_name(const struct heap *h, uint32_t node, char *buf, size_t size)
 	size_t n;
 	if (h->rules == HEAP_RULES_V8)
 		return v8rules_node_name(h, node, buf, size);
-	n = strlen(heap_node_name(h, node));
+	n = strtab_len(&h->strings, h->node_name[node]);
 	if (size == 0)
 		return 0;
 	if (n >= size)

@@ -1,0 +1,89 @@
+/* inspect: one object's references out, in the dump's order; each expands
+ * into the references of its target. */
+#include "config.h"
+
+#include "heapsift/heap.h"
+#include "heapsift/view.h"
+
+enum { I_INDEX, I_EDGE, I_EDGE_TYPE, I_NAME, I_TYPE, I_ID, I_SHALLOW, I_RETAINED, I_DISTANCE };
+
+static const struct view_col inspect_cols[] = {
+	[I_INDEX] = { "index", "#", COL_COUNT, "position of the reference among the object's, from 0" },
+	[I_EDGE] = { "edge", "Edge", COL_TEXT, "the reference: .name, [index], {internal}, ->context, [[weak]]" },
+	[I_EDGE_TYPE] = { "edge_type", "Kind", COL_TEXT, "the edge type as the dump gives it" },
+	[I_NAME] = { "name", "Value", COL_TEXT, "the target's name; a string's value (truncated)" },
+	[I_TYPE] = { "type", "Type", COL_TEXT, "the target's node type" },
+	[I_ID] = { "id", "Id", COL_ID, "the target's id in the dump" },
+	[I_SHALLOW] = { "self_size", "Shallow", COL_BYTES, "the target's shallow size" },
+	[I_RETAINED] = { "retained_size", "Retained", COL_BYTES, "the target's retained size" },
+	[I_DISTANCE] = { "distance", "Distance", COL_INT, "the target's distance from a root" },
+};
+
+static void
+inspect_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	const struct heap *h = v->heap;
+	uint32_t node = parent ? h->edge_to[(uint32_t)parent->key] : v->subject;
+
+	if (node >= h->node_count)
+		return;
+	for (uint32_t e = h->first_edge[node]; e < h->first_edge[node + 1]; e++)
+		vrows_push(out, e);
+}
+
+static bool
+inspect_has_children(struct view *v, const struct vrow *row)
+{
+	const struct heap *h = v->heap;
+	uint32_t node = h->edge_to[(uint32_t)row->key];
+	return h->first_edge[node] != h->first_edge[node + 1];
+}
+
+static void
+inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct heap *h = v->heap;
+	uint32_t e = (uint32_t)row->key, t = h->edge_to[e];
+	char buf[512];
+	size_t n;
+
+	switch (col) {
+	case I_INDEX: cell_u(out, COL_COUNT, e - h->first_edge[heap_edge_source(h, e)]); break;
+	case I_EDGE:
+		n = heap_edge_label(h, e, buf, sizeof buf);
+		cell_textn(v, out, buf, n);
+		break;
+	case I_EDGE_TYPE: cell_text(v, out, h->edge_type_names[h->edge_type[e]]); break;
+	case I_NAME:
+		n = heap_display_name(h, t, buf, sizeof buf);
+		cell_textn(v, out, buf, n);
+		break;
+	case I_TYPE: cell_text(v, out, heap_node_type_name(h, t)); break;
+	case I_ID: cell_u(out, COL_ID, heap_node_id(h, t)); break;
+	case I_SHALLOW: cell_u(out, COL_BYTES, h->node_self[t]); break;
+	case I_RETAINED: cell_u(out, COL_BYTES, h->retained[t]); break;
+	case I_DISTANCE: cell_i(out, h->distance[t]); break;
+	}
+}
+
+static uint32_t
+inspect_row_object(struct view *v, const struct vrow *row)
+{
+	return v->heap->edge_to[(uint32_t)row->key];
+}
+
+const struct view_ops view_inspect = {
+	.name = "inspect",
+	.title = "Inspector",
+	.help = "one object's references (--object), with names, types and exact sizes",
+	.cols = inspect_cols,
+	.ncols = sizeof inspect_cols / sizeof inspect_cols[0],
+	.default_sort = I_INDEX,
+	.default_desc = false,
+	.tree = true,
+	.needs_subject = true,
+	.children = inspect_children,
+	.has_children = inspect_has_children,
+	.cell = inspect_cell,
+	.row_object = inspect_row_object,
+};

@@ -1,0 +1,134 @@
+/* retainers: who holds an object.  The top rows are the edges into the
+ * subject; each expands into the edges into its source, up to the roots
+ * (a tree of paths: the same object may appear on several).  As in
+ * DevTools, weak edges and the synthetic root's own edges are left out;
+ * the nearest to a root come first. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "heapsift/analyze.h"
+#include "heapsift/heap.h"
+#include "heapsift/view.h"
+#include "heapsift/xalloc.h"
+
+enum { R_NAME, R_EDGE, R_EDGE_TYPE, R_TYPE, R_ID, R_DISTANCE, R_SHALLOW, R_RETAINED };
+
+static const struct view_col retainers_cols[] = {
+	[R_NAME] = { "name", "Retainer", COL_TEXT, "the object holding the reference" },
+	[R_EDGE] = { "edge", "Edge", COL_TEXT, "the reference as written from the holder: .name, [index], {internal}, ->context" },
+	[R_EDGE_TYPE] = { "edge_type", "Kind", COL_TEXT, "the edge type as the dump gives it" },
+	[R_TYPE] = { "type", "Type", COL_TEXT, "the holder's node type" },
+	[R_ID] = { "id", "Id", COL_ID, "the holder's id in the dump" },
+	[R_DISTANCE] = { "distance", "Distance", COL_INT, "the holder's distance from a root" },
+	[R_SHALLOW] = { "self_size", "Shallow", COL_BYTES, "the holder's shallow size" },
+	[R_RETAINED] = { "retained_size", "Retained", COL_BYTES, "the holder's retained size" },
+};
+
+/* priv: the weak edge type, looked up once (-1: none). */
+struct retainers_priv {
+	int weak;
+};
+
+static void
+retainers_init(struct view *v)
+{
+	struct retainers_priv *p = xcalloc(1, sizeof *p);
+	p->weak = heap_edge_type_find(v->heap, "weak");
+	v->priv = p;
+	/* The reverse index, once per heap (the TUI builds it while loading). */
+	if (v->heap->ret_first == NULL)
+		retainers_build(v->heap);
+}
+
+static void
+retainers_fini(struct view *v)
+{
+	free(v->priv);
+}
+
+static bool
+shown(const struct view *v, uint32_t e, uint32_t src)
+{
+	const struct retainers_priv *p = v->priv;
+	return src != v->heap->root && (p->weak < 0 || v->heap->edge_type[e] != (uint8_t)p->weak);
+}
+
+static void
+retainers_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	const struct heap *h = v->heap;
+	uint32_t node = parent ? heap_edge_source(h, (uint32_t)parent->key) : v->subject;
+
+	if (node >= h->node_count)
+		return;
+	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++) {
+		uint32_t e = h->ret_edge[k];
+		if (shown(v, e, heap_edge_source(h, e)))
+			vrows_push(out, e);
+	}
+}
+
+static bool
+retainers_has_children(struct view *v, const struct vrow *row)
+{
+	const struct heap *h = v->heap;
+	uint32_t node = heap_edge_source(h, (uint32_t)row->key);
+	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++) {
+		uint32_t e = h->ret_edge[k];
+		if (shown(v, e, heap_edge_source(h, e)))
+			return true;
+	}
+	return false;
+}
+
+static void
+retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct heap *h = v->heap;
+	uint32_t e = (uint32_t)row->key, src = heap_edge_source(h, e);
+	char buf[512];
+	size_t n;
+
+	switch (col) {
+	case R_NAME:
+		n = heap_display_name(h, src, buf, sizeof buf);
+		cell_textn(v, out, buf, n);
+		break;
+	case R_EDGE:
+		n = heap_edge_label(h, e, buf, sizeof buf);
+		cell_textn(v, out, buf, n);
+		break;
+	case R_EDGE_TYPE: cell_text(v, out, h->edge_type_names[h->edge_type[e]]); break;
+	case R_TYPE: cell_text(v, out, heap_node_type_name(h, src)); break;
+	case R_ID: cell_u(out, COL_ID, heap_node_id(h, src)); break;
+	case R_DISTANCE: cell_i(out, h->distance[src]); break;
+	case R_SHALLOW: cell_u(out, COL_BYTES, h->node_self[src]); break;
+	case R_RETAINED: cell_u(out, COL_BYTES, h->retained[src]); break;
+	}
+}
+
+static uint32_t
+retainers_row_object(struct view *v, const struct vrow *row)
+{
+	return heap_edge_source(v->heap, (uint32_t)row->key);
+}
+
+const struct view_ops view_retainers = {
+	.name = "retainers",
+	.title = "Retainers",
+	.help = "who holds an object (--object), up to the roots",
+	.cols = retainers_cols,
+	.ncols = sizeof retainers_cols / sizeof retainers_cols[0],
+	.default_sort = R_DISTANCE,
+	.default_desc = false,
+	.tree = true,
+	.needs_subject = true,
+	.init = retainers_init,
+	.fini = retainers_fini,
+	.children = retainers_children,
+	.has_children = retainers_has_children,
+	.cell = retainers_cell,
+	.row_object = retainers_row_object,
+};

@@ -1,0 +1,322 @@
+/* Dominators and retained sizes: hand-made graphs, a 1,000,000-long chain,
+ * and random graphs checked against a brute-force reference. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "heapsift/analyze.h"
+#include "heapsift/heap_builder.h"
+#include "heapsift/xalloc.h"
+
+START_TEST(test_diamond)
+{
+	/* 0 -> 1 -> 3, 0 -> 2 -> 3: nobody but the root holds 3 alone. */
+	struct heap *h = tgraph(4, "0>1 0>2 1>3 2>3", (uint32_t[]){ 0, 10, 20, 40 });
+	ck_assert_uint_eq(h->idom[0], 0);
+	ck_assert_uint_eq(h->idom[1], 0);
+	ck_assert_uint_eq(h->idom[2], 0);
+	ck_assert_uint_eq(h->idom[3], 0);
+	ck_assert_uint_eq(h->retained[0], 70);
+	ck_assert_uint_eq(h->retained[1], 10);
+	ck_assert_uint_eq(h->retained[3], 40);
+	ck_assert_uint_eq(h->reach_count[HEAP_REACHABLE], 4);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_cycle)
+{
+	/* 0 -> 1 -> 2 -> 1: 1 dominates 2 despite the back edge. */
+	struct heap *h = tgraph(3, "0>1 1>2 2>1", (uint32_t[]){ 0, 5, 7 });
+	ck_assert_uint_eq(h->idom[1], 0);
+	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(h->retained[1], 12);
+	ck_assert_uint_eq(h->retained[2], 7);
+	ck_assert_int_eq(h->distance[2], 2);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_self_loop)
+{
+	struct heap *h = tgraph(3, "0>1 1>1 1>2 2>2", NULL);
+	ck_assert_uint_eq(h->idom[1], 0);
+	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(h->retained[1], 2);
+	ck_assert_uint_eq(h->retained[0], 3);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_unreachable_island)
+{
+	/* 2 <-> 3 is garbage that also points into the live 1: it is kept,
+	 * reported, hangs under the root, and does not change 1's dominator. */
+	struct heap *h = tgraph(5, "0>1 1>4 2>3 3>2 2>4 3>1", (uint32_t[]){ 0, 1, 100, 1000, 10 });
+	ck_assert_uint_eq(h->idom[1], 0);
+	ck_assert_uint_eq(h->idom[4], 1);
+	ck_assert_uint_eq(h->idom[2], 0);
+	ck_assert_uint_eq(h->idom[3], 0);
+	ck_assert_uint_eq(h->retained[1], 11);
+	ck_assert_uint_eq(h->retained[2], 100);
+	ck_assert_uint_eq(h->retained[3], 1000);
+	ck_assert_uint_eq(h->retained[0], 1111);
+	ck_assert_int_eq(h->reach[2], HEAP_UNREACHABLE);
+	ck_assert_int_eq(h->reach[3], HEAP_UNREACHABLE);
+	ck_assert_uint_eq(h->reach_count[HEAP_UNREACHABLE], 2);
+	ck_assert_uint_eq(h->reach_bytes[HEAP_UNREACHABLE], 1100);
+	ck_assert_int_eq(h->distance[2], HEAP_NO_DISTANCE);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_orphan_subtree)
+{
+	/* 2 has no retainer at all: it becomes a child of the root with what
+	 * it alone reaches (3), as DevTools does. */
+	struct heap *h = tgraph(4, "0>1 2>3", (uint32_t[]){ 0, 1, 2, 4 });
+	ck_assert_uint_eq(h->idom[2], 0);
+	ck_assert_uint_eq(h->idom[3], 2);
+	ck_assert_uint_eq(h->retained[2], 6);
+	ck_assert_int_eq(h->reach[3], HEAP_UNREACHABLE);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_weak_only)
+{
+	/* 1 is held only weakly: not retained by the root's subtree, but
+	 * attached under the root; reach says "weak". */
+	struct heap *h = tgraph(4, "0~1 1>2 0>3 3~2", (uint32_t[]){ 0, 1, 2, 4 });
+	ck_assert_uint_eq(h->idom[1], 0);
+	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(h->retained[1], 3);
+	ck_assert_uint_eq(h->retained[3], 4);
+	ck_assert_int_eq(h->reach[1], HEAP_WEAK_ONLY);
+	ck_assert_int_eq(h->reach[2], HEAP_WEAK_ONLY);
+	ck_assert_int_eq(h->reach[3], HEAP_REACHABLE);
+	ck_assert_uint_eq(h->reach_count[HEAP_WEAK_ONLY], 2);
+	ck_assert_int_eq(h->distance[1], HEAP_NO_DISTANCE);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_weak_edge_does_not_dominate)
+{
+	struct heap *h = tgraph(3, "0>1 1>2 0~2", NULL);
+	ck_assert_uint_eq(h->idom[2], 1);
+	heap_free(h);
+}
+END_TEST
+
+/* A chain of n nodes built directly (the text form would be 14 MB). */
+static struct heap *
+chain(uint32_t n)
+{
+	struct heap_builder b;
+	struct hs_error err;
+	struct heap *h;
+	uint32_t name;
+
+	hb_init(&b, heap_new("test", "chain"));
+	hb_rules(&b, HEAP_RULES_GENERIC);
+	hb_node_type(&b, "object");
+	hb_edge_type(&b, "ref", false);
+	hb_alloc(&b, n, n - 1);
+	name = hb_string(&b, "link", 4);
+	for (uint32_t i = 0; i < n; i++)
+		hb_node(&b, i, 0, name, i, 8, i + 1 < n);
+	for (uint32_t i = 0; i + 1 < n; i++)
+		hb_edge(&b, i, 0, name, i + 1);
+	error_clear(&err);
+	h = hb_finish(&b, &err);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(analyze_heap(h, NULL, &err), HS_OK);
+	return h;
+}
+
+START_TEST(test_million_chain)
+{
+	const uint32_t n = 1000000;
+	struct heap *h = chain(n);
+	for (uint32_t i = 1; i < n; i++)
+		if (h->idom[i] != i - 1)
+			ck_abort_msg("idom[%u] = %u", i, h->idom[i]);
+	ck_assert_uint_eq(h->retained[0], (uint64_t)8 * n);
+	ck_assert_uint_eq(h->retained[n / 2], (uint64_t)8 * (n - n / 2));
+	ck_assert_int_eq(h->distance[n - 1], (int)n - 1);
+	ck_assert_uint_eq(h->classes[h->node_class[5]].retained, (uint64_t)8 * n);
+	heap_free(h);
+}
+END_TEST
+
+/* --- random graphs against a brute-force reference ----------------------- */
+
+struct ref {
+	uint32_t idom[32];
+	uint64_t retained[32];
+};
+
+/* DevTools' semantics, the slow and obvious way: the root reaches what it
+ * reaches through retaining edges; nodes left with no retaining edge into
+ * them become children of the root; the rest is garbage under the root
+ * whose edges count for nothing.  Dominator sets by iteration. */
+static void
+reference(uint32_t n, const uint32_t *from, const uint32_t *to, const int *weak, uint32_t ne,
+          const uint32_t *size, struct ref *out)
+{
+	uint32_t reach = 1, has_in = 0, dom[32];
+	bool changed;
+
+	for (uint32_t e = 0; e < ne; e++)
+		if (!weak[e] && from[e] != to[e])
+			has_in |= 1u << to[e];
+	/* reachable from the root, then from the orphans */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			for (uint32_t v = 1; v < n; v++)
+				if (!(reach >> v & 1) && !(has_in >> v & 1))
+					reach |= 1u << v;
+		do {
+			changed = false;
+			for (uint32_t e = 0; e < ne; e++)
+				if (!weak[e] && (reach >> from[e] & 1) && !(reach >> to[e] & 1)) {
+					reach |= 1u << to[e];
+					changed = true;
+				}
+		} while (changed);
+	}
+	for (uint32_t v = 0; v < n; v++)
+		dom[v] = v == 0 ? 1u : (n == 32 ? UINT32_MAX : (1u << n) - 1);
+	do {
+		changed = false;
+		for (uint32_t v = 1; v < n; v++) {
+			uint32_t d = n == 32 ? UINT32_MAX : (1u << n) - 1;
+			bool any = false;
+			if (!(reach >> v & 1))
+				continue;
+			if (!(has_in >> v & 1)) {
+				d = dom[0];	/* the root's child */
+				any = true;
+			}
+			for (uint32_t e = 0; e < ne; e++)
+				if (to[e] == v && !weak[e] && from[e] != v && (reach >> from[e] & 1)) {
+					d &= dom[from[e]];
+					any = true;
+				}
+			if (!any)
+				d = dom[0];
+			d |= 1u << v;
+			if (d != dom[v]) {
+				dom[v] = d;
+				changed = true;
+			}
+		}
+	} while (changed);
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t best = 0, best_count = 0;
+		out->idom[v] = 0;
+		if (v == 0 || !(reach >> v & 1))
+			continue;
+		for (uint32_t u = 0; u < n; u++)
+			if (u != v && (dom[v] >> u & 1) &&
+			    (uint32_t)__builtin_popcount(dom[u]) > best_count) {
+				best = u;
+				best_count = (uint32_t)__builtin_popcount(dom[u]);
+			}
+		out->idom[v] = best;
+	}
+	for (uint32_t v = 0; v < n; v++) {
+		out->retained[v] = 0;
+		for (uint32_t u = 0; u < n; u++) {
+			/* u is in v's subtree if v is on u's idom chain */
+			uint32_t x = u;
+			for (uint32_t k = 0; k <= n; k++) {
+				if (x == v) {
+					out->retained[v] += size[u];
+					break;
+				}
+				if (x == 0)
+					break;
+				x = out->idom[x];
+			}
+		}
+	}
+}
+
+START_TEST(test_random_graphs)
+{
+	unsigned seed = 12345;
+	for (int iter = 0; iter < 3000; iter++) {
+		uint32_t n = 2 + (uint32_t)(rand_r(&seed) % 20);
+		uint32_t ne = (uint32_t)(rand_r(&seed) % (3 * n));
+		uint32_t from[96], to[96], size[32];
+		int weak[96];
+		char spec[2048];
+		size_t len = 0;
+		struct heap *h;
+		struct ref ref;
+
+		for (uint32_t v = 0; v < n; v++)
+			size[v] = (uint32_t)(rand_r(&seed) % 100);
+		for (uint32_t e = 0; e < ne; e++) {
+			from[e] = (uint32_t)(rand_r(&seed) % n);
+			to[e] = (uint32_t)(rand_r(&seed) % n);
+			weak[e] = rand_r(&seed) % 5 == 0;
+			len += (size_t)snprintf(spec + len, sizeof spec - len, "%u%c%u ", from[e],
+			                        weak[e] ? '~' : '>', to[e]);
+		}
+		spec[len] = '\0';
+		h = tgraph(n, spec, size);
+		reference(n, from, to, weak, ne, size, &ref);
+		for (uint32_t v = 0; v < n; v++) {
+			ck_assert_msg(h->idom[v] == ref.idom[v], "graph %d (%s): idom[%u] = %u, expected %u",
+			              iter, spec, v, h->idom[v], ref.idom[v]);
+			ck_assert_msg(h->retained[v] == ref.retained[v],
+			              "graph %d (%s): retained[%u] = %lu, expected %lu", iter, spec, v,
+			              (unsigned long)h->retained[v], (unsigned long)ref.retained[v]);
+		}
+		heap_free(h);
+	}
+}
+END_TEST
+
+START_TEST(test_dominator_children)
+{
+	struct heap *h = tgraph(6, "0>1 0>2 1>3 1>4 2>5 4>5", NULL);
+	/* children of 1: 3 and 4; of 0: 1, 2 and 5 */
+	ck_assert_uint_eq(h->dom_first[2] - h->dom_first[1], 2);
+	ck_assert_uint_eq(h->dom_first[1] - h->dom_first[0], 3);
+	ck_assert_uint_eq(h->dom_first[6] - h->dom_first[5], 0);
+	retainers_build(h);
+	/* 5 is retained by 2 and 4, in edge order */
+	ck_assert_uint_eq(h->ret_first[6] - h->ret_first[5], 2);
+	ck_assert_uint_eq(heap_edge_source(h, h->ret_edge[h->ret_first[5]]), 2);
+	ck_assert_uint_eq(heap_edge_source(h, h->ret_edge[h->ret_first[5] + 1]), 4);
+	heap_free(h);
+}
+END_TEST
+
+Suite *
+suite_dom(void)
+{
+	Suite *s = suite_create("dom");
+	TCase *tc = tcase_create("graphs");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_diamond);
+	tcase_add_test(tc, test_cycle);
+	tcase_add_test(tc, test_self_loop);
+	tcase_add_test(tc, test_unreachable_island);
+	tcase_add_test(tc, test_orphan_subtree);
+	tcase_add_test(tc, test_weak_only);
+	tcase_add_test(tc, test_weak_edge_does_not_dominate);
+	tcase_add_test(tc, test_million_chain);
+	tcase_add_test(tc, test_random_graphs);
+	tcase_add_test(tc, test_dominator_children);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,187 @@
+/* util: string table, arena, errors, input decompression. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "check_suites.h"
+#include "heapsift/arena.h"
+#include "heapsift/error.h"
+#include "heapsift/io.h"
+#include "heapsift/strtab.h"
+#include "heapsift/xalloc.h"
+
+START_TEST(test_strtab)
+{
+	struct strtab t;
+	uint32_t a, b, c;
+	char buf[32];
+
+	strtab_init(&t);
+	a = strtab_add(&t, "alpha", 5);
+	b = strtab_add(&t, "alpha", 5);	/* add keeps duplicates */
+	ck_assert_uint_ne(a, b);
+	c = strtab_intern(&t, "alpha", 5);	/* the first of equals */
+	ck_assert_uint_eq(c, a);
+	ck_assert_uint_eq(strtab_find(&t, "beta", 4), STRTAB_NONE);
+	c = strtab_intern_cstr(&t, "beta");
+	ck_assert_uint_eq(strtab_find(&t, "beta", 4), c);
+	/* embedded NUL and many strings (rehashing) */
+	a = strtab_add(&t, "x\0y", 3);
+	ck_assert_uint_eq(strtab_len(&t, a), 3);
+	ck_assert_int_eq(memcmp(strtab_get(&t, a), "x\0y", 3), 0);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(buf, sizeof buf, "s%d", i);
+		strtab_intern_cstr(&t, buf);
+	}
+	ck_assert_uint_eq(strtab_find(&t, "s4999", 5), strtab_count(&t) - 1);
+	strtab_truncate(&t, 2);
+	ck_assert_uint_eq(strtab_count(&t), 2);
+	ck_assert_uint_eq(strtab_find(&t, "beta", 4), STRTAB_NONE);
+	ck_assert_uint_eq(strtab_find(&t, "alpha", 5), 0);
+	strtab_free(&t);
+}
+END_TEST
+
+START_TEST(test_arena)
+{
+	struct arena a;
+	char *big, *s;
+	arena_init(&a);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t *p = arena_alloc(&a, sizeof *p);
+		ck_assert_uint_eq((uintptr_t)p % 8, 0);
+		*p = (uint64_t)i;
+	}
+	big = arena_alloc_bytes(&a, 3 << 20);	/* a block of its own */
+	memset(big, 1, 3 << 20);
+	s = arena_strndup(&a, "hello world", 5);
+	ck_assert_str_eq(s, "hello");
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(test_error_format)
+{
+	struct hs_error e;
+	error_clear(&e);
+	ck_assert_int_eq(error_at(&e, HS_EINPUT, "f.heapsnapshot", 42, "bad %s", "thing"), HS_EINPUT);
+	ck_assert_str_eq(e.msg, "f.heapsnapshot: offset 42: bad thing");
+	/* the first error stays */
+	error_at(&e, HS_EINPUT, "f", 1, "second");
+	ck_assert_str_eq(e.msg, "f.heapsnapshot: offset 42: bad thing");
+	error_clear(&e);
+	error_set(&e, HS_EIO, "x", "gone");
+	ck_assert_str_eq(e.msg, "x: gone");
+	ck_assert_int_eq(e.status, HS_EIO);
+}
+END_TEST
+
+static size_t
+gz(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)s;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return z.total_out;
+}
+
+START_TEST(test_io_codecs)
+{
+	const char *text = "{\"snapshot\": hello hello hello hello}";
+	size_t n = strlen(text), zn;
+	unsigned char buf[4096], two[8192];
+	struct io io;
+	struct hs_error err;
+
+	/* plain */
+	error_clear(&err);
+	ck_assert_int_eq(io_open_mem(&io, "m", text, n, &err), HS_OK);
+	ck_assert_int_eq(io.codec, IO_PLAIN);
+	ck_assert_uint_eq(io.size, n);
+	io_close(&io);
+	/* gzip, and two members one after the other (gzip a b > c) */
+	zn = gz(text, n, buf, sizeof buf);
+	ck_assert_int_eq(io_open_mem(&io, "m.gz", buf, zn, &err), HS_OK);
+	ck_assert_int_eq(io.codec, IO_GZIP);
+	ck_assert_uint_eq(io.size, n);
+	ck_assert_int_eq(memcmp(io.data, text, n), 0);
+	io_close(&io);
+	memcpy(two, buf, zn);
+	memcpy(two + zn, buf, zn);
+	ck_assert_int_eq(io_open_mem(&io, "m2.gz", two, 2 * zn, &err), HS_OK);
+	ck_assert_uint_eq(io.size, 2 * n);
+	io_close(&io);
+	/* truncated gzip: an error with the offset, not a crash */
+	ck_assert_int_eq(io_open_mem(&io, "t.gz", buf, zn - 5, &err), HS_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "t.gz: offset"));
+	io_close(&io);
+	/* zstd */
+	error_clear(&err);
+	zn = ZSTD_compress(buf, sizeof buf, text, n, 3);
+	ck_assert(!ZSTD_isError(zn));
+	ck_assert_int_eq(io_open_mem(&io, "m.zst", buf, zn, &err), HS_OK);
+	ck_assert_int_eq(io.codec, IO_ZSTD);
+	ck_assert_int_eq(memcmp(io.data, text, n), 0);
+	io_close(&io);
+	ck_assert_int_eq(io_open_mem(&io, "t.zst", buf, zn - 3, &err), HS_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "t.zst: offset"));
+	io_close(&io);
+	/* garbage after a gzip magic */
+	error_clear(&err);
+	memcpy(buf, "\x1f\x8b\x08\x00garbagegarbage", 18);
+	ck_assert_int_eq(io_open_mem(&io, "g.gz", buf, 18, &err), HS_EINPUT);
+	io_close(&io);
+}
+END_TEST
+
+START_TEST(test_io_files)
+{
+	struct io io;
+	struct hs_error err;
+	char path[] = "/tmp/heapsift-test-XXXXXX";
+	int fd;
+
+	error_clear(&err);
+	ck_assert_int_eq(io_open(&io, "/nonexistent/file", &err), HS_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/file: "));
+	io_close(&io);
+	error_clear(&err);
+	ck_assert_int_eq(io_open(&io, "/", &err), HS_EIO);
+	io_close(&io);
+	/* an empty file is fine for io (the loaders reject it) */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	error_clear(&err);
+	ck_assert_int_eq(io_open(&io, path, &err), HS_OK);
+	ck_assert_uint_eq(io.size, 0);
+	io_close(&io);
+	unlink(path);
+}
+END_TEST
+
+Suite *
+suite_util(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("util");
+	tcase_add_test(tc, test_strtab);
+	tcase_add_test(tc, test_arena);
+	tcase_add_test(tc, test_error_format);
+	tcase_add_test(tc, test_io_codecs);
+	tcase_add_test(tc, test_io_files);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,134 @@
+#!/bin/bash
+# Command-line behaviour: exit statuses, messages, output formats.
+# make check sets HEAPSIFT and top_srcdir.
+set -u
+: "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
+fixture="$top_srcdir/tests/data/v8/leak.heapsnapshot.zst"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+n=0
+
+# expect STATUS PATTERN CMD...: CMD exits with STATUS and its stdout+stderr
+# matches the extended regex PATTERN.
+expect() {
+	local want=$1 pattern=$2 got
+	shift 2
+	n=$((n + 1))
+	"$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ] || ! grep -Eq -- "$pattern" "$tmp/out"; then
+		echo "FAIL: $* -> status $got (want $want), output:"
+		head -5 "$tmp/out"
+		echo "  (wanted /$pattern/)"
+		failed=$((failed + 1))
+	fi
+}
+
+# --help, --version, usage errors: status 1
+expect 0 '^heapsift [0-9]+\.[0-9]+' "$HEAPSIFT" --version
+expect 0 'Usage: .*heapsift' "$HEAPSIFT" --help
+for view in summary classes dominators objects; do
+	expect 0 "^  $view " "$HEAPSIFT" --help
+done
+expect 1 'which file' "$HEAPSIFT"
+expect 1 'Try .heapsift --help' "$HEAPSIFT" --no-such-option
+expect 1 'which view' "$HEAPSIFT" export "$fixture"
+expect 1 "no view named 'nope'" "$HEAPSIFT" export "$fixture" --view nope
+expect 1 "has no column 'nope'" "$HEAPSIFT" export "$fixture" --view classes --sort nope
+expect 1 "has no column 'count:up'" "$HEAPSIFT" export "$fixture" --view classes --sort count:up
+expect 1 'must be text, csv, tsv or json' "$HEAPSIFT" export "$fixture" --view classes --format xml
+expect 1 'must be text, json or csv' "$HEAPSIFT" report "$fixture" --format tsv
+expect 1 'wants a number' "$HEAPSIFT" report "$fixture" --top ten
+expect 1 'at least 1' "$HEAPSIFT" export "$fixture" --view dominators --depth 0
+expect 1 "no input format named 'nope'" "$HEAPSIFT" -I nope "$fixture"
+expect 1 'one file at a time' "$HEAPSIFT" report a b
+expect 1 'belong to export' "$HEAPSIFT" report "$fixture" --view classes
+
+# unreadable or bad input: status 2, "FILE: offset N: reason"
+expect 2 '^heapsift: /nonexistent/x.heapsnapshot: No such file or directory' \
+	"$HEAPSIFT" report /nonexistent/x.heapsnapshot
+expect 2 'not a regular file' "$HEAPSIFT" report /
+: >"$tmp/empty"
+expect 2 "$tmp/empty: offset 0: not a format heapsift reads" "$HEAPSIFT" report "$tmp/empty"
+printf '{"snapshot":{"meta":{}}}' >"$tmp/bad.heapsnapshot"
+expect 2 "bad.heapsnapshot: offset 20: snapshot.meta has no \"node_fields\"" "$HEAPSIFT" report "$tmp/bad.heapsnapshot"
+printf '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["object"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["property"],"string_or_number","node"]},"node_count":2,"edge_count":1},"nodes":[0,0,1,0,1,0,0,3' >"$tmp/cut.heapsnapshot"
+expect 2 'cut.heapsnapshot: offset [0-9]+: ' "$HEAPSIFT" report "$tmp/cut.heapsnapshot"
+printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage' >"$tmp/bad.gz"
+expect 2 'bad.gz: offset [0-9]+: gzip' "$HEAPSIFT" report "$tmp/bad.gz"
+
+# output on a real snapshot
+expect 0 '^Summary' "$HEAPSIFT" report "$fixture"
+expect 0 'LeakyItem' "$HEAPSIFT" report "$fixture" --top 10
+expect 0 '^name,value' "$HEAPSIFT" report "$fixture" --format csv
+expect 0 '^depth,name,count,shallow_size,retained_size,retained_percent,distance,id$' \
+	"$HEAPSIFT" export "$fixture" --view classes --format csv
+expect 0 '^id,type,name,self_size,raw_self_size,retained_size,dominator_id,distance' \
+	"$HEAPSIFT" export "$fixture" --view objects --format csv --top 3
+if [ "$("$HEAPSIFT" export "$fixture" --view objects --format csv --top 5 | wc -l)" -ne 6 ]; then
+	echo "FAIL: --top 5 did not give 5 rows"
+	failed=$((failed + 1))
+fi
+if command -v python3 >/dev/null; then
+	for view in summary classes dominators objects; do
+		n=$((n + 1))
+		if ! "$HEAPSIFT" export "$fixture" --view "$view" --format json --depth 3 --top 5 |
+			python3 -m json.tool >/dev/null; then
+			echo "FAIL: export --view $view --format json is not JSON"
+			failed=$((failed + 1))
+		fi
+	done
+	n=$((n + 1))
+	if ! "$HEAPSIFT" report "$fixture" --format json | python3 -m json.tool >/dev/null; then
+		echo "FAIL: report --format json is not JSON"
+		failed=$((failed + 1))
+	fi
+fi
+# a full disk is an error, not a silent truncation
+if [ -w /dev/full ]; then
+	n=$((n + 1))
+	"$HEAPSIFT" export "$fixture" --view objects >/dev/full 2>"$tmp/err"
+	st=$?
+	if [ "$st" -ne 2 ] || ! grep -q 'writing the output' "$tmp/err"; then
+		echo "FAIL: writing to /dev/full: status $st"
+		failed=$((failed + 1))
+	fi
+fi
+
+# the man page documents every view, column, option and summary row, and is
+# lint-clean
+man="$top_srcdir/man/heapsift.1"
+for view in summary classes dominators objects; do
+	header=$("$HEAPSIFT" export "$fixture" --view "$view" --format csv --top 1 | head -n 1)
+	for col in ${header//,/ } $view; do
+		n=$((n + 1))
+		if ! grep -qw -- "$col" "$man"; then
+			echo "FAIL: man page does not mention '$col' (view $view)"
+			failed=$((failed + 1))
+		fi
+	done
+done
+for row in $("$HEAPSIFT" export "$fixture" --view summary --format tsv | cut -f1); do
+	n=$((n + 1))
+	grep -qw -- "$row" "$man" || { echo "FAIL: man page lacks summary row '$row'"; failed=$((failed + 1)); }
+done
+for opt in $("$HEAPSIFT" --help | grep -oE -- '--[a-z-]+' | sort -u); do
+	n=$((n + 1))
+	# as groff writes it: every hyphen escaped
+	grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$man" ||
+		{ echo "FAIL: man page lacks option $opt"; failed=$((failed + 1)); }
+done
+if command -v groff >/dev/null; then
+	n=$((n + 1))
+	out=$(groff -man -ww -z "$man" 2>&1)
+	[ -z "$out" ] || { echo "FAIL: groff warns: $out"; failed=$((failed + 1)); }
+fi
+if command -v mandoc >/dev/null; then
+	n=$((n + 1))
+	out=$(mandoc -T lint "$man" 2>&1)
+	[ -z "$out" ] || { echo "FAIL: mandoc warns: $out"; failed=$((failed + 1)); }
+fi
+
+echo "cli: $n checks, $failed failed"
+[ "$failed" -eq 0 ]
