@@ -60,7 +60,8 @@ tgraph(uint32_t n, const char *spec, const uint32_t *sizes)
 		count[a]++;
 		p = end;
 	}
-	qsort(edges, ne, sizeof *edges, tedge_cmp);
+	if (ne)
+		qsort(edges, ne, sizeof *edges, tedge_cmp);
 
 	hb_init(&b, heap_new("test", "graph"));
 	hb_rules(&b, HEAP_RULES_GENERIC);

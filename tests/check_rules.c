@@ -125,8 +125,10 @@ check_classes(const char *name, const struct heap *h)
 		XGROW(have, ch, nh + 1);
 		have[nh++] = buf;
 	}
-	qsort(want, nw, sizeof *want, cmp_str);
-	qsort(have, nh, sizeof *have, cmp_str);
+	if (nw)
+		qsort(want, nw, sizeof *want, cmp_str);
+	if (nh)
+		qsort(have, nh, sizeof *have, cmp_str);
 	for (size_t i = 0, j = 0; i < nw || j < nh;) {
 		int c = i == nw ? 1 : j == nh ? -1 : strcmp(want[i], have[j]);
 		ck_assert_msg(c == 0, "%s: class %s '%s'", name, c < 0 ? "only in DevTools:" : "only in heapsift:",

@@ -57,8 +57,9 @@ void dom_retained(struct heap *h, uint32_t *order);
 void dom_children_build(struct heap *h);
 
 /* h->reach: reachable through retaining edges / only through weak ones /
- * not at all; and the counts and bytes of each. */
-void reach_compute(struct heap *h, const uint64_t *retaining);
+ * not at all; and the counts and bytes of each.  order is dom_compute()'s
+ * (the first reach_count[HEAP_REACHABLE] of it are what the root reaches). */
+void reach_compute(struct heap *h, const uint32_t *order);
 
 /* Class aggregates (DevTools Summary): count and shallow size of instances
  * with a non-zero shallow size, minimum distance, and retained size summed

@@ -33,6 +33,7 @@ struct heap_builder {
 	uint64_t edge_sum;	/* sum of declared per-node edge counts */
 	struct heap_location *loc;
 	size_t loc_count, loc_cap;
+	bool checked;
 };
 
 void hb_init(struct heap_builder *b, struct heap *h);
@@ -103,6 +104,10 @@ void hb_location(struct heap_builder *b, uint32_t node, uint32_t script_id,
                  uint32_t line, uint32_t column);
 void hb_extra_native(struct heap_builder *b, uint64_t bytes);
 void hb_rules(struct heap_builder *b, enum heap_rules rules);
+
+/* The loader checked every node type and name, edge type, name and target
+ * itself (with offsets): hb_finish() need not go over them again. */
+void hb_checked(struct heap_builder *b);
 
 /* Validates and hands the heap over (see the call order above). */
 struct heap *hb_finish(struct heap_builder *b, struct hs_error *err);

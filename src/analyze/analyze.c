@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,37 +10,42 @@
 #include "heapsift/xalloc.h"
 
 void
-reach_compute(struct heap *h, const uint64_t *retaining)
+reach_compute(struct heap *h, const uint32_t *order)
 {
-	const uint32_t n = h->node_count;
-	uint32_t *queue = xmallocarray(n, sizeof *queue);
+	const uint32_t n = h->node_count, k = h->reach_count[HEAP_REACHABLE];
 	uint8_t *reach = xmallocarray(n, 1);
-	size_t head, len;
+	uint32_t *queue = NULL;
+	size_t head = 0, len = 0, cap = 0;
 
+	/* The root's DFS over retaining edges numbered exactly the nodes it
+	 * reaches: order[1..k] (dom_compute). */
 	memset(reach, HEAP_UNREACHABLE, n);
-	/* Through retaining edges from the root ... */
-	head = len = 0;
-	reach[h->root] = HEAP_REACHABLE;
-	queue[len++] = h->root;
-	while (head < len) {
-		uint32_t v = queue[head++];
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
-			uint32_t c = h->edge_to[e];
-			if (reach[c] == HEAP_UNREACHABLE && bit_get(retaining, e)) {
-				reach[c] = HEAP_REACHABLE;
-				queue[len++] = c;
+	for (uint32_t w = 1; w <= k; w++)
+		reach[order[w]] = HEAP_REACHABLE;
+	/* Then what any edge reaches from them: one pass in node order, and a
+	 * search from what it finds (usually little). */
+	if (k < n) {
+		for (uint32_t v = 0; v < n; v++) {
+			if (reach[v] != HEAP_REACHABLE)
+				continue;
+			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+				uint32_t c = h->edge_to[e];
+				if (reach[c] == HEAP_UNREACHABLE) {
+					reach[c] = HEAP_WEAK_ONLY;
+					XGROW(queue, cap, len + 1);
+					queue[len++] = c;
+				}
 			}
 		}
-	}
-	/* ... then through any edge from what that reached. */
-	head = 0;
-	while (head < len) {
-		uint32_t v = queue[head++];
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
-			uint32_t c = h->edge_to[e];
-			if (reach[c] == HEAP_UNREACHABLE) {
-				reach[c] = HEAP_WEAK_ONLY;
-				queue[len++] = c;
+		while (head < len) {
+			uint32_t v = queue[head++];
+			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+				uint32_t c = h->edge_to[e];
+				if (reach[c] == HEAP_UNREACHABLE) {
+					reach[c] = HEAP_WEAK_ONLY;
+					XGROW(queue, cap, len + 1);
+					queue[len++] = c;
+				}
 			}
 		}
 	}
@@ -139,13 +146,18 @@ generic_rules_distances(struct heap *h)
  *
  *   main                                  side
  *   DOM state (renames nodes)
- *   retaining edges (reads strings)       shallow sizes, distances
- *   dominators                              (read-only on the input)
+ *   retaining edges (reads strings)       shallow sizes
+ *   dominators
  *   ---- wait for the side ----
- *   retained sizes (need shallow sizes)   class names (add strings)
- *   reachability, dominator children
+ *   reachability, retained sizes          distances, class names (add
+ *     (need shallow sizes),                 strings)
+ *   dominator children
  *   ---- wait for the side ----
  *   statistics, class aggregates
+ *
+ * Distances and class names wait until after the dominators so that their
+ * arrays are not alive at the dominators' peak of memory (measured: 13 MiB
+ * more on 1.7 M nodes, a third over DevTools' peak).
  *
  * The side never runs while the main thread reads strings and adds them,
  * and each writes only its own arrays. */
@@ -161,8 +173,16 @@ static void *
 side_run(void *arg)
 {
 	struct side *s = arg;
-	for (size_t i = 0; i < 3 && s->steps[i]; i++)
+	bool times = getenv("HEAPSIFT_TIMES") != NULL;
+	for (size_t i = 0; i < 3 && s->steps[i]; i++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
 		s->steps[i](s->h);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (times)
+			fprintf(stderr, "heapsift:   (side step %zu: %.3f s)\n", i,
+			        (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+	}
 	return NULL;
 }
 
@@ -196,10 +216,8 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 	if (v8) {
 		v8rules_dom_state(h);
 		side.steps[0] = v8rules_shallow_sizes;
-		side.steps[1] = v8rules_distances;
 	} else {
 		side.steps[0] = generic_rules_shallow_sizes;
-		side.steps[1] = generic_rules_distances;
 	}
 	side_start(&side);
 	if (v8)
@@ -215,12 +233,13 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 	}
 
 	memset(side.steps, 0, sizeof side.steps);
-	side.steps[0] = v8 ? v8rules_class_names : generic_rules_class_names;
+	side.steps[0] = v8 ? v8rules_distances : generic_rules_distances;
+	side.steps[1] = v8 ? v8rules_class_names : generic_rules_class_names;
 	side_start(&side);
 	progress_phase(progress, "retained sizes", 0);
-	dom_retained(h, order);
-	reach_compute(h, retaining);
 	free(retaining);
+	reach_compute(h, order);
+	dom_retained(h, order);
 	dom_children_build(h);
 	side_wait(&side);
 

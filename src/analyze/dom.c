@@ -139,6 +139,7 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_gi
 	t.ancestor = xmallocarray((size_t)n + 1, sizeof *t.ancestor);
 	t.label = xmallocarray((size_t)n + 1, sizeof *t.label);
 	lt_dfs(&t, r, 0);
+	h->reach_count[HEAP_REACHABLE] = t.count;	/* the root's DFS: reach_compute() */
 	if (t.count < n)
 		for (uint32_t v = 0; v < n; v++)
 			if (t.num[v] == 0 && !bit_get(has_in, v))
@@ -146,10 +147,13 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_gi
 	cnt = t.count;
 
 	/* Predecessors by DFS number, over retaining edges between numbered
-	 * nodes (edges from unreached garbage are left out: see above). */
+	 * nodes (edges from unreached garbage are left out: see above).  The
+	 * edges are read in node order, front to back; the order of a vertex's
+	 * predecessors does not matter to the algorithm. */
 	pfirst = xcalloc((size_t)cnt + 2, sizeof *pfirst);
-	for (uint32_t w = 1; w <= cnt; w++) {
-		uint32_t v = t.vertex[w];
+	for (uint32_t v = 0; v < n; v++) {
+		if (t.num[v] == 0)
+			continue;
 		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
 			if (bit_get(retaining, e) && t.num[h->edge_to[e]])
 				pfirst[t.num[h->edge_to[e]] + 1]++;
@@ -157,8 +161,10 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_gi
 	for (uint32_t w = 1; w <= cnt + 1; w++)
 		pfirst[w] += pfirst[w - 1];
 	pred = xmallocarray(pfirst[cnt + 1] ? pfirst[cnt + 1] : 1, sizeof *pred);
-	for (uint32_t w = 1; w <= cnt; w++) {
-		uint32_t v = t.vertex[w];
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t w = t.num[v];
+		if (w == 0)
+			continue;
 		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
 			uint32_t x;
 			if (!bit_get(retaining, e) || (x = t.num[h->edge_to[e]]) == 0)
@@ -192,8 +198,11 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_gi
 			if (semi[u] < semi[w])
 				semi[w] = semi[u];
 		}
-		if (!bit_get(has_in, t.vertex[w]))
-			semi[w] = 1;	/* a child of the root (rule 2) */
+		/* No retaining edge in at all (so none in pred[]: every other
+		 * numbered vertex has its DFS parent there): a child of the
+		 * root (rule 2). */
+		if (pfirst[w] == pfirst[w + 1])
+			semi[w] = 1;
 		bnext[w] = bhead[semi[w]];
 		bhead[semi[w]] = w;
 		t.lim = w - 1;		/* link(parent(w), w) */

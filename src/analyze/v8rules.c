@@ -147,11 +147,6 @@ strid_cmp(const struct heap *h, uint32_t a, uint32_t b)
 	                 strtab_len(&h->strings, b));
 }
 
-static int
-strid_cmp_r(const void *a, const void *b, void *ctx)
-{
-	return strid_cmp(ctx, *(const uint32_t *)a, *(const uint32_t *)b);
-}
 
 /* getIndexForString(): one string id per generated text. */
 static uint32_t
@@ -609,22 +604,6 @@ class_get(struct heap *h, struct class_map *m, size_t *cap, uint32_t name, uint8
 	return c;
 }
 
-/* The node's location (index into h->locations, sorted by node), or
- * HEAP_NONE. */
-static uint32_t
-node_location(const struct heap *h, uint32_t v)
-{
-	uint32_t lo = 0, hi = h->location_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->locations[mid].node < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < h->location_count && h->locations[lo].node == v ? lo : HEAP_NONE;
-}
-
 /* --- interfaces of plain objects (inferInterfaceDefinitions,
  *     applyInterfaceDefinitions) ------------------------------------------------ */
 
@@ -794,6 +773,94 @@ is_plain_object(const struct v8r *r, uint32_t node)
 	return type_is(r->h, node, r->t_object) && NAME_IS(r->h, node, "Object");
 }
 
+/* Property names of plain objects, each formatted and measured once, and
+ * ranked by JavaScript's string order (UTF-16 code units; equal texts get
+ * equal ranks), so that sorting and comparing them is integer work. */
+struct pname {
+	uint32_t id;		/* a string id with this text */
+	uint32_t text, len;	/* formatted (formatPropertyName), in buf */
+	uint32_t u16;		/* its length in UTF-16 units */
+	uint32_t rank;
+};
+
+struct pcache {
+	uint32_t *of;		/* string id -> index in names, or HEAP_NONE */
+	size_t nstrings;
+	struct pname *names;
+	size_t n, cap;
+	char *buf;
+	size_t blen, bcap;
+};
+
+static uint32_t
+pcache_get(struct pcache *pc, const struct heap *h, uint32_t id, struct sbuf *tmp)
+{
+	struct pname *p;
+	if (pc->of[id] != HEAP_NONE)
+		return pc->of[id];
+	format_property(h, id, tmp);
+	XGROW(pc->names, pc->cap, pc->n + 1);
+	XGROW(pc->buf, pc->bcap, pc->blen + tmp->len + 1);
+	p = &pc->names[pc->n];
+	p->id = id;
+	p->text = (uint32_t)pc->blen;
+	p->len = (uint32_t)tmp->len;
+	p->u16 = (uint32_t)tmp->u16;
+	p->rank = 0;
+	memcpy(pc->buf + pc->blen, tmp->p, tmp->len);
+	pc->blen += tmp->len;
+	pc->of[id] = (uint32_t)pc->n;
+	return (uint32_t)pc->n++;
+}
+
+static int
+pname_cmp_r(const void *a, const void *b, void *ctx)
+{
+	const struct heap *h = ctx;
+	return strid_cmp(h, ((const struct pname *)a)->id, ((const struct pname *)b)->id);
+}
+
+/* Ranks the names: sorted once, equal texts sharing a rank. */
+static void
+pcache_rank(struct pcache *pc, const struct heap *h)
+{
+	struct pname *sorted = xmallocarray(pc->n ? pc->n : 1, sizeof *sorted);
+	uint32_t rank = 0;
+	memcpy(sorted, pc->names, pc->n * sizeof *sorted);
+	qsort_r(sorted, pc->n, sizeof *sorted, pname_cmp_r, (void *)(uintptr_t)h);
+	for (size_t i = 0; i < pc->n; i++) {
+		if (i > 0 && strid_cmp(h, sorted[i - 1].id, sorted[i].id) != 0)
+			rank++;
+		pc->names[pc->of[sorted[i].id]].rank = rank;
+	}
+	free(sorted);
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void
+sort_u32(uint32_t *v, size_t n)
+{
+	if (n > 16) {
+		qsort(v, n, sizeof *v, u32_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
 /* Assigns interface classes to plain objects; others keep their class. */
 static void
 interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *class_cap)
@@ -817,6 +884,12 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	uint32_t *states = NULL, *snap = NULL;
 	size_t capstates = 0, capsnap = 0;
 	int proto_check = r->e_property;
+	struct pcache pc = { 0 };
+	uint32_t li;
+
+	pc.nstrings = strtab_count(&h->strings);
+	pc.of = xmallocarray(pc.nstrings ? pc.nstrings : 1, sizeof *pc.of);
+	memset(pc.of, 0xff, pc.nstrings * sizeof *pc.of);
 
 	/* 1. Candidates: the leading properties of every plain object.  As
 	 * DevTools' allNodes(), from the root on: with a root_index past node
@@ -831,16 +904,26 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 		name.len = 0;
 		name.u16 = 0;
 		sbuf_add(&name, "{", 1, 1);
+		bool full = false;
 		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
 			uint32_t pn = h->edge_name[e];
-			if (!etype_is(h, e, proto_check) || str_is(h, pn, "__proto__", 9))
+			const struct pname *p;
+			uint32_t k;
+			if (!etype_is(h, e, proto_check))
 				continue;
-			format_property(h, pn, &fmt);
-			if (name.u16 > 1 && name.u16 + fmt.u16 > MAX_INTERFACE_NAME_LENGTH)
-				break;
+			/* every property name gets a rank (step 4 uses them all);
+			 * pcache_get may move pc.names: index after the call */
+			k = pcache_get(&pc, h, pn, &fmt);
+			p = &pc.names[k];
+			if (full || str_is(h, pn, "__proto__", 9))
+				continue;
+			if (name.u16 > 1 && name.u16 + p->u16 > MAX_INTERFACE_NAME_LENGTH) {
+				full = true;
+				continue;
+			}
 			if (name.u16 != 1)
 				sbuf_add(&name, ", ", 2, 2);
-			sbuf_add(&name, fmt.p, fmt.len, fmt.u16);
+			sbuf_add(&name, pc.buf + p->text, p->len, p->u16);
 			XGROW(props, capprops, nprops + 1);
 			props[nprops++] = pn;
 		}
@@ -885,6 +968,8 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	}
 	free(cand_slots);
 
+	pcache_rank(&pc, h);
+
 	/* 2. The popular ones become definitions, most popular first. */
 	if (ncand)
 		qsort(cand, ncand, sizeof *cand, candidate_cmp);
@@ -902,10 +987,13 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	trie[0].match = HEAP_NONE;
 	trie[0].match_props = 0;
 	ntrie = 1;
+	/* (trie keys and comparisons are ranks: equal ranks, equal texts) */
 	for (uint32_t d = 0; d < ndefs; d++) {
 		uint32_t *dp = props + cand[d].first_prop, cur = 0;
 		uint32_t np = cand[d].nprops;
-		qsort_r(dp, np, sizeof *dp, strid_cmp_r, h);
+		for (uint32_t k = 0; k < np; k++)
+			dp[k] = pc.names[pc.of[dp[k]]].rank;
+		sort_u32(dp, np);
 		for (uint32_t k = 0; k < np; k++) {
 			uint32_t next = tmap_get(&tmap, cur, dp[k]);
 			if (next == HEAP_NONE) {
@@ -915,8 +1003,7 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 				trie[next].match = HEAP_NONE;
 				trie[next].match_props = 0;
 				tmap_put(&tmap, cur, dp[k], next);
-				if (trie[cur].greatest == HEAP_NONE ||
-				    strid_cmp(h, trie[cur].greatest, dp[k]) < 0)
+				if (trie[cur].greatest == HEAP_NONE || trie[cur].greatest < dp[k])
 					trie[cur].greatest = dp[k];
 			}
 			cur = next;
@@ -931,6 +1018,7 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	 *    properties, then the earliest definition. */
 	if (ndefs == 0)
 		goto out;
+	li = 0;
 	for (uint32_t v = h->root; v < n; v++) {
 		size_t nobj = 0, nstates;
 		uint32_t best = HEAP_NONE, best_props = 0;
@@ -941,10 +1029,9 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 			if (!etype_is(h, e, r->e_property))
 				continue;
 			XGROW(objprops, capobj, nobj + 1);
-			objprops[nobj++] = h->edge_name[e];
+			objprops[nobj++] = pc.names[pc.of[h->edge_name[e]]].rank;
 		}
-		if (nobj > 1)
-			qsort_r(objprops, nobj, sizeof *objprops, strid_cmp_r, h);
+		sort_u32(objprops, nobj);
 #define BETTER(d, np)                                                          \
 	do {                                                                   \
 		if ((d) != HEAP_NONE &&                                        \
@@ -965,8 +1052,7 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 			memcpy(snap, states, nsnap * sizeof *snap);
 			for (size_t s = 0; s < nsnap; s++) {
 				uint32_t st = snap[s], next;
-				if (trie[st].greatest == HEAP_NONE ||
-				    strid_cmp(h, prop, trie[st].greatest) >= 0) {
+				if (trie[st].greatest == HEAP_NONE || prop >= trie[st].greatest) {
 					for (size_t q = 0; q < nstates; q++)
 						if (states[q] == st) {
 							states[q] = states[--nstates];
@@ -990,11 +1076,16 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 #undef BETTER
 		/* Objects are still told apart by location (classKeyInternal
 		 * runs on the renamed class). */
+		while (li < h->location_count && h->locations[li].node < v)
+			li++;
 		if (best != HEAP_NONE)
 			node_class[v] = class_get(h, cm, class_cap, cand[best].name, ORIGIN_INTERFACE,
-			                          node_location(h, v));
+			                          li < h->location_count && h->locations[li].node == v ? li : HEAP_NONE);
 	}
 out:
+	free(pc.of);
+	free(pc.names);
+	free(pc.buf);
 	free(cand);
 	free(props);
 	free(name.p);
@@ -1022,9 +1113,16 @@ class_names(struct v8r *r)
 	const uint32_t s_function = gen_string(r, "Function", 8);
 	const uint32_t s_regexp = gen_string(r, "RegExp", 6);
 	uint32_t type_names[HEAP_MAX_TYPES];
+	uint32_t type_class[HEAP_MAX_TYPES];
+	/* The class of a node named by string id (its own name, no location):
+	 * most nodes; the rest go through the hash. */
+	const size_t nstr = strtab_count(&h->strings);
+	uint32_t *raw_class = xmallocarray(nstr ? nstr : 1, sizeof *raw_class);
+	uint32_t li = 0;
 
+	memset(raw_class, 0xff, nstr * sizeof *raw_class);
 	for (uint32_t t = 0; t < h->node_type_count; t++)
-		type_names[t] = HEAP_NONE;
+		type_names[t] = type_class[t] = HEAP_NONE;
 	free(h->classes);
 	h->classes = NULL;
 	h->class_count = 0;
@@ -1034,6 +1132,10 @@ class_names(struct v8r *r)
 		uint32_t name, loc = HEAP_NONE;
 		uint8_t origin = ORIGIN_GENERATED;
 
+		if (type_class[t] != HEAP_NONE) {	/* classed by type alone */
+			node_class[v] = type_class[t];
+			continue;
+		}
 		if ((int)t == r->t_hidden) {
 			name = s_system;
 		} else if ((int)t == r->t_object || (int)t == r->t_native) {
@@ -1087,10 +1189,23 @@ class_names(struct v8r *r)
 			name = type_names[t];
 		}
 		/* Objects are told apart by where their constructor is. */
-		if ((int)t == r->t_object)
-			loc = node_location(h, v);
+		if ((int)t == r->t_object) {
+			while (li < h->location_count && h->locations[li].node < v)
+				li++;
+			if (li < h->location_count && h->locations[li].node == v)
+				loc = li;
+		}
+		if (origin == ORIGIN_RAW && loc == HEAP_NONE && name < nstr) {
+			if (raw_class[name] == HEAP_NONE)
+				raw_class[name] = class_get(h, &cm, &class_cap, name, origin, loc);
+			node_class[v] = raw_class[name];
+			continue;
+		}
 		node_class[v] = class_get(h, &cm, &class_cap, name, origin, loc);
+		if ((int)t != r->t_object && (int)t != r->t_native)
+			type_class[t] = node_class[v];
 	}
+	free(raw_class);
 	h->node_class = node_class;
 	interfaces(r, node_class, &cm, &class_cap);
 	free(cm.slots);

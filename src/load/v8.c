@@ -39,6 +39,7 @@
 #define V8_MAX_DEPTH 64		/* nesting inside "snapshot" */
 #define V8_WINDOW ((size_t)1 << 20)	/* numbers parsed between bounds checks */
 #define V8_LAG ((size_t)2 << 20)	/* input kept mapped behind the cursor */
+#define V8_RELEASE ((size_t)8 << 20)	/* given back in steps this big */
 
 /* --- a tiny JSON DOM, for the "snapshot" object only --------------------- */
 
@@ -54,6 +55,24 @@ struct jval {
 	struct jval *items;
 	const char **keys;	/* J_OBJ */
 	size_t offset;		/* where the value starts, for errors */
+};
+
+#define CHUNK_BYTES ((size_t)2 << 20)
+#define MAX_CHUNKS 256
+
+struct edge_chunk {
+	const uint8_t *start, *end;	/* end: just after a ',', or after the ']' */
+	uint32_t first, count;
+	int r;
+	struct hs_error err;
+	uint32_t max_name;
+};
+
+struct edge_work {
+	struct edge_chunk *c;
+	size_t n;
+	atomic_size_t next;
+	const uint8_t *after;	/* just after the array's ']' */
 };
 
 struct v8p {
@@ -82,7 +101,8 @@ struct v8p {
 	/* sections seen (offset of the value) */
 	size_t off_nodes, off_edges, off_locations, off_strings;
 	bool has_nodes, has_edges, has_locations, has_strings;
-	bool done_locations, edges_done;
+	bool done_locations, edges_done, edges_chunked;
+	struct edge_work edge_work;
 };
 
 static inline size_t
@@ -197,7 +217,13 @@ decode_string(struct v8p *v, const uint8_t **pp, const uint8_t *close, char *out
 	const uint8_t *p = *pp + 1, *end = v->end;
 	size_t n = 0;
 
-	(void)close;
+	/* No backslash before the closing quote: a plain copy. */
+	if (memchr(p, '\\', (size_t)(close - p)) == NULL) {
+		n = (size_t)(close - p);
+		memcpy(out, p, n);
+		*pp = close + 1;
+		return (long)n;
+	}
 	while (p < end) {
 		const uint8_t *q = p;
 		while (q < end && *q != '"' && *q != '\\')
@@ -727,6 +753,7 @@ parse_meta(struct v8p *v, const uint8_t *p, const uint8_t **after)
 
 struct numarr {
 	const uint8_t *p, *wend;
+	const uint8_t *limit;	/* windows end before it (a chunk's end) */
 	const uint8_t *region;	/* where this array starts: release from here */
 	size_t released;	/* bytes of the region given back */
 	bool last;		/* the last number read was followed by ']' */
@@ -742,6 +769,7 @@ na_open(struct v8p *v, struct numarr *a, const uint8_t *p, const char *what)
 		return false;
 	}
 	a->p = a->wend = p + 1;
+	a->limit = v->end;
 	a->region = p;
 	a->released = 0;
 	a->last = false;
@@ -756,7 +784,7 @@ na_release(struct v8p *v, struct numarr *a)
 {
 	size_t done = (size_t)(a->p - a->region), from, to;
 	const size_t pg = 4096;
-	if (done < V8_LAG + a->released + V8_WINDOW)
+	if (done < V8_LAG + a->released + V8_RELEASE)
 		return;
 	from = ((size_t)(a->region - v->base) + a->released + pg - 1) & ~(pg - 1);
 	to = ((size_t)(a->region - v->base) + done - V8_LAG) & ~(pg - 1);
@@ -768,7 +796,7 @@ na_release(struct v8p *v, struct numarr *a)
 static bool
 na_window(struct v8p *v, struct numarr *a)
 {
-	size_t len = (size_t)(v->end - a->p);
+	size_t len = (size_t)(a->limit - a->p);
 	size_t win = V8_WINDOW;
 	const uint8_t *q;
 
@@ -930,10 +958,10 @@ parse_nodes(struct v8p *v, const uint8_t *p)
 	return HS_OK;
 }
 
+/* Edges first .. first+count-1, whose numbers start at a->p. */
 static int
-parse_edges(struct v8p *v, const uint8_t *p, const uint8_t **after)
+parse_edge_range(struct v8p *v, struct numarr *a, uint32_t first, uint32_t count, uint32_t *max_out)
 {
-	struct numarr a;
 	uint64_t f[V8_MAX_FIELDS];
 	uint32_t max_name = 0;
 	const uint32_t ef = v->ef, et = v->edge_types, nf = v->nf;
@@ -942,13 +970,11 @@ parse_edges(struct v8p *v, const uint8_t *p, const uint8_t **after)
 	/* to / nf without a division: exact for 32-bit numerators. */
 	const uint64_t inv = UINT64_MAX / nf + 1;
 
-	if (!na_open(v, &a, p, "edges"))
-		return HS_EINPUT;
-	for (uint32_t e = 0; e < v->edge_count; e++) {
-		const uint8_t *edge_start = a.p;
+	for (uint32_t e = first; e < first + count; e++) {
+		const uint8_t *edge_start = a->p;
 		uint64_t to, q;
 		for (uint32_t j = 0; j < ef; j++)
-			if (!na_read(v, &a, &f[j]))
+			if (!na_read(v, a, &f[j]))
 				return HS_EINPUT;
 		to = f[fto];
 		if (f[ft] >= et)
@@ -968,14 +994,180 @@ parse_edges(struct v8p *v, const uint8_t *p, const uint8_t **after)
 		if (!v->indexed[f[ft]] && f[fn] > max_name)
 			max_name = (uint32_t)f[fn];
 		hb_edge(v->b, e, (uint8_t)f[ft], (uint32_t)f[fn], (uint32_t)q);
-		if ((e & 0x3fff) == 0 && should_stop(v, a.p, "reading edges"))
+		if ((e & 0x3fff) == 0 && should_stop(v, a->p, "reading edges"))
 			return HS_ECANCEL;
 	}
+	if (max_name > *max_out)
+		*max_out = max_name;
+	return HS_OK;
+}
+
+static int
+parse_edges(struct v8p *v, const uint8_t *p, const uint8_t **after)
+{
+	struct numarr a;
+	uint32_t max_name = 0;
+	int r;
+
+	if (!na_open(v, &a, p, "edges"))
+		return HS_EINPUT;
+	r = parse_edge_range(v, &a, 0, v->edge_count, &max_name);
+	if (r != HS_OK)
+		return r;
 	if (!na_close(v, &a, "edge_count x edge fields"))
 		return HS_EINPUT;
-	v->max_name = max_name;
+	if (max_name > v->max_name)
+		v->max_name = max_name;
 	if (after)
 		*after = a.p;
+	return HS_OK;
+}
+
+/* --- the edges in chunks, on both threads ---------------------------------------
+ * The edges array is cut into chunks of whole edges, each knowing its first
+ * edge: the separators before a cut are counted (a few milliseconds), and
+ * each cut is moved forward to the start of an edge.  Chunks are taken from
+ * a shared counter by this thread and by the worker once its own work is
+ * done; errors are kept per chunk and the first in the file reported. */
+
+/* Commas in [p, end), eight bytes at a time: each word adds 1 to the byte
+ * lanes that hold a comma; the lanes are summed before they can overflow. */
+static size_t
+count_commas(const uint8_t *p, const uint8_t *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+	size_t n = 0;
+	while (p < end && ((uintptr_t)p & 7))
+		n += *p++ == ',';
+	while (end - p >= 8) {
+		uint64_t acc = 0;
+		for (int k = 0; k < 255 && end - p >= 8; k++, p += 8) {
+			uint64_t w, x, t;
+			memcpy(&w, p, 8);
+			x = w ^ (ones * ',');	/* zero bytes where the commas are */
+			t = ((x & low7) + low7) | x;	/* high bit clear exactly there */
+			acc += (~t & ~low7) >> 7;
+		}
+		n += (size_t)((acc * ones) >> 56);
+	}
+	while (p < end)
+		n += *p++ == ',';
+	return n;
+}
+
+/* Plans the chunks; false (nothing planned) when the array's numbers do not
+ * add up to edge_count edges: the serial parse then says where it breaks. */
+static bool
+plan_edges(struct v8p *v, const uint8_t *p, struct edge_work *w)
+{
+	const uint8_t *open = skip_ws(p, v->end), *close, *start;
+	const uint8_t *cut[MAX_CHUNKS + 1];
+	uint64_t val[MAX_CHUNKS + 1], total;
+	size_t len, k, m = 0;
+	const uint32_t ef = v->ef;
+
+	if (open >= v->end || *open != '[')
+		return false;
+	close = memchr(open, ']', (size_t)(v->end - open));
+	if (close == NULL)
+		return false;
+	start = open + 1;
+	len = (size_t)(close - start);
+	k = len / CHUNK_BYTES + 1;
+	if (k > MAX_CHUNKS)
+		k = MAX_CHUNKS;
+	/* cuts just after a comma, and the values before each */
+	cut[m] = start;
+	val[m++] = 0;
+	for (size_t i = 1; i < k; i++) {
+		const uint8_t *x = start + i * (len / k), *c;
+		if (x <= cut[m - 1])
+			continue;
+		c = memchr(x, ',', (size_t)(close - x));
+		if (c == NULL)
+			break;
+		val[m] = val[m - 1] + count_commas(cut[m - 1], c + 1);
+		cut[m++] = c + 1;
+	}
+	total = val[m - 1] + count_commas(cut[m - 1], close) + (v->edge_count ? 1 : 0);
+	if (total != (uint64_t)v->edge_count * ef)
+		return false;
+	/* move each cut forward to the start of an edge */
+	for (size_t i = 1; i < m; i++) {
+		while (val[i] % ef) {
+			const uint8_t *c = memchr(cut[i], ',', (size_t)(close - cut[i]));
+			if (c == NULL)
+				return false;
+			cut[i] = c + 1;
+			val[i]++;
+		}
+	}
+	cut[m] = close + 1;
+	val[m] = total;
+	w->after = close + 1;
+	/* The planning mapped the array's pages: give them back; the parsers
+	 * map them again piece by piece (from the page cache). */
+	io_release_range(v->io, ((size_t)(start - v->base) + 4095) & ~(size_t)4095,
+	                 (size_t)(close - v->base) & ~(size_t)4095);
+	w->c = xcalloc(m, sizeof *w->c);
+	w->n = 0;
+	for (size_t i = 0; i < m; i++) {
+		struct edge_chunk *c = &w->c[w->n];
+		if (val[i + 1] <= val[i] && i + 1 < m)
+			continue;	/* two cuts met */
+		c->start = cut[i];
+		c->end = cut[i + 1];
+		c->first = (uint32_t)(val[i] / ef);
+		c->count = (uint32_t)((val[i + 1] - val[i]) / ef);
+		w->n++;
+	}
+	atomic_store(&w->next, 0);
+	return true;
+}
+
+/* Parses chunks until there are none left; vv is the calling thread's
+ * parser state (its own error and progress). */
+static void
+run_edge_chunks(struct v8p *vv, struct edge_work *w)
+{
+	size_t i;
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->n) {
+		struct edge_chunk *c = &w->c[i];
+		struct v8p v = *vv;
+		struct numarr a;
+		size_t from, to;
+
+		error_clear(&c->err);
+		v.err = &c->err;
+		memset(&a, 0, sizeof a);
+		a.p = a.wend = c->start;
+		a.limit = c->end;
+		a.region = c->start;
+		a.what = "edges";
+		c->r = parse_edge_range(&v, &a, c->first, c->count, &c->max_name);
+		if (c->r == HS_OK && i + 1 == w->n && !na_close(&v, &a, "edge_count x edge fields"))
+			c->r = HS_EINPUT;
+		/* the chunk's own pages: done with them */
+		from = ((size_t)(c->start - v.base) + 4095) & ~(size_t)4095;
+		to = (size_t)(c->end - v.base) & ~(size_t)4095;
+		io_release_range(v.io, from, to);
+	}
+}
+
+/* After both threads are done: the largest name and the first error in
+ * the file (chunks are in file order), or HS_OK. */
+static int
+finish_edge_chunks(struct v8p *v, struct edge_work *w, struct hs_error *err)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		struct edge_chunk *c = &w->c[i];
+		if (c->r != HS_OK) {
+			*err = c->err;
+			return c->r;
+		}
+		if (c->max_name > v->max_name)
+			v->max_name = c->max_name;
+	}
 	return HS_OK;
 }
 
@@ -1163,19 +1355,23 @@ find_strings_value(struct v8p *v)
 {
 	const uint8_t *base = v->base, *q = v->end;
 
+	/* Back from the end, each '[' (rarer than quotes in the strings): is
+	 * it the value of a "strings" key? */
 	while (q > base) {
-		const uint8_t *r = memrchr(base, '"', (size_t)(q - base)), *s;
-		if (r == NULL)
+		const uint8_t *b = memrchr(base, '[', (size_t)(q - base)), *k;
+		if (b == NULL)
 			return NULL;
-		q = r;
-		if (r - base < 8 || memcmp(r - 8, "\"strings\"", 9) != 0)
+		q = b;
+		k = b;
+		while (k > base && is_ws(k[-1]))
+			k--;
+		if (k == base || k[-1] != ':')
 			continue;
-		s = skip_ws(r + 1, v->end);
-		if (s < v->end && *s == ':') {
-			s = skip_ws(s + 1, v->end);
-			if (s < v->end && *s == '[')
-				return s;
-		}
+		k--;
+		while (k > base && is_ws(k[-1]))
+			k--;
+		if (k - base >= 9 && memcmp(k - 9, "\"strings\"", 9) == 0)
+			return b;
 	}
 	return NULL;
 }
@@ -1189,6 +1385,11 @@ struct worker {
 	struct hs_error err;
 	pthread_t thread;
 	bool started, threaded, joined;
+	/* the edge chunks, when the main thread has planned them */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct edge_work *edges;
+	bool edges_final;	/* set with or without edges: stop waiting */
 	int r;			/* the nodes */
 	const uint8_t *strings;	/* where the worker read the strings, or NULL */
 	const uint8_t *strings_end;
@@ -1212,7 +1413,32 @@ worker_run(void *arg)
 		v->err = &w->serr;
 		w->rs = parse_strings(v, w->strings, &w->strings_end);
 	}
+	if (w->threaded) {
+		struct edge_work *ew;
+		pthread_mutex_lock(&w->mu);
+		while (!w->edges_final)
+			pthread_cond_wait(&w->cv, &w->mu);
+		ew = w->edges;
+		pthread_mutex_unlock(&w->mu);
+		if (ew)
+			run_edge_chunks(v, ew);
+	}
 	return NULL;
+}
+
+/* Tells the worker whether there are edge chunks to help with. */
+static void
+worker_offer_edges(struct worker *w, struct edge_work *ew)
+{
+	if (!w->started || !w->threaded)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (!w->edges_final) {
+		w->edges = ew;
+		w->edges_final = true;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
 }
 
 static void
@@ -1224,17 +1450,26 @@ worker_start(struct v8p *v, struct worker *w)
 	w->v.progress = NULL;
 	error_clear(&w->err);
 	error_clear(&w->serr);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
 	w->started = true;
-	w->threaded = pthread_create(&w->thread, NULL, worker_run, w) == 0;
-	if (!w->threaded)
+	w->threaded = true;
+	if (pthread_create(&w->thread, NULL, worker_run, w) != 0) {
+		w->threaded = false;
 		worker_run(w);
+	}
 }
 
 static void
 worker_join(struct worker *w)
 {
+	worker_offer_edges(w, NULL);	/* no-op if already offered */
 	if (w->started && w->threaded && !w->joined)
 		pthread_join(w->thread, NULL);
+	if (w->started && !w->joined) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+	}
 	w->joined = true;
 }
 
@@ -1280,7 +1515,14 @@ scan_top(struct v8p *v, struct worker *w, const uint8_t *p)
 			*o = off(v, p);
 			if (KEY("nodes") && v->have_meta && !w->started)
 				worker_start(v, w);
-			if (KEY("edges") && v->have_meta) {
+			if (KEY("edges") && v->have_meta && w->started && w->threaded &&
+			    plan_edges(v, p, &v->edge_work)) {
+				/* both threads; the results are collected in v8_parse */
+				worker_offer_edges(w, &v->edge_work);
+				run_edge_chunks(v, &v->edge_work);
+				v->edges_done = v->edges_chunked = true;
+				p = v->edge_work.after;
+			} else if (KEY("edges") && v->have_meta) {
 				r = parse_edges(v, p, &p);
 				if (r)
 					return r;
@@ -1358,13 +1600,32 @@ v8_parse(struct v8p *v)
 	worker_join(&w);
 	if (r == HS_ECANCEL || (w.started && w.r == HS_ECANCEL))
 		return error_set(v->err, HS_ECANCEL, v->path, "cancelled");
-	if (w.started && w.r != HS_OK && (r == HS_OK || w.err.offset < v->err->offset)) {
-		error_clear(v->err);
-		*v->err = w.err;
-		return w.r;
+	{
+		struct hs_error first = *v->err;
+		int rf = r;
+		if (w.started && w.r != HS_OK && (rf == HS_OK || w.err.offset < first.offset)) {
+			first = w.err;
+			rf = w.r;
+		}
+		if (v->edges_chunked) {
+			struct hs_error ce;
+			int rc;
+			error_clear(&ce);
+			rc = finish_edge_chunks(v, &v->edge_work, &ce);
+			free(v->edge_work.c);
+			v->edge_work.c = NULL;
+			if (rc == HS_ECANCEL)
+				return error_set(v->err, HS_ECANCEL, v->path, "cancelled");
+			if (rc != HS_OK && (rf == HS_OK || ce.offset < first.offset)) {
+				first = ce;
+				rf = rc;
+			}
+		}
+		if (rf != HS_OK) {
+			*v->err = first;
+			return rf;
+		}
 	}
-	if (r != HS_OK)
-		return r;
 	if (w.started && w.strings && !v->has_strings)
 		hb_strings_reset(v->b);
 	if (!v->have_meta)
@@ -1423,6 +1684,7 @@ load_v8(struct io *io, struct progress *progress, struct model *out, struct hs_e
 		hb_abort(&b);
 		return r;
 	}
+	hb_checked(&b);	/* every type, name and target was checked above */
 	h = hb_finish(&b, err);
 	if (h == NULL)
 		return HS_EINPUT;

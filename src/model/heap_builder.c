@@ -140,6 +140,12 @@ hb_rules(struct heap_builder *b, enum heap_rules rules)
 	b->h->rules = rules;
 }
 
+void
+hb_checked(struct heap_builder *b)
+{
+	b->checked = true;
+}
+
 static int
 loc_cmp(const void *a, const void *b)
 {
@@ -179,7 +185,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	}
 	h->first_edge[h->node_count] = (uint32_t)sum;
 	/* Checks the loader may have skipped; cheap compared to loading. */
-	for (uint32_t i = 0; i < h->node_count; i++) {
+	for (uint32_t i = 0; i < h->node_count && !b->checked; i++) {
 		if (h->node_type[i] >= h->node_type_count) {
 			error_set(err, HS_EINPUT, path, "node %" PRIu32 " has unknown type %u", i,
 			          h->node_type[i]);
@@ -192,7 +198,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 			goto fail;
 		}
 	}
-	for (uint32_t e = 0; e < h->edge_count; e++) {
+	for (uint32_t e = 0; e < h->edge_count && !b->checked; e++) {
 		if (h->edge_type[e] >= h->edge_type_count) {
 			error_set(err, HS_EINPUT, path, "edge %" PRIu32 " has unknown type %u", e,
 			          h->edge_type[e]);
@@ -212,7 +218,11 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	}
 	if (b->loc_count) {
 		size_t w = 0;
-		qsort(b->loc, b->loc_count, sizeof *b->loc, loc_cmp);
+		bool sorted = true;
+		for (size_t i = 1; i < b->loc_count && sorted; i++)
+			sorted = loc_cmp(&b->loc[i - 1], &b->loc[i]) <= 0;
+		if (!sorted)	/* V8 writes them in node order */
+			qsort(b->loc, b->loc_count, sizeof *b->loc, loc_cmp);
 		/* DevTools keeps the last location given for a node: keep one. */
 		for (size_t i = 0; i < b->loc_count; i++) {
 			if (b->loc[i].node >= h->node_count)
