@@ -18,6 +18,7 @@
 #include "heapsift/heap.h"
 #include "heapsift/load.h"
 #include "heapsift/report.h"
+#include "heapsift/tui.h"
 #include "heapsift/view.h"
 
 #define EXIT_USAGE 1
@@ -35,7 +36,8 @@ usage(FILE *out)
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
 	        "       %s --help | --version\n"
 	        "\n"
-	        "Find what holds the memory in a heap dump.\n"
+	        "Find what holds the memory in a heap dump.  On a terminal, FILE opens in an\n"
+	        "interactive viewer (press ? there for the keys).\n"
 	        "\n"
 	        "Commands:\n"
 	        "  report   summary, top classes and top objects by retained size\n"
@@ -50,7 +52,8 @@ usage(FILE *out)
 	        "  -o, --object ID         export: the object of the retainers and inspect views\n"
 	        "  -I, --input-format FMT  read FILE as FMT instead of recognising it\n"
 	        "  -q, --quiet             no progress on standard error\n"
-
+	        "  -a, --ascii             draw with ASCII only (default when the locale is not UTF-8)\n"
+	        "  -k, --keys              the interactive keys\n"
 	        "  -h, --help              this help\n"
 	        "  -V, --version           the version\n"
 	        "\n"
@@ -115,7 +118,7 @@ struct cli {
 	const char *sort;
 	const char *object;
 	unsigned long top, depth;
-	bool top_set, depth_set, quiet;
+	bool top_set, depth_set, quiet, ascii;
 };
 
 static int
@@ -249,7 +252,8 @@ main(int argc, char **argv)
 		{ "object", required_argument, NULL, 'o' },
 		{ "input-format", required_argument, NULL, 'I' },
 		{ "quiet", no_argument, NULL, 'q' },
-
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "keys", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -274,7 +278,7 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:o:I:qhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:o:I:qakhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': c.format = optarg; break;
 		case 'v': c.view = optarg; break;
@@ -282,7 +286,10 @@ main(int argc, char **argv)
 		case 'o': c.object = optarg; break;
 		case 'I': c.input_format = optarg; break;
 		case 'q': c.quiet = true; break;
-
+		case 'a': c.ascii = true; break;
+		case 'k':
+			tui_print_keys(stdout);
+			return 0;
 		case 'n':
 			if (!parse_count(optarg, ULONG_MAX / 2, &c.top))
 				return usage_error("--top wants a number, not '%s'", optarg);
@@ -317,6 +324,12 @@ main(int argc, char **argv)
 		return cmd_report(&c);
 	if (c.format || c.view || c.sort || c.object || c.depth_set || c.top_set)
 		return usage_error("--format, --top, --view, --depth, --sort and --object go with report or export");
-	/* The interactive viewer is not built yet: the report. */
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		struct tui_opts o = { .path = c.file, .input_format = c.input_format, .ascii = c.ascii };
+		return tui_main(&o);
+	}
+	/* No terminal: say so, and be useful anyway. */
+	fprintf(stderr, "%s: not a terminal, so no interactive viewer; here is the report "
+	                "(in scripts use '%s report' or '%s export')\n", progname, progname, progname);
 	return cmd_report(&c);
 }

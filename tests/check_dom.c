@@ -296,6 +296,8 @@ START_TEST(test_dominator_children)
 	ck_assert_uint_eq(h->ret_first[6] - h->ret_first[5], 2);
 	ck_assert_uint_eq(heap_edge_source(h, h->ret_edge[h->ret_first[5]]), 2);
 	ck_assert_uint_eq(heap_edge_source(h, h->ret_edge[h->ret_first[5] + 1]), 4);
+	ck_assert_uint_eq(h->ret_src[h->ret_first[5]], 2);
+	ck_assert_uint_eq(h->ret_src[h->ret_first[5] + 1], 4);
 	heap_free(h);
 }
 END_TEST

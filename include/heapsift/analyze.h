@@ -22,7 +22,8 @@ int analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err
 
 /* The pieces, in the order analyze_heap() runs them. */
 
-/* Reverse edges: ret_first/ret_edge, a node's retainers in edge order.
+/* Reverse edges: ret_first/ret_edge/ret_src, a node's retainers in edge
+ * order with their source nodes.
  * Built on first use (the retainers pane); report and export never need it. */
 void retainers_build(struct heap *h);
 

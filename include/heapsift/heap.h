@@ -101,6 +101,7 @@ struct heap {
 	uint8_t *reach;			/* enum heap_reach */
 	uint32_t *dom_first, *dom_child;	/* dominator children, CSR */
 	uint32_t *ret_first, *ret_edge;		/* reverse edges, CSR (lazy) */
+	uint32_t *ret_src;			/* source node of ret_edge[i] */
 	/* totals */
 	uint64_t total_size;		/* sum of node_self (+ extra native bytes) */
 	uint32_t reach_count[3];

@@ -87,6 +87,9 @@ struct view_ops {
 	size_t (*top_count)(struct view *v);
 	uint64_t (*top_key_at)(struct view *v, size_t i);
 	bool (*has_children)(struct view *v, const struct vrow *row);
+	/* Optional: children() already lists parent's children in this order
+	 * (ties broken as view_sort would), so no sort is needed. */
+	bool (*children_sorted)(struct view *v, const struct vrow *parent, size_t col, bool desc);
 	void (*cell)(struct view *v, const struct vrow *row, size_t col, struct cell *out);
 	/* The object (node index) a row stands for, or HEAP_NONE (a class, a
 	 * summary line).  NULL: rows are not objects. */
@@ -135,6 +138,7 @@ void view_sort(struct view *v, struct vrow *rows, size_t n, size_t col, bool des
 uint64_t view_child_id(uint64_t parent_id, uint64_t key);
 
 void vrows_push(struct vrows *r, uint64_t key);
+void vrows_reserve(struct vrows *r, size_t extra);
 void vrows_clear(struct vrows *r);
 void vrows_free(struct vrows *r);
 

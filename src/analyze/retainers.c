@@ -12,6 +12,7 @@ retainers_build(struct heap *h)
 	const uint32_t n = h->node_count, m = h->edge_count;
 	uint32_t *first = xcalloc((size_t)n + 1, sizeof *first);
 	uint32_t *edge = xmallocarray(m, sizeof *edge);
+	uint32_t *src = xmallocarray(m, sizeof *src);
 	uint32_t sum = 0;
 
 	for (uint32_t e = 0; e < m; e++)
@@ -25,7 +26,9 @@ retainers_build(struct heap *h)
 	/* Fill in edge order; first[t] walks forward and is restored below. */
 	for (uint32_t s = 0; s < n; s++) {
 		for (uint32_t e = h->first_edge[s]; e < h->first_edge[s + 1]; e++) {
-			edge[first[h->edge_to[e]]++] = e;
+			uint32_t slot = first[h->edge_to[e]]++;
+			edge[slot] = e;
+			src[slot] = s;
 		}
 	}
 	for (uint32_t i = n; i > 0; i--)
@@ -33,6 +36,8 @@ retainers_build(struct heap *h)
 	first[0] = 0;
 	free(h->ret_first);
 	free(h->ret_edge);
+	free(h->ret_src);
 	h->ret_first = first;
 	h->ret_edge = edge;
+	h->ret_src = src;
 }

@@ -824,8 +824,11 @@ pname_cmp_r(const void *a, const void *b, void *ctx)
 static void
 pcache_rank(struct pcache *pc, const struct heap *h)
 {
-	struct pname *sorted = xmallocarray(pc->n ? pc->n : 1, sizeof *sorted);
+	struct pname *sorted;
 	uint32_t rank = 0;
+	if (pc->n == 0)
+		return;
+	sorted = xmallocarray(pc->n, sizeof *sorted);
 	memcpy(sorted, pc->names, pc->n * sizeof *sorted);
 	qsort_r(sorted, pc->n, sizeof *sorted, pname_cmp_r, (void *)(uintptr_t)h);
 	for (size_t i = 0; i < pc->n; i++) {

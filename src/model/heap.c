@@ -48,6 +48,7 @@ heap_free(struct heap *h)
 	free(h->dom_child);
 	free(h->ret_first);
 	free(h->ret_edge);
+	free(h->ret_src);
 	free(h->by_id);
 	free(h);
 }

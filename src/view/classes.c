@@ -2,6 +2,7 @@
  * A class expands into its instances, an instance into what it dominates. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "heapsift/heap.h"
@@ -32,6 +33,16 @@ struct classes_priv {
 	uint32_t *nodes;
 };
 
+static int
+by_retained_desc(const void *a, const void *b, void *ctx)
+{
+	const struct heap *h = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (h->retained[x] != h->retained[y])
+		return h->retained[x] > h->retained[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 static void
 classes_init(struct view *v)
 {
@@ -57,6 +68,12 @@ classes_init(struct view *v)
 	for (uint32_t c = h->class_count; c > 0; c--)
 		p->first[c] = p->first[c - 1];
 	p->first[0] = 0;
+	/* Each class's instances in the default order (largest retained
+	 * first, then by node): expanding a class then needs no sort. */
+	for (uint32_t c = 0; c < h->class_count; c++)
+		if (p->first[c + 1] - p->first[c] > 1)
+			qsort_r(p->nodes + p->first[c], p->first[c + 1] - p->first[c], sizeof *p->nodes,
+			        by_retained_desc, (void *)(uintptr_t)h);
 	v->priv = p;
 }
 
@@ -81,6 +98,7 @@ classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
 				vrows_push(out, K_CLASS | c);
 	} else if (K_KIND(parent->key) == K_CLASS) {
 		uint32_t c = K_INDEX(parent->key);
+		vrows_reserve(out, p->first[c + 1] - p->first[c]);
 		for (uint32_t i = p->first[c]; i < p->first[c + 1]; i++)
 			vrows_push(out, K_INSTANCE | p->nodes[i]);
 	} else {
@@ -88,6 +106,14 @@ classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
 		for (uint32_t i = h->dom_first[n]; i < h->dom_first[n + 1]; i++)
 			vrows_push(out, K_DOMINATED | h->dom_child[i]);
 	}
+}
+
+/* A class's instances are kept largest retained first (classes_init). */
+static bool
+classes_children_sorted(struct view *v, const struct vrow *parent, size_t col, bool desc)
+{
+	(void)v;
+	return parent && K_KIND(parent->key) == K_CLASS && col == C_RETAINED && desc;
 }
 
 static bool
@@ -156,6 +182,7 @@ const struct view_ops view_classes = {
 	.fini = classes_fini,
 	.children = classes_children,
 	.has_children = classes_has_children,
+	.children_sorted = classes_children_sorted,
 	.cell = classes_cell,
 	.row_object = classes_row_object,
 };

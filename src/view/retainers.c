@@ -1,5 +1,7 @@
 /* retainers: who holds an object.  The top rows are the edges into the
- * subject; each expands into the edges into its source, up to the roots
+ * subject; each expands into the edges into its source, up to the roots.
+ * A row's key is its slot in the reverse-edge index (ret_edge, ret_src):
+ * edge and holder without a search
  * (a tree of paths: the same object may appear on several).  As in
  * DevTools, weak edges and the synthetic root's own edges are left out;
  * the nearest to a root come first. */
@@ -59,27 +61,24 @@ static void
 retainers_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
 	const struct heap *h = v->heap;
-	uint32_t node = parent ? heap_edge_source(h, (uint32_t)parent->key) : v->subject;
+	uint32_t node = parent ? h->ret_src[parent->key] : v->subject;
 
 	if (node >= h->node_count)
 		return;
-	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++) {
-		uint32_t e = h->ret_edge[k];
-		if (shown(v, e, heap_edge_source(h, e)))
-			vrows_push(out, e);
-	}
+	vrows_reserve(out, h->ret_first[node + 1] - h->ret_first[node]);
+	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++)
+		if (shown(v, h->ret_edge[k], h->ret_src[k]))
+			vrows_push(out, k);
 }
 
 static bool
 retainers_has_children(struct view *v, const struct vrow *row)
 {
 	const struct heap *h = v->heap;
-	uint32_t node = heap_edge_source(h, (uint32_t)row->key);
-	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++) {
-		uint32_t e = h->ret_edge[k];
-		if (shown(v, e, heap_edge_source(h, e)))
+	uint32_t node = h->ret_src[row->key];
+	for (uint32_t k = h->ret_first[node]; k < h->ret_first[node + 1]; k++)
+		if (shown(v, h->ret_edge[k], h->ret_src[k]))
 			return true;
-	}
 	return false;
 }
 
@@ -87,7 +86,7 @@ static void
 retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	const struct heap *h = v->heap;
-	uint32_t e = (uint32_t)row->key, src = heap_edge_source(h, e);
+	uint32_t e = h->ret_edge[row->key], src = h->ret_src[row->key];
 	char buf[512];
 	size_t n;
 
@@ -112,7 +111,7 @@ retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 static uint32_t
 retainers_row_object(struct view *v, const struct vrow *row)
 {
-	return heap_edge_source(v->heap, (uint32_t)row->key);
+	return v->heap->ret_src[row->key];
 }
 
 const struct view_ops view_retainers = {

@@ -58,6 +58,12 @@ expect 2 'cut.heapsnapshot: offset [0-9]+: ' "$HEAPSIFT" report "$tmp/cut.heapsn
 printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage' >"$tmp/bad.gz"
 expect 2 'bad.gz: offset [0-9]+: gzip' "$HEAPSIFT" report "$tmp/bad.gz"
 
+# without a terminal, FILE alone gives a hint and the report
+expect 0 'not a terminal, so no interactive viewer' "$HEAPSIFT" "$fixture"
+expect 0 '^Top 20 constructors' "$HEAPSIFT" "$fixture"
+expect 1 'go with report or export' "$HEAPSIFT" "$fixture" --top 3
+expect 0 '^Down j +next row' "$HEAPSIFT" --keys
+
 # output on a real snapshot
 expect 0 '^Summary' "$HEAPSIFT" report "$fixture"
 expect 0 'LeakyItem' "$HEAPSIFT" report "$fixture" --top 10
@@ -119,6 +125,15 @@ for opt in $("$HEAPSIFT" --help | grep -oE -- '--[a-z-]+' | sort -u); do
 	grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$man" ||
 		{ echo "FAIL: man page lacks option $opt"; failed=$((failed + 1)); }
 done
+# every key of the key table, in the man page's KEYS section
+while IFS= read -r line; do
+	n=$((n + 1))
+	k=$(printf '%s' "${line:0:16}" | sed 's/ *$//; s/-/\\-/g')
+	if ! grep -qxF ".B $k" "$man"; then
+		echo "FAIL: man page lacks key '$k'"
+		failed=$((failed + 1))
+	fi
+done < <("$HEAPSIFT" --keys)
 if command -v groff >/dev/null; then
 	n=$((n + 1))
 	out=$(groff -man -ww -z "$man" 2>&1)

@@ -1,0 +1,469 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapsift/tree.h"
+#include "heapsift/xalloc.h"
+
+/* --- the set of expanded ids (linear probing, backward-shift deletion) ---- */
+
+#define EMPTY UINT64_MAX	/* the id UINT64_MAX is mapped to UINT64_MAX - 1 */
+
+static inline uint64_t
+set_key(uint64_t id)
+{
+	return id == EMPTY ? EMPTY - 1 : id;
+}
+
+static inline size_t
+set_slot(uint64_t key, size_t cap)
+{
+	uint64_t x = key * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(x >> 17) & (cap - 1);
+}
+
+static bool
+set_has(const struct tree *t, uint64_t id)
+{
+	uint64_t k = set_key(id);
+	size_t i;
+	if (t->exp_cap == 0)
+		return false;
+	for (i = set_slot(k, t->exp_cap); t->expanded[i] != EMPTY; i = (i + 1) & (t->exp_cap - 1))
+		if (t->expanded[i] == k)
+			return true;
+	return false;
+}
+
+static void
+set_add(struct tree *t, uint64_t id)
+{
+	uint64_t k = set_key(id);
+	size_t i;
+	if ((t->exp_count + 1) * 2 > t->exp_cap) {
+		size_t cap = t->exp_cap ? t->exp_cap * 2 : 64;
+		uint64_t *old = t->expanded;
+		size_t oldcap = t->exp_cap;
+		t->expanded = xmallocarray(cap, sizeof *t->expanded);
+		for (size_t j = 0; j < cap; j++)
+			t->expanded[j] = EMPTY;
+		t->exp_cap = cap;
+		t->exp_count = 0;
+		for (size_t j = 0; j < oldcap; j++)
+			if (old[j] != EMPTY)
+				set_add(t, old[j]);
+		free(old);
+	}
+	for (i = set_slot(k, t->exp_cap); t->expanded[i] != EMPTY; i = (i + 1) & (t->exp_cap - 1))
+		if (t->expanded[i] == k)
+			return;
+	t->expanded[i] = k;
+	t->exp_count++;
+}
+
+static void
+set_del(struct tree *t, uint64_t id)
+{
+	uint64_t k = set_key(id);
+	size_t mask = t->exp_cap - 1, i, j;
+	if (t->exp_cap == 0)
+		return;
+	for (i = set_slot(k, t->exp_cap); t->expanded[i] != k; i = (i + 1) & mask)
+		if (t->expanded[i] == EMPTY)
+			return;
+	/* Shift later members of the run back into the hole. */
+	j = i;
+	for (;;) {
+		size_t home;
+		j = (j + 1) & mask;
+		if (t->expanded[j] == EMPTY)
+			break;
+		home = set_slot(t->expanded[j], t->exp_cap);
+		/* Move j to i if its home is not in (i, j] cyclically. */
+		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+			t->expanded[i] = t->expanded[j];
+			i = j;
+		}
+	}
+	t->expanded[i] = EMPTY;
+	t->exp_count--;
+}
+
+/* --- sorted children, cached per (parent, column, direction) -------------- */
+
+struct centry {
+	uint64_t parent;	/* parent id, or EMPTY for the top rows */
+	size_t col;
+	bool desc;
+	struct vrows rows;
+};
+
+struct tree_cache {
+	struct centry *e;
+	size_t n, cap;		/* open addressing; cap a power of two */
+};
+
+static size_t
+cache_slot(uint64_t parent, size_t col, bool desc, size_t cap)
+{
+	uint64_t x = (parent ^ ((uint64_t)col << 1 | desc)) * 0xff51afd7ed558ccdULL;
+	return (size_t)(x >> 21) & (cap - 1);
+}
+
+static struct vrows *
+cache_get(struct tree *t, const struct vrow *parent)
+{
+	struct tree_cache *c = t->cache;
+	uint64_t pid = parent ? parent->id : EMPTY;
+	size_t i;
+	struct centry *e;
+
+	if ((c->n + 1) * 2 > c->cap) {
+		struct centry *old = c->e;
+		size_t oldcap = c->cap;
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->e = xcalloc(c->cap, sizeof *c->e);
+		for (size_t k = 0; k < oldcap; k++) {
+			if (old[k].rows.v == NULL)
+				continue;
+			i = cache_slot(old[k].parent, old[k].col, old[k].desc, c->cap);
+			while (c->e[i].rows.v != NULL)
+				i = (i + 1) & (c->cap - 1);
+			c->e[i] = old[k];
+		}
+		free(old);
+	}
+	i = cache_slot(pid, t->col, t->desc, c->cap);
+	for (; c->e[i].rows.v != NULL; i = (i + 1) & (c->cap - 1)) {
+		e = &c->e[i];
+		if (e->parent == pid && e->col == t->col && e->desc == t->desc)
+			return &e->rows;
+	}
+	e = &c->e[i];
+	e->parent = pid;
+	e->col = t->col;
+	e->desc = t->desc;
+	memset(&e->rows, 0, sizeof e->rows);
+	view_children_top(t->view, parent, t->col, t->desc, t->limit, &e->rows);
+	if (e->rows.v == NULL)
+		e->rows.v = xmalloc(1);	/* marks the slot used even when empty */
+	c->n++;
+	return &e->rows;
+}
+
+/* --- lines ------------------------------------------------------------------- */
+
+void
+tree_init(struct tree *t, struct view *v, size_t limit)
+{
+	memset(t, 0, sizeof *t);
+	t->view = v;
+	t->limit = limit;
+	t->col = v->ops->default_sort;
+	t->desc = v->ops->default_desc;
+	t->cache = xcalloc(1, sizeof *t->cache);
+	tree_rebuild(t);
+}
+
+void
+tree_free(struct tree *t)
+{
+	if (t->cache) {
+		for (size_t i = 0; i < t->cache->cap; i++)
+			free(t->cache->e[i].rows.v);
+		free(t->cache->e);
+		free(t->cache);
+	}
+	free(t->lines);
+	free(t->expanded);
+	free(t->filter);
+	memset(t, 0, sizeof *t);
+}
+
+void
+tree_filter(struct tree *t, const char *text)
+{
+	free(t->filter);
+	t->filter = text && *text ? xstrdup(text) : NULL;
+	tree_rebuild(t);
+}
+
+/* Appends the rows of parent's children (and, depth first, of those
+ * expanded) to out, iteratively. */
+struct frame {
+	struct vrows rows;	/* a copy: the cache may move its entries, not the rows */
+	size_t i;
+	uint32_t depth;
+};
+
+static bool contains_ci(const char *hay, size_t n, const char *needle);
+
+static bool
+filtered_out(struct tree *t, const struct vrow *row)
+{
+	int col;
+	struct cell c;
+	struct vrow r = *row;
+	if (t->filter == NULL || (col = view_col_find(t->view, "name")) < 0)
+		return false;
+	view_cell(t->view, &r, (size_t)col, &c);
+	return c.empty || !contains_ci(c.s, c.len, t->filter);
+}
+
+static void
+emit_subtree(struct tree *t, const struct vrow *parent, uint32_t depth, struct tline **out,
+             size_t *n, size_t *cap)
+{
+	struct frame *stack = NULL;
+	size_t sp = 0, scap = 0;
+
+	XGROW(stack, scap, 1);
+	stack[0].rows = *cache_get(t, parent);
+	stack[0].i = 0;
+	stack[0].depth = depth;
+	sp = 1;
+	while (sp) {
+		struct frame *f = &stack[sp - 1];
+		struct tline *l;
+		if (f->i == f->rows.n) {
+			sp--;
+			continue;
+		}
+		if (sp == 1 && parent == NULL && filtered_out(t, &f->rows.v[f->i])) {
+			f->i++;
+			continue;
+		}
+		XGROW(*out, *cap, *n + 1);
+		l = &(*out)[(*n)++];
+		l->row = f->rows.v[f->i++];
+		l->depth = f->depth;
+		l->expanded = false;
+		l->has_children = -1;
+		if (t->view->ops->tree && set_has(t, l->row.id)) {
+			struct vrow row = l->row;
+			if (view_has_children(t->view, &row)) {
+				uint32_t d = f->depth + 1;
+				l->expanded = true;
+				l->has_children = 1;
+				XGROW(stack, scap, sp + 1);
+				stack[sp].rows = *cache_get(t, &row);
+				stack[sp].i = 0;
+				stack[sp].depth = d;
+				sp++;
+			}
+		}
+	}
+	free(stack);
+}
+
+void
+tree_rebuild(struct tree *t)
+{
+	uint64_t cur = t->n ? t->lines[t->cursor].row.id : 0;
+	bool had = t->n != 0;
+	size_t old_cursor = t->cursor;
+
+	t->n = 0;
+	emit_subtree(t, NULL, 0, &t->lines, &t->n, &t->cap);
+	t->cursor = 0;
+	if (had) {
+		size_t i;
+		for (i = 0; i < t->n; i++)
+			if (t->lines[i].row.id == cur)
+				break;
+		t->cursor = i < t->n ? i : (old_cursor < t->n ? old_cursor : (t->n ? t->n - 1 : 0));
+	}
+	if (t->top > t->cursor)
+		t->top = t->cursor;
+}
+
+bool
+tree_has_children(struct tree *t, size_t line)
+{
+	struct tline *l;
+	if (line >= t->n || !t->view->ops->tree)
+		return false;
+	l = &t->lines[line];
+	if (l->has_children < 0) {
+		struct vrow row = l->row;
+		l->has_children = view_has_children(t->view, &row) ? 1 : 0;
+	}
+	return l->has_children == 1;
+}
+
+void
+tree_expand(struct tree *t, size_t line)
+{
+	struct tline *sub = NULL;
+	size_t n = 0, cap = 0;
+	struct vrow row;
+	uint32_t depth;
+
+	if (line >= t->n || t->lines[line].expanded || !tree_has_children(t, line))
+		return;
+	row = t->lines[line].row;
+	depth = t->lines[line].depth;
+	set_add(t, row.id);
+	t->lines[line].expanded = true;
+	emit_subtree(t, &row, depth + 1, &sub, &n, &cap);
+	if (n == 0) {
+		free(sub);
+		return;
+	}
+	XGROW(t->lines, t->cap, t->n + n);
+	memmove(&t->lines[line + 1 + n], &t->lines[line + 1], (t->n - line - 1) * sizeof *t->lines);
+	memcpy(&t->lines[line + 1], sub, n * sizeof *sub);
+	t->n += n;
+	if (t->cursor > line)
+		t->cursor += n;
+	free(sub);
+}
+
+void
+tree_collapse(struct tree *t, size_t line)
+{
+	size_t end;
+	uint32_t depth;
+
+	if (line >= t->n || !t->lines[line].expanded)
+		return;
+	depth = t->lines[line].depth;
+	set_del(t, t->lines[line].row.id);
+	t->lines[line].expanded = false;
+	for (end = line + 1; end < t->n && t->lines[end].depth > depth; end++)
+		;
+	memmove(&t->lines[line + 1], &t->lines[end], (t->n - end) * sizeof *t->lines);
+	if (t->cursor >= end)
+		t->cursor -= end - line - 1;
+	else if (t->cursor > line)
+		t->cursor = line;
+	t->n -= end - line - 1;
+	if (t->top > t->cursor)
+		t->top = t->cursor;
+}
+
+size_t
+tree_parent(const struct tree *t, size_t line)
+{
+	uint32_t depth;
+	if (line >= t->n || t->lines[line].depth == 0)
+		return line;
+	depth = t->lines[line].depth;
+	while (line > 0 && t->lines[line].depth >= depth)
+		line--;
+	return line;
+}
+
+void
+tree_sort(struct tree *t, size_t col, bool desc)
+{
+	if (col >= t->view->ops->ncols)
+		return;
+	t->col = col;
+	t->desc = desc;
+	tree_rebuild(t);
+}
+
+void
+tree_set_cursor(struct tree *t, size_t line, size_t rows)
+{
+	if (t->n == 0) {
+		t->cursor = t->top = 0;
+		return;
+	}
+	if (line >= t->n)
+		line = t->n - 1;
+	t->cursor = line;
+	if (rows == 0)
+		rows = 1;
+	if (t->cursor < t->top)
+		t->top = t->cursor;
+	else if (t->cursor >= t->top + rows)
+		t->top = t->cursor - rows + 1;
+	if (t->top + rows > t->n)
+		t->top = t->n > rows ? t->n - rows : 0;
+}
+
+void
+tree_move(struct tree *t, long delta, size_t rows)
+{
+	size_t line;
+	if (delta < 0)
+		line = (size_t)-delta > t->cursor ? 0 : t->cursor - (size_t)-delta;
+	else
+		line = t->cursor + (size_t)delta;
+	tree_set_cursor(t, line, rows);
+}
+
+bool
+tree_select_id(struct tree *t, uint64_t id, size_t rows)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->lines[i].row.id == id) {
+			tree_set_cursor(t, i, rows);
+			return true;
+		}
+	return false;
+}
+
+static bool
+contains_ci(const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	if (m == 0)
+		return true;
+	for (size_t i = 0; i + m <= n; i++) {
+		size_t k = 0;
+		while (k < m && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+			k++;
+		if (k == m)
+			return true;
+	}
+	return false;
+}
+
+size_t
+tree_find(struct tree *t, const char *needle, bool backward)
+{
+	int col = view_col_find(t->view, "name");
+	if (t->n == 0 || col < 0)
+		return SIZE_MAX;
+	for (size_t k = 1; k <= t->n; k++) {
+		size_t i = backward ? (t->cursor + t->n - k) % t->n : (t->cursor + k) % t->n;
+		struct cell c;
+		struct vrow row = t->lines[i].row;
+		view_cell(t->view, &row, (size_t)col, &c);
+		if (!c.empty && contains_ci(c.s, c.len, needle))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+void
+history_push(struct history *h, struct place p)
+{
+	if (h->max && h->n == h->max) {
+		memmove(h->v, h->v + 1, (h->n - 1) * sizeof *h->v);
+		h->n--;
+	}
+	XGROW(h->v, h->cap, h->n + 1);
+	h->v[h->n++] = p;
+}
+
+bool
+history_pop(struct history *h, struct place *out)
+{
+	if (h->n == 0)
+		return false;
+	*out = h->v[--h->n];
+	return true;
+}
+
+void
+history_free(struct history *h)
+{
+	free(h->v);
+	memset(h, 0, sizeof *h);
+}

@@ -1,0 +1,116 @@
+#!/bin/bash
+# Screen tests: the real binary inside tmux, keys sent with send-keys, the
+# screen read with capture-pane, asserting what a person would see.
+# make check sets HEAPSIFT and top_srcdir; without tmux the test is skipped.
+set -u
+: "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
+command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
+command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
+fixture="$top_srcdir/tests/data/v8/leak.heapsnapshot.zst"
+sock="heapsift-test-$$"
+failed=0
+n=0
+
+tm() { tmux -L "$sock" "$@"; }
+trap 'tm kill-server 2>/dev/null' EXIT
+
+# start W H: the viewer on the fixture in a fresh W x H terminal; the shell
+# prints its exit status after it.
+start() {
+	tm kill-server 2>/dev/null
+	tm -f /dev/null new-session -d -s t -x "$1" -y "$2" \
+		"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $fixture; echo EXIT=\$?; sleep 600"
+	wait_for 'Summary.*Classes' || { echo "FAIL: the viewer did not start"; failed=$((failed + 1)); }
+}
+screen() { tm capture-pane -t t -p; }
+keys() { tm send-keys -t t "$@"; }
+# wait_for REGEX: up to 5 s for the screen to show it
+wait_for() {
+	for _ in $(seq 50); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check() {	# check DESCRIPTION REGEX
+	n=$((n + 1))
+	if ! wait_for "$2"; then
+		echo "FAIL: $1 (no /$2/ on the screen:)"
+		screen | sed 's/^/  | /'
+		failed=$((failed + 1))
+	fi
+}
+
+# DevTools' top constructor of the fixture, from the expected file
+top=$(zstd -dqc "$top_srcdir/tests/data/v8/leak.classes.tsv.zst" | sed -n 2p | cut -f1)
+
+start 120 40
+check "the Summary shows the totals" 'objects, .* edges, .* classes; total'
+check "the Summary's first constructor is DevTools' top one ($top)" "^ $top +"
+# the help overlay lists every key
+keys '?'
+check "help overlay" 'Keys \(any key closes'
+while IFS= read -r line; do
+	k=$(printf '%s' "${line:0:16}" | sed 's/ *$//')
+	check "the help lists '$k'" "│ $k +[A-Za-z]"
+done < <("$HEAPSIFT" --keys)
+keys x
+# a leaking object's retainers lead to a root: find the class, open it,
+# take an instance, expand the shortest path
+keys / LeakyItem Enter
+check "search finds the class" "'LeakyItem'"
+keys Enter
+check "Enter opens the class in Classes" '▾ LeakyItem'
+keys j p
+check "p opens the Retainers of the instance" 'Retainers of LeakyItem @'
+check "the shortest path reaches a root-held object (distance 1)" '\.handlers +global +1 '
+# Backspace goes back to the instance in Classes
+keys BSpace
+check "Backspace returns to Classes" '▾ LeakyItem'
+# sort and reverse
+keys 2 s
+check "s sorts by the next column" 'sorted by'
+keys S
+check "S reverses" 'sorted by .*(ascending|descending)'
+# the inspector of an object found by id
+id=$(screen | grep -oE '@[0-9]+' | head -1)
+keys / "$id" Enter
+check "/@id opens the Inspector" "Inside .* $id"
+# q quits with status 0, and the terminal is back (no viewer on screen)
+keys q
+check "q exits with status 0" '^EXIT=0$'
+n=$((n + 1))
+if screen | grep -q 'Summary.*Classes.*Dominators'; then
+	echo "FAIL: the viewer is still on the screen after q"
+	failed=$((failed + 1))
+fi
+
+# a small terminal still draws
+start 60 20
+check "60x20: tabs" '1 Summary'
+check "60x20: rows" "^ $top "
+check "60x20: status line" '/[0-9]+'
+keys '?'
+check "60x20: the help fits every key" ' q +quit'
+keys x 3
+check "60x20: dominators" '\(root\)'
+keys q
+check "60x20: q" '^EXIT=0$'
+
+# Ctrl-C: the terminal is restored, status 130
+start 80 24
+keys C-c
+check "Ctrl-C exits with 130" '^EXIT=130$'
+
+# ASCII when the locale is not UTF-8, and NO_COLOR
+tm kill-server 2>/dev/null
+tm -f /dev/null new-session -d -s t -x 100 -y 30 \
+	"env LANG=C LC_ALL=C NO_COLOR=1 $HEAPSIFT $fixture; echo EXIT=\$?; sleep 600"
+check "ASCII: the viewer starts" '1 Summary'
+keys 3
+check "ASCII: markers are plain" '^ - \(root\)'
+keys q
+check "ASCII: q" '^EXIT=0$'
+
+echo "tui: $n checks, $failed failed"
+[ "$failed" -eq 0 ]
