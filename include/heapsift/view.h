@@ -81,6 +81,7 @@ struct view_ops {
 	/* Appends the keys of parent's children (parent NULL: the top rows), in
 	 * any order; ids are filled in by the caller. */
 	void (*children)(struct view *v, const struct vrow *parent, struct vrows *out);
+	/* (children may order its own data on first use: it is not const) */
 	/* Optional, for views with very many rows: the top rows by index, so
 	 * that picking the first N never lists them all.  key_at returns
 	 * VIEW_SKIP for an index that is not a row (a filtered one). */

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "heapsift/heap.h"
 #include "heapsift/view.h"
@@ -31,16 +32,53 @@ static const struct view_col classes_cols[] = {
 struct classes_priv {
 	uint32_t *first;	/* class -> first instance in nodes[] */
 	uint32_t *nodes;
+	uint8_t *ordered;	/* class -> instances sorted yet */
 };
 
-static int
-by_retained_desc(const void *a, const void *b, void *ctx)
+/* Sorts one class's instances, largest retained size first, then by node
+ * (they are stored in node order, and the radix sort is stable), on first
+ * use: expanding a class of 190,000 instances then costs a few ms, and
+ * report, which never expands one, nothing. */
+static void
+order_instances(const struct heap *h, uint32_t *v, size_t n)
 {
-	const struct heap *h = ctx;
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (h->retained[x] != h->retained[y])
-		return h->retained[x] > h->retained[y] ? -1 : 1;
-	return x < y ? -1 : x > y;
+	struct kv {
+		uint64_t key;	/* ~retained: ascending is largest first */
+		uint32_t node;
+	} *a, *b, *from, *to;
+	if (n < 2)
+		return;
+	a = xmallocarray(n, sizeof *a);
+	b = xmallocarray(n, sizeof *b);
+	for (size_t i = 0; i < n; i++) {
+		a[i].key = ~h->retained[v[i]];
+		a[i].node = v[i];
+	}
+	from = a;
+	to = b;
+	for (int k = 0; k < 8; k++) {
+		size_t count[256] = { 0 }, pos[256], sum = 0;
+		bool trivial = false;
+		for (size_t i = 0; i < n; i++)
+			count[from[i].key >> (8 * k) & 0xff]++;
+		for (int d = 0; d < 256; d++) {
+			if (count[d] == n)
+				trivial = true;
+			pos[d] = sum;
+			sum += count[d];
+		}
+		if (trivial)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			to[pos[from[i].key >> (8 * k) & 0xff]++] = from[i];
+		struct kv *t = from;
+		from = to;
+		to = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = from[i].node;
+	free(a);
+	free(b);
 }
 
 static void
@@ -68,12 +106,7 @@ classes_init(struct view *v)
 	for (uint32_t c = h->class_count; c > 0; c--)
 		p->first[c] = p->first[c - 1];
 	p->first[0] = 0;
-	/* Each class's instances in the default order (largest retained
-	 * first, then by node): expanding a class then needs no sort. */
-	for (uint32_t c = 0; c < h->class_count; c++)
-		if (p->first[c + 1] - p->first[c] > 1)
-			qsort_r(p->nodes + p->first[c], p->first[c + 1] - p->first[c], sizeof *p->nodes,
-			        by_retained_desc, (void *)(uintptr_t)h);
+	p->ordered = xcalloc(h->class_count ? h->class_count : 1, 1);
 	v->priv = p;
 }
 
@@ -83,6 +116,7 @@ classes_fini(struct view *v)
 	struct classes_priv *p = v->priv;
 	free(p->first);
 	free(p->nodes);
+	free(p->ordered);
 	free(p);
 }
 
@@ -98,6 +132,10 @@ classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
 				vrows_push(out, K_CLASS | c);
 	} else if (K_KIND(parent->key) == K_CLASS) {
 		uint32_t c = K_INDEX(parent->key);
+		if (!p->ordered[c]) {
+			order_instances(h, p->nodes + p->first[c], p->first[c + 1] - p->first[c]);
+			p->ordered[c] = 1;
+		}
 		vrows_reserve(out, p->first[c + 1] - p->first[c]);
 		for (uint32_t i = p->first[c]; i < p->first[c + 1]; i++)
 			vrows_push(out, K_INSTANCE | p->nodes[i]);
@@ -108,7 +146,8 @@ classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
 	}
 }
 
-/* A class's instances are kept largest retained first (classes_init). */
+/* A class's instances are listed largest retained first (ordered on first
+ * use), ties by node: the default order. */
 static bool
 classes_children_sorted(struct view *v, const struct vrow *parent, size_t col, bool desc)
 {
