@@ -48,7 +48,7 @@ START_TEST(test_expand_collapse)
 	struct view *v = view_new(&view_classes, h);
 	struct tree t;
 
-	tree_init(&t, v, 0);
+	tree_init(&t, v, 0, 0);
 	/* classes by retained size: Beta 105, Alpha 60+strings, ... */
 	ck_assert_uint_ge(t.n, 3);
 	ck_assert_str_eq(name_at(&t, 0), "Beta");
@@ -80,7 +80,7 @@ START_TEST(test_sort_keeps_state)
 	uint64_t alpha, cur;
 	size_t i;
 
-	tree_init(&t, v, 0);
+	tree_init(&t, v, 0, 0);
 	for (i = 0; i < t.n && strcmp(name_at(&t, i), "Alpha") != 0; i++)
 		;
 	ck_assert_uint_lt(i, t.n);
@@ -113,7 +113,7 @@ START_TEST(test_filter)
 	struct tree t;
 	size_t all;
 
-	tree_init(&t, v, 0);
+	tree_init(&t, v, 0, 0);
 	all = t.n;
 	tree_set_cursor(&t, 1, 10);
 	tree_filter(&t, "alph");	/* case-insensitive */
@@ -141,7 +141,7 @@ START_TEST(test_find)
 	struct tree t;
 	size_t a, g;
 
-	tree_init(&t, v, 0);
+	tree_init(&t, v, 0, 0);
 	a = tree_find(&t, "ALPHA", false);
 	g = tree_find(&t, "gam", false);
 	ck_assert_uint_ne(a, SIZE_MAX);
@@ -166,7 +166,7 @@ START_TEST(test_dominators_and_limit)
 	struct view *v = view_new(&view_dominators, h);
 	struct tree t;
 
-	tree_init(&t, v, 2);	/* two children per row at most */
+	tree_init(&t, v, 2, 0);	/* two children per row at most */
 	ck_assert_uint_eq(t.n, 1);	/* the root */
 	tree_expand(&t, 0);
 	ck_assert_uint_eq(t.n, 3);
@@ -177,6 +177,53 @@ START_TEST(test_dominators_and_limit)
 	tree_move(&t, -10, 2);
 	ck_assert_uint_eq(t.cursor, 0);
 	ck_assert_uint_eq(t.top, 0);
+	tree_free(&t);
+	view_free(v);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_paging)
+{
+	struct heap *h = heap_of();
+	struct view *v = view_new(&view_classes, h);
+	struct tree t;
+	size_t i;
+	uint64_t more;
+
+	tree_init(&t, v, 0, 2);	/* pages of two */
+	ck_assert_uint_eq(t.n, 3);	/* two of the four classes, "... 2 more" */
+	ck_assert(t.lines[2].more);
+	ck_assert_uint_eq(t.lines[2].hidden, 2);
+	ck_assert(!tree_has_children(&t, 2));
+	tree_set_cursor(&t, 2, 10);
+	ck_assert_ptr_null(tree_cursor_row(&t));	/* not a row */
+	more = t.lines[2].row.id;
+	/* the first page is the best of the whole list, in order */
+	ck_assert_str_eq(name_at(&t, 0), "Beta");
+	for (i = 0; i < 2 && strcmp(name_at(&t, i), "Alpha") != 0; i++)
+		;
+	ck_assert_uint_lt(i, 2);
+	tree_expand(&t, i);	/* Alpha: 3 instances, a page and a more */
+	ck_assert_uint_eq(t.n, 6);
+	ck_assert(t.lines[i + 3].more);
+	ck_assert_uint_eq(t.lines[i + 3].depth, 1);
+	tree_expand(&t, i + 3);	/* Enter on the more line: all three */
+	ck_assert_uint_eq(t.n, 6);
+	ck_assert(!t.lines[i + 3].more);
+	ck_assert_uint_eq(t.lines[i + 3].depth, 1);
+	/* the top list's more line still there, then all of it */
+	ck_assert(t.lines[t.n - 1].more);
+	ck_assert_uint_eq(t.lines[t.n - 1].row.id, more);
+	tree_more(&t, t.n - 1);
+	ck_assert(!t.lines[t.n - 1].more);
+	ck_assert_uint_eq(t.n, 4 + 3);
+	/* a filter sees every top row */
+	tree_free(&t);
+	tree_init(&t, v, 0, 1);
+	tree_filter(&t, "gamma");
+	ck_assert_uint_eq(t.n, 1);
+	ck_assert_str_eq(name_at(&t, 0), "Gamma");
 	tree_free(&t);
 	view_free(v);
 	heap_free(h);
@@ -212,6 +259,7 @@ suite_tree(void)
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_dominators_and_limit);
+	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_history);
 	suite_add_tcase(s, tc);
 	return s;

@@ -18,10 +18,18 @@
 #include "heapsift/view.h"
 
 struct tline {
-	struct vrow row;
+	struct vrow row;	/* for a "more" line: key is the parent's id */
 	uint32_t depth;
 	bool expanded;
+	bool more;		/* "... N more": hidden rows of a long list */
 	int8_t has_children;	/* -1: not asked yet */
+	uint32_t hidden;	/* more lines: how many rows are not listed */
+};
+
+/* A set of row ids (open addressing). */
+struct idset {
+	uint64_t *v;
+	size_t count, cap;
 };
 
 struct tree_cache;
@@ -35,15 +43,19 @@ struct tree {
 	size_t col;		/* sort column */
 	bool desc;
 	size_t limit;		/* children listed per row; 0: all */
+	size_t page;		/* longer lists show this many and a "more"
+				 * line until asked for all; 0: no paging */
 	char *filter;		/* top rows whose name contains it; NULL: all */
-	/* expanded row ids: an open-addressing set */
-	uint64_t *expanded;
-	size_t exp_count, exp_cap;
+	struct idset expanded;	/* expanded rows */
+	struct idset full;	/* rows (EMPTY: the top) whose list is shown whole */
 	struct tree_cache *cache;
 };
 
-/* limit: children listed per row (top rows included); 0: all. */
-void tree_init(struct tree *t, struct view *v, size_t limit);
+/* limit: children listed per row (top rows included), no more; 0: all.
+ * page: lists longer than this show their first page rows (best first, in
+ * the sort order) and a "more" line; 0: no paging.  Paging bounds what one
+ * key costs: the rest is not sorted or listed until asked for. */
+void tree_init(struct tree *t, struct view *v, size_t limit, size_t page);
 void tree_free(struct tree *t);
 
 /* Rebuilds the lines from the top rows and the expanded set, and puts the
@@ -51,6 +63,8 @@ void tree_free(struct tree *t);
 void tree_rebuild(struct tree *t);
 
 bool tree_has_children(struct tree *t, size_t line);
+/* On a "more" line: lists the whole list it stands for. */
+void tree_more(struct tree *t, size_t line);
 /* Expands / collapses the row at line (no-op when it cannot). */
 void tree_expand(struct tree *t, size_t line);
 void tree_collapse(struct tree *t, size_t line);
@@ -75,10 +89,11 @@ void tree_filter(struct tree *t, const char *text);
  * name column contains needle, case-insensitively; SIZE_MAX if none. */
 size_t tree_find(struct tree *t, const char *needle, bool backward);
 
+/* The row under the cursor; NULL when none (or a "more" line). */
 static inline const struct vrow *
 tree_cursor_row(const struct tree *t)
 {
-	return t->n ? &t->lines[t->cursor].row : NULL;
+	return t->n && !t->lines[t->cursor].more ? &t->lines[t->cursor].row : NULL;
 }
 
 /* Where a user was, to come back to it (Backspace): a pane, the object it

@@ -126,9 +126,10 @@ int view_col_find(const struct view *v, const char *name);
  * (descending if desc). */
 void view_children(struct view *v, const struct vrow *parent, size_t col, bool desc,
                    struct vrows *out);
-/* The same, keeping only the first limit rows (0: all); O(n log limit). */
-void view_children_top(struct view *v, const struct vrow *parent, size_t col, bool desc,
-                       size_t limit, struct vrows *out);
+/* The same, keeping only the first limit rows (0: all); O(n log limit).
+ * Returns how many children there are in all. */
+size_t view_children_top(struct view *v, const struct vrow *parent, size_t col, bool desc,
+                         size_t limit, struct vrows *out);
 bool view_has_children(struct view *v, const struct vrow *row);
 void view_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out);
 uint32_t view_row_object(struct view *v, const struct vrow *row);

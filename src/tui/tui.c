@@ -75,6 +75,11 @@ enum {
 
 /* --- panes --------------------------------------------------------------------- */
 
+/* Rows listed when a list is first shown; "... N more" lists the rest.
+ * Bounds what one key costs however long a list is (DevTools pages its
+ * lists too). */
+#define TUI_PAGE 1000
+
 enum pane_id { P_SUMMARY, P_CLASSES, P_DOMINATORS, P_RETAINERS, P_INSPECTOR, P_COUNT };
 
 struct pane_def {
@@ -317,7 +322,7 @@ pane_setup(struct tui *t, int id, uint32_t subject)
 	p->view = view_new(d->ops, t->h);
 	p->view->subject = subject;
 	p->view->flags = 0;
-	tree_init(&p->tree, p->view, id == P_SUMMARY ? 50 : 0);
+	tree_init(&p->tree, p->view, id == P_SUMMARY ? 50 : 0, TUI_PAGE);
 	for (int k = 0; k < 2; k++)
 		p->tree_col[k] = d->tree_cols[k] ? view_col_find(p->view, d->tree_cols[k]) : -1;
 	p->ncols = 0;
@@ -537,6 +542,21 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 	move(y, 0);
 	if (sel)
 		attron(A_REVERSE);
+	if (l->more) {
+		char num[32];
+		grouped(l->hidden, num, sizeof num);
+		snprintf(buf, sizeof buf, "%s %s more (Enter lists them all)", t->utf8 ? "\u2026" : "...", num);
+		fill(indent + 3);
+		if (!sel)
+			attron(attr_of(t, C_DIM));
+		x = indent + 3 + put_str(t, buf, t->cols - indent - 3);
+		if (!sel)
+			attroff(attr_of(t, C_DIM));
+		fill(t->cols - x);
+		if (sel)
+			attroff(A_REVERSE);
+		return;
+	}
 	/* tree column: indentation, marker, the joined text columns */
 	if (indent > tree_w / 2)
 		indent = tree_w / 2;
@@ -853,6 +873,8 @@ shortest_path(struct tui *t)
 		struct cell c;
 		struct vrow row = p->tree.lines[line].row;
 
+		if (p->tree.lines[line].more)
+			break;
 		view_cell(p->view, &row, (size_t)dcol, &c);
 		/* A root's direct child (user roots at distance 1, system roots
 		 * at HEAP_SYSTEM_DISTANCE + 1): done. */
@@ -862,7 +884,7 @@ shortest_path(struct tui *t)
 			break;
 		tree_expand(&p->tree, line);
 		for (size_t i = line + 1; i < p->tree.n && p->tree.lines[i].depth > depth; i++) {
-			if (p->tree.lines[i].depth != depth + 1)
+			if (p->tree.lines[i].depth != depth + 1 || p->tree.lines[i].more)
 				continue;
 			row = p->tree.lines[i].row;
 			view_cell(p->view, &row, (size_t)dcol, &c);
@@ -1088,7 +1110,9 @@ command(struct tui *t, enum cmd c)
 	case CMD_EXPAND:
 		if (tr->n == 0)
 			break;
-		if (t->cur == P_SUMMARY) {
+		if (tr->lines[tr->cursor].more) {
+			tree_more(tr, tr->cursor);
+		} else if (t->cur == P_SUMMARY) {
 			/* to the class in the Classes pane, expanded */
 			struct pane *cp = &t->panes[P_CLASSES];
 			uint64_t id = tr->lines[tr->cursor].row.id;
@@ -1105,7 +1129,7 @@ command(struct tui *t, enum cmd c)
 	case CMD_COLLAPSE:
 		if (tr->n == 0)
 			break;
-		if (tr->lines[tr->cursor].expanded)
+		if (tr->lines[tr->cursor].expanded && !tr->lines[tr->cursor].more)
 			tree_collapse(tr, tr->cursor);
 		else
 			tree_set_cursor(tr, tree_parent(tr, tr->cursor), rows);

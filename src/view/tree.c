@@ -25,70 +25,70 @@ set_slot(uint64_t key, size_t cap)
 }
 
 static bool
-set_has(const struct tree *t, uint64_t id)
+set_has(const struct idset *st, uint64_t id)
 {
 	uint64_t k = set_key(id);
 	size_t i;
-	if (t->exp_cap == 0)
+	if (st->cap == 0)
 		return false;
-	for (i = set_slot(k, t->exp_cap); t->expanded[i] != EMPTY; i = (i + 1) & (t->exp_cap - 1))
-		if (t->expanded[i] == k)
+	for (i = set_slot(k, st->cap); st->v[i] != EMPTY; i = (i + 1) & (st->cap - 1))
+		if (st->v[i] == k)
 			return true;
 	return false;
 }
 
 static void
-set_add(struct tree *t, uint64_t id)
+set_add(struct idset *st, uint64_t id)
 {
 	uint64_t k = set_key(id);
 	size_t i;
-	if ((t->exp_count + 1) * 2 > t->exp_cap) {
-		size_t cap = t->exp_cap ? t->exp_cap * 2 : 64;
-		uint64_t *old = t->expanded;
-		size_t oldcap = t->exp_cap;
-		t->expanded = xmallocarray(cap, sizeof *t->expanded);
+	if ((st->count + 1) * 2 > st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		uint64_t *old = st->v;
+		size_t oldcap = st->cap;
+		st->v = xmallocarray(cap, sizeof *st->v);
 		for (size_t j = 0; j < cap; j++)
-			t->expanded[j] = EMPTY;
-		t->exp_cap = cap;
-		t->exp_count = 0;
+			st->v[j] = EMPTY;
+		st->cap = cap;
+		st->count = 0;
 		for (size_t j = 0; j < oldcap; j++)
 			if (old[j] != EMPTY)
-				set_add(t, old[j]);
+				set_add(st, old[j]);
 		free(old);
 	}
-	for (i = set_slot(k, t->exp_cap); t->expanded[i] != EMPTY; i = (i + 1) & (t->exp_cap - 1))
-		if (t->expanded[i] == k)
+	for (i = set_slot(k, st->cap); st->v[i] != EMPTY; i = (i + 1) & (st->cap - 1))
+		if (st->v[i] == k)
 			return;
-	t->expanded[i] = k;
-	t->exp_count++;
+	st->v[i] = k;
+	st->count++;
 }
 
 static void
-set_del(struct tree *t, uint64_t id)
+set_del(struct idset *st, uint64_t id)
 {
 	uint64_t k = set_key(id);
-	size_t mask = t->exp_cap - 1, i, j;
-	if (t->exp_cap == 0)
+	size_t mask = st->cap - 1, i, j;
+	if (st->cap == 0)
 		return;
-	for (i = set_slot(k, t->exp_cap); t->expanded[i] != k; i = (i + 1) & mask)
-		if (t->expanded[i] == EMPTY)
+	for (i = set_slot(k, st->cap); st->v[i] != k; i = (i + 1) & mask)
+		if (st->v[i] == EMPTY)
 			return;
 	/* Shift later members of the run back into the hole. */
 	j = i;
 	for (;;) {
 		size_t home;
 		j = (j + 1) & mask;
-		if (t->expanded[j] == EMPTY)
+		if (st->v[j] == EMPTY)
 			break;
-		home = set_slot(t->expanded[j], t->exp_cap);
+		home = set_slot(st->v[j], st->cap);
 		/* Move j to i if its home is not in (i, j] cyclically. */
 		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-			t->expanded[i] = t->expanded[j];
+			st->v[i] = st->v[j];
 			i = j;
 		}
 	}
-	t->expanded[i] = EMPTY;
-	t->exp_count--;
+	st->v[i] = EMPTY;
+	st->count--;
 }
 
 /* --- sorted children, cached per (parent, column, direction) -------------- */
@@ -97,6 +97,8 @@ struct centry {
 	uint64_t parent;	/* parent id, or EMPTY for the top rows */
 	size_t col;
 	bool desc;
+	bool paged;		/* rows holds the first page of total */
+	size_t total;
 	struct vrows rows;
 };
 
@@ -112,7 +114,7 @@ cache_slot(uint64_t parent, size_t col, bool desc, size_t cap)
 	return (size_t)(x >> 21) & (cap - 1);
 }
 
-static struct vrows *
+static struct centry *
 cache_get(struct tree *t, const struct vrow *parent)
 {
 	struct tree_cache *c = t->cache;
@@ -135,32 +137,46 @@ cache_get(struct tree *t, const struct vrow *parent)
 		}
 		free(old);
 	}
+	/* a filter looks through all the top rows, not the first page */
+	bool whole = t->page == 0 || set_has(&t->full, pid) || (parent == NULL && t->filter);
+	size_t limit = t->limit;
 	i = cache_slot(pid, t->col, t->desc, c->cap);
 	for (; c->e[i].rows.v != NULL; i = (i + 1) & (c->cap - 1)) {
 		e = &c->e[i];
-		if (e->parent == pid && e->col == t->col && e->desc == t->desc)
-			return &e->rows;
+		if (e->parent == pid && e->col == t->col && e->desc == t->desc) {
+			if (e->paged && whole) {	/* asked for all since */
+				vrows_clear(&e->rows);
+				goto fill;
+			}
+			return e;
+		}
 	}
 	e = &c->e[i];
 	e->parent = pid;
 	e->col = t->col;
 	e->desc = t->desc;
 	memset(&e->rows, 0, sizeof e->rows);
-	view_children_top(t->view, parent, t->col, t->desc, t->limit, &e->rows);
+	c->n++;
+fill:
+	if (!whole && (limit == 0 || limit > t->page))
+		limit = t->page;
+	e->total = view_children_top(t->view, parent, t->col, t->desc, limit, &e->rows);
+	/* a hard limit (t->limit) is not paging: no "more" line for it */
+	e->paged = !whole && e->rows.n < e->total && limit == t->page;
 	if (e->rows.v == NULL)
 		e->rows.v = xmalloc(1);	/* marks the slot used even when empty */
-	c->n++;
-	return &e->rows;
+	return e;
 }
 
 /* --- lines ------------------------------------------------------------------- */
 
 void
-tree_init(struct tree *t, struct view *v, size_t limit)
+tree_init(struct tree *t, struct view *v, size_t limit, size_t page)
 {
 	memset(t, 0, sizeof *t);
 	t->view = v;
 	t->limit = limit;
+	t->page = page;
 	t->col = v->ops->default_sort;
 	t->desc = v->ops->default_desc;
 	t->cache = xcalloc(1, sizeof *t->cache);
@@ -177,9 +193,19 @@ tree_free(struct tree *t)
 		free(t->cache);
 	}
 	free(t->lines);
-	free(t->expanded);
+	free(t->expanded.v);
+	free(t->full.v);
 	free(t->filter);
 	memset(t, 0, sizeof *t);
+}
+
+void
+tree_more(struct tree *t, size_t line)
+{
+	if (line >= t->n || !t->lines[line].more)
+		return;
+	set_add(&t->full, t->lines[line].row.key);
+	tree_rebuild(t);	/* the cursor stays at this position: the next row */
 }
 
 void
@@ -196,7 +222,28 @@ struct frame {
 	struct vrows rows;	/* a copy: the cache may move its entries, not the rows */
 	size_t i;
 	uint32_t depth;
+	uint64_t parent;	/* parent id (EMPTY: the top) */
+	size_t hidden;		/* rows past the page, for the "more" line */
+	bool more_done;
 };
+
+/* The id of a "more" line: derived from its parent's, never a row's. */
+static uint64_t
+more_id(uint64_t parent)
+{
+	return view_child_id(parent, UINT64_MAX - 1) ^ 0x5a5a5a5a5a5a5a5aULL;
+}
+
+static void
+frame_set(struct frame *f, const struct centry *e, uint32_t depth, uint64_t parent)
+{
+	f->rows = e->rows;
+	f->i = 0;
+	f->depth = depth;
+	f->parent = parent;
+	f->hidden = e->paged ? e->total - e->rows.n : 0;
+	f->more_done = false;
+}
 
 static bool contains_ci(const char *hay, size_t n, const char *needle);
 
@@ -220,14 +267,25 @@ emit_subtree(struct tree *t, const struct vrow *parent, uint32_t depth, struct t
 	size_t sp = 0, scap = 0;
 
 	XGROW(stack, scap, 1);
-	stack[0].rows = *cache_get(t, parent);
-	stack[0].i = 0;
-	stack[0].depth = depth;
+	frame_set(&stack[0], cache_get(t, parent), depth, parent ? parent->id : EMPTY);
 	sp = 1;
 	while (sp) {
 		struct frame *f = &stack[sp - 1];
 		struct tline *l;
 		if (f->i == f->rows.n) {
+			if (f->hidden && !f->more_done) {
+				XGROW(*out, *cap, *n + 1);
+				l = &(*out)[(*n)++];
+				memset(l, 0, sizeof *l);
+				l->more = true;
+				l->hidden = f->hidden > UINT32_MAX ? UINT32_MAX : (uint32_t)f->hidden;
+				l->row.key = f->parent;
+				l->row.id = more_id(f->parent);
+				l->depth = f->depth;
+				l->has_children = 0;
+				f->more_done = true;
+				continue;
+			}
 			sp--;
 			continue;
 		}
@@ -240,17 +298,17 @@ emit_subtree(struct tree *t, const struct vrow *parent, uint32_t depth, struct t
 		l->row = f->rows.v[f->i++];
 		l->depth = f->depth;
 		l->expanded = false;
+		l->more = false;
+		l->hidden = 0;
 		l->has_children = -1;
-		if (t->view->ops->tree && set_has(t, l->row.id)) {
+		if (t->view->ops->tree && set_has(&t->expanded, l->row.id)) {
 			struct vrow row = l->row;
 			if (view_has_children(t->view, &row)) {
 				uint32_t d = f->depth + 1;
 				l->expanded = true;
 				l->has_children = 1;
 				XGROW(stack, scap, sp + 1);
-				stack[sp].rows = *cache_get(t, &row);
-				stack[sp].i = 0;
-				stack[sp].depth = d;
+				frame_set(&stack[sp], cache_get(t, &row), d, row.id);
 				sp++;
 			}
 		}
@@ -283,7 +341,7 @@ bool
 tree_has_children(struct tree *t, size_t line)
 {
 	struct tline *l;
-	if (line >= t->n || !t->view->ops->tree)
+	if (line >= t->n || !t->view->ops->tree || t->lines[line].more)
 		return false;
 	l = &t->lines[line];
 	if (l->has_children < 0) {
@@ -301,11 +359,15 @@ tree_expand(struct tree *t, size_t line)
 	struct vrow row;
 	uint32_t depth;
 
+	if (line < t->n && t->lines[line].more) {
+		tree_more(t, line);
+		return;
+	}
 	if (line >= t->n || t->lines[line].expanded || !tree_has_children(t, line))
 		return;
 	row = t->lines[line].row;
 	depth = t->lines[line].depth;
-	set_add(t, row.id);
+	set_add(&t->expanded, row.id);
 	t->lines[line].expanded = true;
 	emit_subtree(t, &row, depth + 1, &sub, &n, &cap);
 	if (n == 0) {
@@ -330,7 +392,7 @@ tree_collapse(struct tree *t, size_t line)
 	if (line >= t->n || !t->lines[line].expanded)
 		return;
 	depth = t->lines[line].depth;
-	set_del(t, t->lines[line].row.id);
+	set_del(&t->expanded, t->lines[line].row.id);
 	t->lines[line].expanded = false;
 	for (end = line + 1; end < t->n && t->lines[end].depth > depth; end++)
 		;
@@ -434,6 +496,8 @@ tree_find(struct tree *t, const char *needle, bool backward)
 		size_t i = backward ? (t->cursor + t->n - k) % t->n : (t->cursor + k) % t->n;
 		struct cell c;
 		struct vrow row = t->lines[i].row;
+		if (t->lines[i].more)
+			continue;
 		view_cell(t->view, &row, (size_t)col, &c);
 		if (!c.empty && contains_ci(c.s, c.len, needle))
 			return i;

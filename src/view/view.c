@@ -462,10 +462,11 @@ view_children(struct view *v, const struct vrow *parent, size_t col, bool desc,
 	view_children_top(v, parent, col, desc, 0, out);
 }
 
-void
+size_t
 view_children_top(struct view *v, const struct vrow *parent, size_t col, bool desc,
                   size_t limit, struct vrows *out)
 {
+	size_t total;
 	const struct view_ops *ops = v->ops;
 	struct sorter st;
 	struct vrows tmp = { 0 };
@@ -473,16 +474,20 @@ view_children_top(struct view *v, const struct vrow *parent, size_t col, bool de
 	if (parent == NULL && ops->top_count && ops->top_key_at && !ops->record) {
 		/* Straight from the view's index: no list of every row. */
 		size_t n = ops->top_count(v);
+		total = 0;
 		sorter_init(&st, v, col, desc, limit, n);
 		for (size_t i = 0; i < n; i++) {
 			uint64_t key = ops->top_key_at(v, i);
-			if (key != VIEW_SKIP)
+			if (key != VIEW_SKIP) {
 				sorter_add(&st, key);
+				total++;
+			}
 		}
 		sorter_finish(&st, NULL, out);
-		return;
+		return total;
 	}
 	ops->children(v, parent, &tmp);
+	total = tmp.n;
 	if (ops->record) {
 		XGROW(out->v, out->cap, out->n + tmp.n);
 		for (size_t i = 0; i < tmp.n; i++) {
@@ -491,7 +496,7 @@ view_children_top(struct view *v, const struct vrow *parent, size_t col, bool de
 			out->n++;
 		}
 		vrows_free(&tmp);
-		return;	/* name/value rows keep their order */
+		return total;	/* name/value rows keep their order */
 	}
 	if (ops->children_sorted && ops->children_sorted(v, parent, col, desc)) {
 		size_t k = limit && limit < tmp.n ? limit : tmp.n;
@@ -502,11 +507,12 @@ view_children_top(struct view *v, const struct vrow *parent, size_t col, bool de
 			out->n++;
 		}
 		vrows_free(&tmp);
-		return;
+		return total;
 	}
 	sorter_init(&st, v, col, desc, limit, tmp.n);
 	for (size_t i = 0; i < tmp.n; i++)
 		sorter_add(&st, tmp.v[i].key);
 	vrows_free(&tmp);
 	sorter_finish(&st, parent, out);
+	return total;
 }
