@@ -19,6 +19,8 @@
  * leaves up in reverse DFS order (a dominator precedes what it dominates). */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +112,66 @@ lt_eval(struct lt *t, const uint32_t *semi, uint32_t v)
 	return t->label[v];
 }
 
+/* Half of the predecessor building: nodes [from, to). */
+struct pred_half {
+	const struct heap *h;
+	const uint64_t *ret;
+	const uint32_t *num;
+	uint32_t from, to;
+	uint32_t *count;	/* per target number: predecessors, then cursor */
+	uint32_t *pred;
+};
+
+/* Where to cut the nodes so that each half has about half the edges. */
+static uint32_t
+pred_split(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = n, half = h->first_edge[n] / 2;
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		if (h->first_edge[m] < half)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
+static void *
+pred_count(void *arg)
+{
+	struct pred_half *p = arg;
+	const struct heap *h = p->h;
+	for (uint32_t v = p->from; v < p->to; v++) {
+		if (p->num[v] == 0)
+			continue;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t x;
+			if (bit_get(p->ret, e) && (x = p->num[h->edge_to[e]]) != 0)
+				p->count[x]++;
+		}
+	}
+	return NULL;
+}
+
+static void *
+pred_fill(void *arg)
+{
+	struct pred_half *p = arg;
+	const struct heap *h = p->h;
+	for (uint32_t v = p->from; v < p->to; v++) {
+		uint32_t w = p->num[v];
+		if (w == 0)
+			continue;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t x;
+			if (bit_get(p->ret, e) && (x = p->num[h->edge_to[e]]) != 0)
+				p->pred[p->count[x]++] = w;
+		}
+	}
+	return NULL;
+}
+
 int
 dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given,
             uint32_t **order, struct progress *progress)
@@ -148,33 +210,52 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_gi
 
 	/* Predecessors by DFS number, over retaining edges between numbered
 	 * nodes (edges from unreached garbage are left out: see above).  The
-	 * edges are read in node order, front to back; the order of a vertex's
-	 * predecessors does not matter to the algorithm. */
-	pfirst = xcalloc((size_t)cnt + 2, sizeof *pfirst);
-	for (uint32_t v = 0; v < n; v++) {
-		if (t.num[v] == 0)
-			continue;
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
-			if (bit_get(retaining, e) && t.num[h->edge_to[e]])
-				pfirst[t.num[h->edge_to[e]] + 1]++;
-	}
-	for (uint32_t w = 1; w <= cnt + 1; w++)
-		pfirst[w] += pfirst[w - 1];
-	pred = xmallocarray(pfirst[cnt + 1] ? pfirst[cnt + 1] : 1, sizeof *pred);
-	for (uint32_t v = 0; v < n; v++) {
-		uint32_t w = t.num[v];
-		if (w == 0)
-			continue;
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
-			uint32_t x;
-			if (!bit_get(retaining, e) || (x = t.num[h->edge_to[e]]) == 0)
-				continue;
-			pred[pfirst[x]++] = w;
+	 * edges are read in node order, front to back, in two halves on two
+	 * threads: each counts into its own array, then fills its own slots
+	 * (the first half's predecessors of a vertex before the second's; the
+	 * order does not matter to the algorithm).  The two count arrays are
+	 * gone before the main loop's arrays come, so the peak stays. */
+	{
+		struct pred_half half[2];
+		pthread_t thread;
+		bool threaded;
+		uint32_t mid = pred_split(h, n);
+
+		pfirst = xmallocarray((size_t)cnt + 2, sizeof *pfirst);
+		for (int k = 0; k < 2; k++) {
+			half[k].h = h;
+			half[k].ret = retaining;
+			half[k].num = t.num;
+			half[k].from = k ? mid : 0;
+			half[k].to = k ? n : mid;
+			half[k].count = xcalloc((size_t)cnt + 2, sizeof *half[k].count);
+			half[k].pred = NULL;
 		}
+		threaded = pthread_create(&thread, NULL, pred_count, &half[1]) == 0;
+		if (!threaded)
+			pred_count(&half[1]);
+		pred_count(&half[0]);
+		if (threaded)
+			pthread_join(thread, NULL);
+		/* offsets; each half's cursor starts where its entries go */
+		pfirst[0] = 0;
+		for (uint32_t w = 0; w <= cnt; w++) {
+			uint32_t c0 = half[0].count[w], c1 = half[1].count[w];
+			pfirst[w + 1] = pfirst[w] + c0 + c1;
+			half[0].count[w] = pfirst[w];
+			half[1].count[w] = pfirst[w] + c0;
+		}
+		pred = xmallocarray(pfirst[cnt + 1] ? pfirst[cnt + 1] : 1, sizeof *pred);
+		half[0].pred = half[1].pred = pred;
+		threaded = pthread_create(&thread, NULL, pred_fill, &half[1]) == 0;
+		if (!threaded)
+			pred_fill(&half[1]);
+		pred_fill(&half[0]);
+		if (threaded)
+			pthread_join(thread, NULL);
+		free(half[0].count);
+		free(half[1].count);
 	}
-	for (uint32_t w = cnt + 1; w > 0; w--)
-		pfirst[w] = pfirst[w - 1];
-	pfirst[0] = 0;
 	free(t.num);
 	t.num = NULL;
 
