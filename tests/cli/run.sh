@@ -9,6 +9,16 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 n=0
 
+# fail MESSAGE: count a failure; say it in the log and, where make check
+# opened fd 9 (AM_TESTS_FD_REDIRECT), on the console too, so that a CI
+# transcript shows what failed and not only which script.
+if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
+fail() {
+	echo "FAIL: $*"
+	[ "$console" = 1 ] && echo "run.sh: FAIL: $*" >&9
+	return 0
+}
+
 # expect STATUS PATTERN CMD...: CMD exits with STATUS and its stdout+stderr
 # matches the extended regex PATTERN.
 expect() {
@@ -18,7 +28,7 @@ expect() {
 	"$@" >"$tmp/out" 2>&1
 	got=$?
 	if [ "$got" -ne "$want" ] || ! grep -Eq -- "$pattern" "$tmp/out"; then
-		echo "FAIL: $* -> status $got (want $want), output:"
+		fail "$* -> status $got (want $want), output:"
 		head -5 "$tmp/out"
 		echo "  (wanted /$pattern/)"
 		failed=$((failed + 1))
@@ -73,7 +83,7 @@ expect 0 '^depth,name,count,shallow_size,retained_size,retained_percent,distance
 expect 0 '^id,type,name,self_size,raw_self_size,retained_size,dominator_id,distance' \
 	"$HEAPSIFT" export "$fixture" --view objects --format csv --top 3
 if [ "$("$HEAPSIFT" export "$fixture" --view objects --format csv --top 5 | wc -l)" -ne 6 ]; then
-	echo "FAIL: --top 5 did not give 5 rows"
+	fail "--top 5 did not give 5 rows"
 	failed=$((failed + 1))
 fi
 if command -v python3 >/dev/null; then
@@ -81,13 +91,13 @@ if command -v python3 >/dev/null; then
 		n=$((n + 1))
 		if ! "$HEAPSIFT" export "$fixture" --view "$view" --format json --depth 3 --top 5 |
 			python3 -m json.tool >/dev/null; then
-			echo "FAIL: export --view $view --format json is not JSON"
+			fail "export --view $view --format json is not JSON"
 			failed=$((failed + 1))
 		fi
 	done
 	n=$((n + 1))
 	if ! "$HEAPSIFT" report "$fixture" --format json | python3 -m json.tool >/dev/null; then
-		echo "FAIL: report --format json is not JSON"
+		fail "report --format json is not JSON"
 		failed=$((failed + 1))
 	fi
 fi
@@ -97,7 +107,7 @@ if [ -w /dev/full ]; then
 	"$HEAPSIFT" export "$fixture" --view objects >/dev/full 2>"$tmp/err"
 	st=$?
 	if [ "$st" -ne 2 ] || ! grep -q 'writing the output' "$tmp/err"; then
-		echo "FAIL: writing to /dev/full: status $st"
+		fail "writing to /dev/full: status $st"
 		failed=$((failed + 1))
 	fi
 fi
@@ -110,39 +120,39 @@ for view in summary classes dominators objects; do
 	for col in ${header//,/ } $view; do
 		n=$((n + 1))
 		if ! grep -qw -- "$col" "$man"; then
-			echo "FAIL: man page does not mention '$col' (view $view)"
+			fail "man page does not mention '$col' (view $view)"
 			failed=$((failed + 1))
 		fi
 	done
 done
 for row in $("$HEAPSIFT" export "$fixture" --view summary --format tsv | cut -f1); do
 	n=$((n + 1))
-	grep -qw -- "$row" "$man" || { echo "FAIL: man page lacks summary row '$row'"; failed=$((failed + 1)); }
+	grep -qw -- "$row" "$man" || { fail "man page lacks summary row '$row'"; failed=$((failed + 1)); }
 done
 for opt in $("$HEAPSIFT" --help | grep -oE -- '--[a-z-]+' | sort -u); do
 	n=$((n + 1))
 	# as groff writes it: every hyphen escaped
 	grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$man" ||
-		{ echo "FAIL: man page lacks option $opt"; failed=$((failed + 1)); }
+		{ fail "man page lacks option $opt"; failed=$((failed + 1)); }
 done
 # every key of the key table, in the man page's KEYS section
 while IFS= read -r line; do
 	n=$((n + 1))
 	k=$(printf '%s' "${line:0:16}" | sed 's/ *$//; s/-/\\-/g')
 	if ! grep -qxF ".B $k" "$man"; then
-		echo "FAIL: man page lacks key '$k'"
+		fail "man page lacks key '$k'"
 		failed=$((failed + 1))
 	fi
 done < <("$HEAPSIFT" --keys)
 if command -v groff >/dev/null; then
 	n=$((n + 1))
 	out=$(groff -man -ww -z "$man" 2>&1)
-	[ -z "$out" ] || { echo "FAIL: groff warns: $out"; failed=$((failed + 1)); }
+	[ -z "$out" ] || { fail "groff warns: $out"; failed=$((failed + 1)); }
 fi
 if command -v mandoc >/dev/null; then
 	n=$((n + 1))
 	out=$(mandoc -T lint "$man" 2>&1)
-	[ -z "$out" ] || { echo "FAIL: mandoc warns: $out"; failed=$((failed + 1)); }
+	[ -z "$out" ] || { fail "mandoc warns: $out"; failed=$((failed + 1)); }
 fi
 
 echo "cli: $n checks, $failed failed"

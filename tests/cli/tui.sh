@@ -11,7 +11,20 @@ sock="heapsift-test-$$"
 failed=0
 n=0
 
-tm() { tmux -L "$sock" "$@"; }
+# fail MESSAGE: count a failure; say it in the log and, where make check
+# opened fd 9 (AM_TESTS_FD_REDIRECT), on the console too, so that a CI
+# transcript shows what failed and not only which script.
+if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
+fail() {
+	echo "FAIL: $*"
+	[ "$console" = 1 ] && echo "tui.sh: FAIL: $*" >&9
+	return 0
+}
+
+# The panes' commands run in this bash, whatever the user's login shell
+# (nologin for service users) or SHELL says: bash, unlike dash, survives
+# the Ctrl-C the viewer catches and goes on to print EXIT=130.
+tm() { SHELL="$BASH" tmux -L "$sock" "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
 
 # start W H: the viewer on the fixture in a fresh W x H terminal; the shell
@@ -20,7 +33,7 @@ start() {
 	tm kill-server 2>/dev/null
 	tm -f /dev/null new-session -d -s t -x "$1" -y "$2" \
 		"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $fixture; echo EXIT=\$?; sleep 600"
-	wait_for 'Summary.*Classes' || { echo "FAIL: the viewer did not start"; failed=$((failed + 1)); }
+	wait_for 'Summary.*Classes' || { fail "the viewer did not start"; failed=$((failed + 1)); }
 }
 screen() { tm capture-pane -t t -p; }
 keys() { tm send-keys -t t "$@"; }
@@ -35,8 +48,10 @@ wait_for() {
 check() {	# check DESCRIPTION REGEX
 	n=$((n + 1))
 	if ! wait_for "$2"; then
-		echo "FAIL: $1 (no /$2/ on the screen:)"
+		fail "$1 (no /$2/ on the screen:)"
 		screen | sed 's/^/  | /'
+		# the first failure's screen on the console as well
+		[ "$console" = 1 ] && [ "$failed" -eq 0 ] && screen | sed 's/^/  | /' >&9
 		failed=$((failed + 1))
 	fi
 }
@@ -82,7 +97,7 @@ keys q
 check "q exits with status 0" '^EXIT=0$'
 n=$((n + 1))
 if screen | grep -q 'Summary.*Classes.*Dominators'; then
-	echo "FAIL: the viewer is still on the screen after q"
+	fail "the viewer is still on the screen after q"
 	failed=$((failed + 1))
 fi
 
