@@ -51,6 +51,10 @@ usage(FILE *out)
 	        "  -s, --sort COL[:DIR]    export: sort by column COL, asc or desc\n"
 	        "  -o, --object ID         export: the object of the retainers and inspect views\n"
 	        "  -I, --input-format FMT  read FILE as FMT instead of recognising it\n"
+	        "  -R, --reachable-only    classes count only objects a root reaches\n"
+	        "  -L, --java-layout R/H   hprof: size objects with R-byte references and an\n"
+	        "                          H-byte header (4/12, 8/16, 4/16, 8/12; default: told\n"
+	        "                          from the dump)\n"
 	        "  -q, --quiet             no progress on standard error\n"
 	        "  -a, --ascii             draw with ASCII only (default when the locale is not UTF-8)\n"
 	        "  -k, --keys              the interactive keys\n"
@@ -102,7 +106,8 @@ parse_u64(const char *s, uint64_t *out)
 	if (*s < '0' || *s > '9')
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	/* decimal, or hexadecimal with 0x (Java addresses as MAT shows them) */
+	v = strtoull(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
 	if (errno || *end)
 		return false;
 	*out = v;
@@ -118,7 +123,7 @@ struct cli {
 	const char *sort;
 	const char *object;
 	unsigned long top, depth;
-	bool top_set, depth_set, quiet, ascii;
+	bool top_set, depth_set, quiet, ascii, reachable_only;
 };
 
 static int
@@ -137,8 +142,10 @@ load_and_analyse(const struct cli *c, struct model *m)
 		pp = &prog;
 	}
 	r = load_file(c->file, c->input_format, pp, m, &err);
-	if (r == HS_OK && m->kind == MODEL_HEAP)
+	if (r == HS_OK && m->kind == MODEL_HEAP) {
+		m->heap->reachable_only = c->reachable_only;
 		r = analyze_heap(m->heap, pp, &err);
+	}
 	if (pp)
 		pp->fn(NULL, NULL, 0, 0);
 	if (r != HS_OK) {
@@ -217,7 +224,7 @@ cmd_export(const struct cli *c)
 		if (!ops->needs_subject)
 			return usage_error("export: view '%s' takes no --object", ops->name);
 		if (!parse_u64(s, &object_id))
-			return usage_error("--object wants an object id (like 12345 or @12345), not '%s'",
+			return usage_error("--object wants an object id (like 12345, @12345 or 0x3039), not '%s'",
 			                   c->object);
 	}
 	r = load_and_analyse(c, &m);
@@ -251,6 +258,8 @@ main(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "object", required_argument, NULL, 'o' },
 		{ "input-format", required_argument, NULL, 'I' },
+		{ "reachable-only", no_argument, NULL, 'R' },
+		{ "java-layout", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "keys", no_argument, NULL, 'k' },
@@ -278,7 +287,7 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:o:I:qakhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:n:v:d:s:o:I:RL:qakhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': c.format = optarg; break;
 		case 'v': c.view = optarg; break;
@@ -286,6 +295,17 @@ main(int argc, char **argv)
 		case 'o': c.object = optarg; break;
 		case 'I': c.input_format = optarg; break;
 		case 'q': c.quiet = true; break;
+		case 'R': c.reachable_only = true; break;
+		case 'L': {
+			static const char *const layouts[4] = { "4/12", "8/16", "4/16", "8/12" };
+			hprof_layout_force = -1;
+			for (int k = 0; k < 4; k++)
+				if (strcmp(optarg, layouts[k]) == 0)
+					hprof_layout_force = k;
+			if (hprof_layout_force < 0)
+				return usage_error("--java-layout wants 4/12, 8/16, 4/16 or 8/12, not '%s'", optarg);
+			break;
+		}
 		case 'a': c.ascii = true; break;
 		case 'k':
 			tui_print_keys(stdout);

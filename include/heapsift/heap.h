@@ -88,6 +88,14 @@ struct heap {
 	struct heap_location *locations;	/* sorted by node */
 	uint32_t location_count;
 	uint64_t extra_native_bytes;
+	/* Labels that replace a node's name on display (a Java string's value,
+	 * a class object's class), sorted by node. */
+	uint32_t *label_node, *label_str;
+	uint32_t label_count;
+	const char *note;	/* how sizes were computed (hprof layout), or NULL */
+
+	/* Options of the analyses */
+	bool reachable_only;	/* classes count only objects a root reaches */
 
 	/* Derived (analyze.h) */
 	bool analysed;
@@ -149,6 +157,9 @@ heap_edge_count_of(const struct heap *h, uint32_t n)
 {
 	return h->first_edge[n + 1] - h->first_edge[n];
 }
+
+/* The label of node n (a string id), or HEAP_NONE.  O(log labels). */
+uint32_t heap_node_label(const struct heap *h, uint32_t n);
 
 /* Type index by name, or -1 when the dump declares no such kind. */
 int heap_node_type_find(const struct heap *h, const char *name);

@@ -32,6 +32,7 @@ struct heap_builder {
 	uint32_t nodes_alloc, edges_alloc;
 	uint64_t edge_sum;	/* sum of declared per-node edge counts */
 	struct heap_location *loc;
+	size_t label_cap;
 	size_t loc_count, loc_cap;
 	bool checked;
 };
@@ -104,6 +105,14 @@ void hb_location(struct heap_builder *b, uint32_t node, uint32_t script_id,
                  uint32_t line, uint32_t column);
 void hb_extra_native(struct heap_builder *b, uint64_t bytes);
 void hb_rules(struct heap_builder *b, enum heap_rules rules);
+/* Node n is shown as string label instead of its name (any order; the last
+ * label given to a node wins). */
+void hb_label(struct heap_builder *b, uint32_t n, uint32_t label);
+/* A static string saying how the sizes were computed (summary "layout"). */
+void hb_note(struct heap_builder *b, const char *note);
+/* Fewer edges than hb_alloc() was told: only the first used are kept
+ * (for loaders that know an upper bound in advance). */
+void hb_edges_used(struct heap_builder *b, uint32_t used);
 
 /* The loader checked every node type and name, edge type, name and target
  * itself (with offsets): hb_finish() need not go over them again. */

@@ -29,10 +29,15 @@ classes_aggregate(struct heap *h)
 		struct heap_class *c;
 		if (h->node_self[v] == 0)
 			continue;
+		if (h->reachable_only && h->reach && h->reach[v] == HEAP_UNREACHABLE)
+			continue;	/* --reachable-only */
 		c = &h->classes[h->node_class[v]];
 		c->count++;
 		c->shallow += h->node_self[v];
-		if (h->distance[v] < c->distance)
+		/* DevTools' minimum takes in unreachable objects' -5; for other
+		 * dumps a class's distance is its nearest reachable instance's */
+		if (h->distance[v] < c->distance &&
+		    (h->rules == HEAP_RULES_V8 || h->distance[v] >= 0))
 			c->distance = h->distance[v];
 	}
 

@@ -7,6 +7,7 @@
 
 const struct loader_ops *const loaders[] = {
 	&loader_v8,
+	&loader_hprof,
 	NULL,
 };
 

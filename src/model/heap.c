@@ -37,6 +37,8 @@ heap_free(struct heap *h)
 	free(h->edge_to);
 	strtab_free(&h->strings);
 	free(h->locations);
+	free(h->label_node);
+	free(h->label_str);
 	free(h->node_self);
 	free(h->node_class);
 	free(h->classes);
@@ -157,4 +159,18 @@ heap_edge_label(const struct heap *h, uint32_t e, char *buf, size_t size)
 	else
 		n = snprintf(buf, size, "{%s}", name);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+uint32_t
+heap_node_label(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = h->label_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->label_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->label_count && h->label_node[lo] == n ? h->label_str[lo] : HEAP_NONE;
 }

@@ -140,10 +140,84 @@ hb_rules(struct heap_builder *b, enum heap_rules rules)
 	b->h->rules = rules;
 }
 
+static int u64_cmp_asc(const void *a, const void *b);
+
+void
+hb_label(struct heap_builder *b, uint32_t n, uint32_t label)
+{
+	struct heap *h = b->h;
+	if (h->label_count == b->label_cap) {
+		size_t cap = b->label_cap;
+		XGROW(h->label_node, cap, (size_t)h->label_count + 1);
+		h->label_str = xreallocarray(h->label_str, cap, sizeof *h->label_str);
+		b->label_cap = cap;
+	}
+	h->label_node[h->label_count] = n;
+	h->label_str[h->label_count] = label;
+	h->label_count++;
+}
+
+void
+hb_note(struct heap_builder *b, const char *note)
+{
+	b->h->note = note;
+}
+
+void
+hb_edges_used(struct heap_builder *b, uint32_t used)
+{
+	struct heap *h = b->h;
+	if (used >= h->edge_count)
+		return;
+	h->edge_count = used;
+	b->edges_alloc = used;
+	if (used == 0)
+		used = 1;
+	h->edge_type = xreallocarray(h->edge_type, used, sizeof *h->edge_type);
+	h->edge_name = xreallocarray(h->edge_name, used, sizeof *h->edge_name);
+	h->edge_to = xreallocarray(h->edge_to, used, sizeof *h->edge_to);
+}
+
+/* Sorts the labels by node (stable: the last given wins) and drops
+ * duplicates and labels of nodes out of range. */
+static void
+labels_finish(struct heap *h)
+{
+	uint32_t n = h->label_count, o = 0;
+	uint64_t *pairs;
+	if (n == 0)
+		return;
+	pairs = xmallocarray(n, sizeof *pairs);
+	for (uint32_t i = 0; i < n; i++)
+		pairs[i] = (uint64_t)h->label_node[i] << 32 | i;
+	qsort(pairs, n, sizeof *pairs, u64_cmp_asc);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t node = (uint32_t)(pairs[i] >> 32), at = (uint32_t)pairs[i];
+		if (node >= h->node_count)
+			continue;
+		if (i + 1 < n && (uint32_t)(pairs[i + 1] >> 32) == node)
+			continue;	/* a later label of the same node wins */
+		pairs[o++] = (uint64_t)node << 32 | h->label_str[at];
+	}
+	for (uint32_t i = 0; i < o; i++) {
+		h->label_node[i] = (uint32_t)(pairs[i] >> 32);
+		h->label_str[i] = (uint32_t)pairs[i];
+	}
+	h->label_count = o;
+	free(pairs);
+}
+
 void
 hb_checked(struct heap_builder *b)
 {
 	b->checked = true;
+}
+
+static int
+u64_cmp_asc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 static int
@@ -236,6 +310,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 		h->location_count = (uint32_t)w;
 		b->loc = NULL;
 	}
+	labels_finish(h);
 	b->h = NULL;
 	return h;
 fail:

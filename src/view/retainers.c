@@ -102,7 +102,15 @@ retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 	case R_EDGE_TYPE: cell_text(v, out, h->edge_type_names[h->edge_type[e]]); break;
 	case R_TYPE: cell_text(v, out, heap_node_type_name(h, src)); break;
 	case R_ID: cell_u(out, COL_ID, heap_node_id(h, src)); break;
-	case R_DISTANCE: cell_i(out, h->distance[src]); break;
+	case R_DISTANCE:
+		/* no distance (unreachable holders): no value, sorted last */
+		if (h->distance[src] < 0) {
+			out->type = COL_INT;
+			out->empty = true;
+		} else {
+			cell_i(out, h->distance[src]);
+		}
+		break;
 	case R_SHALLOW: cell_u(out, COL_BYTES, h->node_self[src]); break;
 	case R_RETAINED: cell_u(out, COL_BYTES, h->retained[src]); break;
 	}

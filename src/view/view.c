@@ -165,14 +165,18 @@ size_t
 heap_display_name(const struct heap *h, uint32_t node, char *buf, size_t size)
 {
 	size_t n;
+	uint32_t s;
 	if (h->rules == HEAP_RULES_V8)
 		return v8rules_node_name(h, node, buf, size);
-	n = strtab_len(&h->strings, h->node_name[node]);
+	s = heap_node_label(h, node);
+	if (s == HEAP_NONE)
+		s = h->node_name[node];
+	n = strtab_len(&h->strings, s);
 	if (size == 0)
 		return 0;
 	if (n >= size)
 		n = size - 1;
-	memcpy(buf, heap_node_name(h, node), n);
+	memcpy(buf, heap_str(h, s), n);
 	buf[n] = '\0';
 	return n;
 }

@@ -1,0 +1,1840 @@
+/* Java HPROF heap dumps ("JAVA PROFILE 1.0.1/1.0.2/1.0.3", HotSpot and
+ * Android/ART), read into the heap-graph model.
+ *
+ * Format (OpenJDK src/hotspot/share/services/heapDumper.cpp, ART's
+ * hprof.cc): a NUL-terminated version string, u4 identifier size (4 or 8),
+ * u8 timestamp, then records: u1 tag, u4 microseconds, u4 body length, body.
+ * All numbers big-endian.  Heap data comes in HEAP DUMP (0x0C) or HEAP DUMP
+ * SEGMENT (0x1C) records holding sub-records (roots, CLASS DUMP, INSTANCE
+ * DUMP, OBJ ARRAY DUMP, PRIM ARRAY DUMP) whose lengths are implied by their
+ * kind, so every one is parsed to find the next.
+ *
+ * The graph: node 0 is a synthetic "(GC roots)" with one child per root kind
+ * present ("System Class", "Thread", "JNI Global"...), each holding its
+ * roots.  Thread-local roots (Java and JNI locals, native stack, thread
+ * block, JNI monitor) hang under their thread's object with the frame's
+ * method and line when the stack traces are in the dump.  Then one node per
+ * object in file order: instances (edges: their reference fields, named,
+ * flattened over the superclass chain, class first), object arrays (edges:
+ * their elements, indexed), primitive arrays, and classes (edges: statics,
+ * <super>, <classloader>, <signers>, <protection domain>).  An instance's
+ * reference to its own class is not an edge: classes are held by their
+ * loaders and the system class roots, as in Eclipse MAT's dominator tree.
+ * References to ids absent from the dump are dropped (real JDK dumps have
+ * hundreds); a second object with an id already seen is ignored.
+ *
+ * Passes over the mapped file (each reads only what it needs):
+ *   A  records: strings (located, decoded only when named), classes, stack
+ *      frames and traces, roots; the span of object ids;
+ *   B  object ids into the id map (a bitmap with rank over the id span
+ *      when it is small enough, else a sorted array);
+ *   C  node numbers (file order) by rank, an upper bound of the edges, and
+ *      the layout vote (below);
+ *   D  nodes and edges;
+ *   E  the characters of java.lang.String values, for labels.
+ *
+ * Shallow sizes are HotSpot's object layout on x86_64 (man page, SIZES):
+ * instance = align8(header + sum of field sizes over the hierarchy),
+ * array = align8(array header + length x element size), with references of
+ * 4 bytes and a 12-byte header under compressed oops and class pointers
+ * (JDK 17's default below 32 GiB of heap).  The dump does not say which
+ * layout the VM used, but it lists objects in address order within a
+ * region, so the distance from one object's address to the next is the
+ * first one's size: pass C counts, for each of the four layouts, how often
+ * it predicts that distance exactly, and the best wins. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapsift/heap.h"
+#include "heapsift/heap_builder.h"
+#include "heapsift/load.h"
+#include "heapsift/xalloc.h"
+
+#define NONE UINT32_MAX
+
+enum {
+	TAG_STRING = 0x01, TAG_LOAD_CLASS = 0x02, TAG_STACK_FRAME = 0x04,
+	TAG_STACK_TRACE = 0x05, TAG_HEAP_DUMP = 0x0C, TAG_HEAP_DUMP_SEGMENT = 0x1C,
+};
+
+enum {
+	SUB_ROOT_UNKNOWN = 0xFF, SUB_ROOT_JNI_GLOBAL = 0x01, SUB_ROOT_JNI_LOCAL = 0x02,
+	SUB_ROOT_JAVA_FRAME = 0x03, SUB_ROOT_NATIVE_STACK = 0x04, SUB_ROOT_STICKY_CLASS = 0x05,
+	SUB_ROOT_THREAD_BLOCK = 0x06, SUB_ROOT_MONITOR_USED = 0x07, SUB_ROOT_THREAD_OBJECT = 0x08,
+	SUB_CLASS_DUMP = 0x20, SUB_INSTANCE_DUMP = 0x21, SUB_OBJ_ARRAY_DUMP = 0x22,
+	SUB_PRIM_ARRAY_DUMP = 0x23,
+	/* Android / ART */
+	SUB_HEAP_DUMP_INFO = 0xFE, SUB_ROOT_INTERNED_STRING = 0x89, SUB_ROOT_FINALIZING = 0x8A,
+	SUB_ROOT_DEBUGGER = 0x8B, SUB_ROOT_REFERENCE_CLEANUP = 0x8C, SUB_ROOT_VM_INTERNAL = 0x8D,
+	SUB_ROOT_JNI_MONITOR = 0x8E, SUB_UNREACHABLE = 0x90, SUB_PRIM_ARRAY_NODATA = 0xC3,
+};
+
+enum { T_OBJECT = 2, T_BOOLEAN = 4, T_CHAR, T_FLOAT, T_DOUBLE, T_BYTE, T_SHORT, T_INT, T_LONG };
+
+/* Root kinds, in the order their groups appear under (GC roots). */
+static const struct root_kind {
+	uint8_t tag;
+	const char *name;
+	bool thread_local;
+} root_kinds[] = {
+	{ SUB_ROOT_STICKY_CLASS, "System Class", false },
+	{ SUB_ROOT_THREAD_OBJECT, "Thread", false },
+	{ SUB_ROOT_JAVA_FRAME, "Java Local", true },
+	{ SUB_ROOT_JNI_LOCAL, "JNI Local", true },
+	{ SUB_ROOT_NATIVE_STACK, "Native Stack", true },
+	{ SUB_ROOT_THREAD_BLOCK, "Thread Block", true },
+	{ SUB_ROOT_JNI_MONITOR, "JNI Monitor", true },
+	{ SUB_ROOT_JNI_GLOBAL, "JNI Global", false },
+	{ SUB_ROOT_MONITOR_USED, "Busy Monitor", false },
+	{ SUB_ROOT_INTERNED_STRING, "Interned String", false },
+	{ SUB_ROOT_FINALIZING, "Finalizable", false },
+	{ SUB_ROOT_DEBUGGER, "Debugger", false },
+	{ SUB_ROOT_REFERENCE_CLEANUP, "Reference Cleanup", false },
+	{ SUB_ROOT_VM_INTERNAL, "VM Internal", false },
+	{ SUB_ROOT_UNKNOWN, "Unknown", false },
+};
+#define NKINDS (sizeof root_kinds / sizeof root_kinds[0])
+
+/* --- a map from 64-bit ids to 32-bit values (open addressing) ------------ */
+
+struct u64map {
+	uint64_t *key;
+	uint32_t *val;		/* NONE: empty slot */
+	size_t mask, count;
+};
+
+static size_t
+u64map_slot(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+static void u64map_put(struct u64map *m, uint64_t k, uint32_t v);
+
+static void
+u64map_grow(struct u64map *m)
+{
+	struct u64map old = *m;
+	size_t cap = old.key ? (old.mask + 1) * 2 : 64;
+	m->key = xmallocarray(cap, sizeof *m->key);
+	m->val = xmallocarray(cap, sizeof *m->val);
+	memset(m->val, 0xff, cap * sizeof *m->val);
+	m->mask = cap - 1;
+	m->count = 0;
+	if (old.key) {
+		for (size_t i = 0; i <= old.mask; i++)
+			if (old.val[i] != NONE)
+				u64map_put(m, old.key[i], old.val[i]);
+		free(old.key);
+		free(old.val);
+	}
+}
+
+/* Keeps the first value put for a key. */
+static void
+u64map_put(struct u64map *m, uint64_t k, uint32_t v)
+{
+	size_t i;
+	if (m->key == NULL || (m->count + 1) * 4 > (m->mask + 1) * 3)
+		u64map_grow(m);
+	for (i = u64map_slot(k) & m->mask; m->val[i] != NONE; i = (i + 1) & m->mask)
+		if (m->key[i] == k)
+			return;
+	m->key[i] = k;
+	m->val[i] = v;
+	m->count++;
+}
+
+static uint32_t
+u64map_get(const struct u64map *m, uint64_t k)
+{
+	if (m->key == NULL)
+		return NONE;
+	for (size_t i = u64map_slot(k) & m->mask; m->val[i] != NONE; i = (i + 1) & m->mask)
+		if (m->key[i] == k)
+			return m->val[i];
+	return NONE;
+}
+
+static void
+u64map_free(struct u64map *m)
+{
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof *m);
+}
+
+/* --- the loader's state ----------------------------------------------------- */
+
+struct hstring {
+	uint64_t off;		/* of the bytes */
+	uint32_t len;
+	uint32_t sid;		/* interned, or NONE until needed */
+};
+
+struct hclass {
+	uint64_t id, super, loader, signers, domain;
+	uint64_t off;		/* of the CLASS DUMP sub-record's body */
+	uint64_t statics_off;	/* of the static field count */
+	uint64_t fields_off;	/* of the instance field count */
+	uint32_t name;		/* string id (java name), NONE until resolved */
+	uint16_t nstatics, nfields;
+	/* flattened over the hierarchy (prepare_classes) */
+	uint32_t payload;	/* bytes of field data an instance dump carries */
+	uint32_t prim;		/* bytes of primitive fields */
+	uint32_t nrefs;		/* reference fields */
+	uint32_t ref_first;	/* into refs[] */
+	uint32_t cont;		/* bytes of @Contended fields in java.lang.Thread (see
+				 * instance_size), 0 for classes not under Thread */
+	uint32_t up_prim, up_refs;	/* fields of Thread and above, when cont */
+	uint32_t static_prim;	/* bytes of primitive statics */
+	uint32_t static_nref;	/* static reference fields */
+	bool prepared, preparing;
+};
+
+struct href {
+	uint32_t offset;	/* in the instance's field data */
+	uint32_t name;		/* string id */
+};
+
+struct hroot {
+	uint64_t id;
+	uint32_t thread;	/* thread serial, or NONE */
+	uint32_t frame;		/* frame number, or NONE */
+	uint8_t kind;		/* index into root_kinds */
+};
+
+/* Where a thread-local root hangs: the thread's node, and the edge. */
+struct hlocal {
+	uint32_t thread_node;
+	uint32_t target;
+	uint32_t name;
+};
+
+struct idmap {
+	/* bitmap with rank */
+	uint64_t base;
+	unsigned shift;
+	uint64_t *bits;
+	uint32_t *rank;		/* ones before each 512-bit block */
+	size_t words;
+	/* or a sorted array */
+	uint64_t *sorted;
+	size_t nsorted;
+	size_t cap;
+};
+
+struct passc;
+struct passd;
+struct passe;
+
+struct hp {
+	const uint8_t *d;
+	size_t size;
+	const char *path;
+	struct hs_error *err;
+	struct progress *progress;
+	struct heap_builder *b;
+	unsigned idsz;
+	size_t first_record;
+
+	struct hstring *str;
+	size_t nstr, capstr;
+	struct u64map str_by_id;
+
+	struct hclass *cls;
+	size_t ncls, capcls;
+	struct u64map cls_by_id;
+	struct u64map name_by_class;	/* LOAD CLASS: class id -> string record */
+	struct u64map class_by_serial;	/* LOAD CLASS: serial -> class id index */
+	uint64_t *serial_class;		/* class ids by serial slot */
+	size_t nserial, capserial;
+	struct href *refs;
+	size_t nrefs, caprefs;
+
+	struct u64map frames;		/* frame id -> offset of its body (index) */
+	uint64_t *frame_off;
+	size_t nframes, capframes;
+	struct u64map traces;		/* trace serial -> index */
+	uint64_t *trace_off;
+	size_t ntraces, captraces;
+	struct u64map thread_trace;	/* thread serial -> trace serial */
+	struct u64map thread_obj;	/* thread serial -> index into roots */
+
+	struct hroot *roots;
+	size_t nroots, caproots;
+
+	uint64_t nobjects;		/* object sub-records */
+	uint64_t min_id, max_id, id_bits;
+	struct idmap map;
+	uint32_t *perm;			/* rank -> node */
+	uint32_t base;			/* first object node */
+	uint32_t nodes;
+
+	/* layout */
+	unsigned ref_size, header, array_header;
+	uint64_t votes[4];
+	int forced_layout;
+
+	uint32_t java_lang_class;	/* class index, or NONE */
+	uint32_t string_class;		/* java.lang.String, or NONE */
+	uint32_t string_value_off, string_coder_off;
+	bool string_has_coder;
+
+	struct passc *pc;
+	struct passd *pd;
+	struct passe *pe;
+	const char *phase;
+
+	int t_synthetic, t_instance, t_class, t_objarray, t_primarray;
+	int e_field, e_element, e_static, e_internal, e_root;
+	uint32_t type_name[12];		/* "byte[]"... string ids */
+	uint32_t s_empty;
+};
+
+/* --- reading -------------------------------------------------------------- */
+
+static int
+bad(struct hp *p, uint64_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+bad(struct hp *p, uint64_t off, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return error_at(p->err, HS_EINPUT, p->path, off, "%s", msg);
+}
+
+static inline uint32_t
+be32(const uint8_t *s)
+{
+	return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
+}
+
+static inline uint16_t
+be16(const uint8_t *s)
+{
+	return (uint16_t)(s[0] << 8 | s[1]);
+}
+
+static inline uint64_t
+be64(const uint8_t *s)
+{
+	return (uint64_t)be32(s) << 32 | be32(s + 4);
+}
+
+static inline uint64_t
+rd_id(const struct hp *p, const uint8_t *s)
+{
+	return p->idsz == 8 ? be64(s) : be32(s);
+}
+
+/* Size of a value of basic type t in the dump; 0 for an unknown type. */
+static inline unsigned
+dump_size(const struct hp *p, unsigned t)
+{
+	static const uint8_t sz[12] = { 0, 0, 0, 0, 1, 2, 4, 8, 1, 2, 4, 8 };
+	if (t == T_OBJECT)
+		return p->idsz;
+	return t < 12 ? sz[t] : 0;
+}
+
+static const char *const prim_names[12] = {
+	NULL, NULL, NULL, NULL, "boolean", "char", "float", "double", "byte", "short", "int", "long",
+};
+
+/* --- strings ------------------------------------------------------------------ */
+
+/* Modified UTF-8 (STRING records) to UTF-8: surrogate pairs encoded one by
+ * one become four-byte sequences, the two-byte NUL is dropped, anything not
+ * well formed becomes '?'.  Never longer than the input. */
+static size_t
+mutf8_to_utf8(const uint8_t *s, size_t n, char *out)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c < 0x80) {
+			out[o++] = (char)c;
+			i++;
+		} else if ((c & 0xE0) == 0xC0 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+			if (c == 0xC0 && s[i + 1] == 0x80) {
+				i += 2;	/* NUL */
+				continue;
+			}
+			if (c < 0xC2) {
+				out[o++] = '?';
+				i += 2;
+				continue;
+			}
+			out[o++] = (char)c;
+			out[o++] = (char)s[i + 1];
+			i += 2;
+		} else if ((c & 0xF0) == 0xE0 && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+		           (s[i + 2] & 0xC0) == 0x80) {
+			uint32_t u = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 |
+			             (s[i + 2] & 0x3F);
+			if (u >= 0xD800 && u <= 0xDBFF && i + 5 < n && s[i + 3] == 0xED &&
+			    (s[i + 4] & 0xF0) == 0xB0 && (s[i + 5] & 0xC0) == 0x80) {
+				uint32_t lo = 0xDC00 | (uint32_t)(s[i + 4] & 0x0F) << 6 | (s[i + 5] & 0x3F);
+				uint32_t cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				out[o++] = (char)(0xF0 | cp >> 18);
+				out[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+				out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+				out[o++] = (char)(0x80 | (cp & 0x3F));
+				i += 6;
+			} else if (u < 0x800 || (u >= 0xD800 && u <= 0xDFFF)) {
+				out[o++] = '?';
+				i += 3;
+			} else {
+				memcpy(out + o, s + i, 3);
+				o += 3;
+				i += 3;
+			}
+		} else if ((c & 0xF8) == 0xF0 && c <= 0xF4 && i + 3 < n && (s[i + 1] & 0xC0) == 0x80 &&
+		           (s[i + 2] & 0xC0) == 0x80 && (s[i + 3] & 0xC0) == 0x80) {
+			memcpy(out + o, s + i, 4);
+			o += 4;
+			i += 4;
+		} else {
+			out[o++] = '?';
+			i++;
+		}
+	}
+	return o;
+}
+
+/* The interned string id of STRING record id sid, or of "" when the dump
+ * has no such record. */
+static uint32_t
+string_get(struct hp *p, uint64_t id)
+{
+	uint32_t i = u64map_get(&p->str_by_id, id);
+	struct hstring *s;
+	char *buf;
+	size_t n;
+
+	if (i == NONE)
+		return p->s_empty;
+	s = &p->str[i];
+	if (s->sid != NONE)
+		return s->sid;
+	buf = xmalloc((size_t)s->len + 1);
+	n = mutf8_to_utf8(p->d + s->off, s->len, buf);
+	s->sid = strtab_intern(&p->b->h->strings, buf, n);
+	free(buf);
+	return s->sid;
+}
+
+/* A class name as the VM spells it ("java/lang/String", "[[I",
+ * "[Ljava/lang/Object;") as Java writes it ("java.lang.String", "int[][]",
+ * "java.lang.Object[]"). */
+static uint32_t
+java_name(struct hp *p, const char *s, size_t n)
+{
+	size_t dims = 0, o = 0;
+	char *buf;
+	uint32_t sid;
+
+	while (dims < n && s[dims] == '[')
+		dims++;
+	buf = xmalloc(n + 2 * dims + 16);
+	if (dims) {
+		const char *e = s + dims;
+		size_t m = n - dims;
+		static const char codes[] = "ZCFDBSIJ";
+		const char *c = m == 1 ? strchr(codes, e[0]) : NULL;
+		if (c && *c) {
+			const char *pn = prim_names[4 + (c - codes)];
+			o = strlen(pn);
+			memcpy(buf, pn, o);
+		} else {
+			if (m >= 2 && e[0] == 'L' && e[m - 1] == ';') {
+				e++;
+				m -= 2;
+			}
+			memcpy(buf, e, m);
+			o = m;
+		}
+	} else {
+		memcpy(buf, s, n);
+		o = n;
+	}
+	/* hidden classes (lambdas): the VM's "Foo$$Lambda$1+0x0800" is
+	 * Class.getName()'s "Foo$$Lambda$1/0x0800"; '+' is in no other name */
+	for (size_t i = 0; i < o; i++)
+		if (buf[i] == '/')
+			buf[i] = '.';
+		else if (buf[i] == '+')
+			buf[i] = '/';
+	for (size_t i = 0; i < dims; i++) {
+		buf[o++] = '[';
+		buf[o++] = ']';
+	}
+	sid = strtab_intern(&p->b->h->strings, buf, o);
+	free(buf);
+	return sid;
+}
+
+static uint32_t
+class_name(struct hp *p, struct hclass *c)
+{
+	if (c->name == NONE) {
+		uint32_t si = u64map_get(&p->name_by_class, c->id);
+		if (si == NONE || si >= p->nstr) {
+			char buf[40];
+			int n = snprintf(buf, sizeof buf, "class@0x%" PRIx64, c->id);
+			c->name = strtab_intern(&p->b->h->strings, buf, (size_t)n);
+		} else {
+			struct hstring *s = &p->str[si];
+			char *buf = xmalloc((size_t)s->len + 1);
+			size_t n = mutf8_to_utf8(p->d + s->off, s->len, buf);
+			c->name = java_name(p, buf, n);
+			free(buf);
+		}
+	}
+	return c->name;
+}
+
+/* --- pass A: records ---------------------------------------------------------- */
+
+static int
+add_root(struct hp *p, uint8_t tag, uint64_t id, uint32_t thread, uint32_t frame)
+{
+	unsigned k;
+	for (k = 0; k < NKINDS && root_kinds[k].tag != tag; k++)
+		;
+	XGROW(p->roots, p->caproots, p->nroots + 1);
+	p->roots[p->nroots].id = id;
+	p->roots[p->nroots].thread = thread;
+	p->roots[p->nroots].frame = frame;
+	p->roots[p->nroots].kind = (uint8_t)k;
+	if (tag == SUB_ROOT_THREAD_OBJECT && p->nroots < NONE)
+		u64map_put(&p->thread_obj, thread, (uint32_t)p->nroots);
+	p->nroots++;
+	return HS_OK;
+}
+
+static void
+note_object(struct hp *p, uint64_t id)
+{
+	if (p->nobjects == 0 || id < p->min_id)
+		p->min_id = id;
+	if (p->nobjects == 0 || id > p->max_id)
+		p->max_id = id;
+	p->id_bits |= id;
+	p->nobjects++;
+}
+
+/* Parses a CLASS DUMP body at q (end e); returns the offset after it, 0 on
+ * error.  With rec set, records the class. */
+static size_t
+class_dump(struct hp *p, size_t q, size_t e, bool rec)
+{
+	const unsigned I = p->idsz;
+	const uint8_t *d = p->d;
+	struct hclass c;
+	uint16_t ncp;
+
+	memset(&c, 0, sizeof c);
+	if (e - q < 7 * (size_t)I + 8 + 2)
+		return bad(p, q, "CLASS DUMP cut short"), 0;
+	c.off = q;
+	c.id = rd_id(p, d + q);
+	c.super = rd_id(p, d + q + I + 4);
+	c.loader = rd_id(p, d + q + 2 * I + 4);
+	c.signers = rd_id(p, d + q + 3 * I + 4);
+	c.domain = rd_id(p, d + q + 4 * I + 4);
+	q += 7 * (size_t)I + 8;
+	ncp = be16(d + q);
+	q += 2;
+	for (unsigned i = 0; i < ncp; i++) {
+		unsigned sz;
+		if (e - q < 3)
+			return bad(p, q, "CLASS DUMP constant pool cut short"), 0;
+		sz = dump_size(p, d[q + 2]);
+		if (sz == 0)
+			return bad(p, q + 2, "CLASS DUMP: constant pool entry of unknown type %u", d[q + 2]), 0;
+		if (e - q - 3 < sz)
+			return bad(p, q, "CLASS DUMP constant pool cut short"), 0;
+		q += 3 + sz;
+	}
+	if (e - q < 2)
+		return bad(p, q, "CLASS DUMP cut short before its static fields"), 0;
+	c.statics_off = q;
+	c.nstatics = be16(d + q);
+	q += 2;
+	for (unsigned i = 0; i < c.nstatics; i++) {
+		unsigned sz;
+		if (e - q < (size_t)I + 1)
+			return bad(p, q, "CLASS DUMP static fields cut short"), 0;
+		sz = dump_size(p, d[q + I]);
+		if (sz == 0)
+			return bad(p, q + I, "CLASS DUMP: static field of unknown type %u", d[q + I]), 0;
+		if (e - q - I - 1 < sz)
+			return bad(p, q, "CLASS DUMP static fields cut short"), 0;
+		if (d[q + I] == T_OBJECT)
+			c.static_nref++;
+		else
+			c.static_prim += sz;
+		q += I + 1 + sz;
+	}
+	if (e - q < 2)
+		return bad(p, q, "CLASS DUMP cut short before its instance fields"), 0;
+	c.fields_off = q;
+	c.nfields = be16(d + q);
+	q += 2;
+	if ((e - q) / (I + 1) < c.nfields)
+		return bad(p, q, "CLASS DUMP: %u instance fields do not fit in the record", c.nfields), 0;
+	for (unsigned i = 0; i < c.nfields; i++) {
+		unsigned t = d[q + i * (I + 1) + I];
+		if (dump_size(p, t) == 0)
+			return bad(p, q + i * (I + 1) + I, "CLASS DUMP: instance field of unknown type %u", t), 0;
+	}
+	q += (size_t)c.nfields * (I + 1);
+	if (rec) {
+		c.name = NONE;
+		c.ref_first = NONE;
+		if (p->ncls >= NONE - 1)
+			return bad(p, c.off, "too many classes"), 0;
+		if (u64map_get(&p->cls_by_id, c.id) == NONE) {
+			XGROW(p->cls, p->capcls, p->ncls + 1);
+			p->cls[p->ncls] = c;
+			u64map_put(&p->cls_by_id, c.id, (uint32_t)p->ncls);
+			p->ncls++;
+		}
+		note_object(p, c.id);
+	}
+	return q;
+}
+
+/* Walks the sub-records of one heap dump record [q, e).  fn, when set, is
+ * called for each object sub-record with its tag and offset (pass B to E);
+ * pass A (fn NULL) records roots and classes. */
+typedef int (*object_fn)(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end);
+
+static int
+heap_records(struct hp *p, size_t q, size_t e, object_fn fn)
+{
+	const unsigned I = p->idsz;
+	const uint8_t *d = p->d;
+
+	while (q < e) {
+		uint8_t tag = d[q];
+		size_t at = q, need = 0;
+		q++;
+		switch (tag) {
+		case SUB_ROOT_UNKNOWN: case SUB_ROOT_STICKY_CLASS: case SUB_ROOT_MONITOR_USED:
+		case SUB_ROOT_INTERNED_STRING: case SUB_ROOT_FINALIZING: case SUB_ROOT_DEBUGGER:
+		case SUB_ROOT_REFERENCE_CLEANUP: case SUB_ROOT_VM_INTERNAL: case SUB_UNREACHABLE:
+			need = I;
+			break;
+		case SUB_ROOT_JNI_GLOBAL:
+			need = 2 * (size_t)I;
+			break;
+		case SUB_ROOT_NATIVE_STACK: case SUB_ROOT_THREAD_BLOCK:
+			need = I + 4;
+			break;
+		case SUB_ROOT_JNI_LOCAL: case SUB_ROOT_JAVA_FRAME: case SUB_ROOT_THREAD_OBJECT:
+		case SUB_ROOT_JNI_MONITOR:
+			need = I + 8;
+			break;
+		case SUB_HEAP_DUMP_INFO:
+			need = 4 + (size_t)I;
+			break;
+		case SUB_CLASS_DUMP: {
+			size_t r = class_dump(p, q, e, fn == NULL);
+			if (r == 0)
+				return p->err->status;
+			if (fn) {
+				int s = fn(p, tag, at, q, r);
+				if (s)
+					return s;
+			}
+			q = r;
+			continue;
+		}
+		case SUB_INSTANCE_DUMP:
+			if (e - q < 2 * (size_t)I + 8)
+				return bad(p, at, "INSTANCE DUMP cut short");
+			need = 2 * (size_t)I + 8;
+			if (be32(d + q + 2 * I + 4) > e - q - need)
+				return bad(p, at, "INSTANCE DUMP: %" PRIu32 " bytes of fields run past the record's end",
+				           be32(d + q + 2 * I + 4));
+			need += be32(d + q + 2 * I + 4);
+			break;
+		case SUB_OBJ_ARRAY_DUMP:
+			if (e - q < 2 * (size_t)I + 8)
+				return bad(p, at, "OBJ ARRAY DUMP cut short");
+			need = 2 * (size_t)I + 8;
+			if (be32(d + q + I + 4) > (e - q - need) / I)
+				return bad(p, at, "OBJ ARRAY DUMP: %" PRIu32 " elements run past the record's end",
+				           be32(d + q + I + 4));
+			need += (size_t)be32(d + q + I + 4) * I;
+			break;
+		case SUB_PRIM_ARRAY_DUMP: case SUB_PRIM_ARRAY_NODATA: {
+			unsigned t, sz;
+			if (e - q < (size_t)I + 9)
+				return bad(p, at, "PRIM ARRAY DUMP cut short");
+			t = d[q + I + 8];
+			sz = dump_size(p, t);
+			if (sz == 0 || t == T_OBJECT)
+				return bad(p, q + I + 8, "PRIM ARRAY DUMP: unknown element type %u", t);
+			need = (size_t)I + 9;
+			if (tag == SUB_PRIM_ARRAY_DUMP) {
+				if (be32(d + q + I + 4) > (e - q - need) / sz)
+					return bad(p, at, "PRIM ARRAY DUMP: %" PRIu32 " elements run past the record's end",
+					           be32(d + q + I + 4));
+				need += (size_t)be32(d + q + I + 4) * sz;
+			}
+			break;
+		}
+		default:
+			return bad(p, at, "unknown heap dump sub-record tag 0x%02x", tag);
+		}
+		if (e - q < need)
+			return bad(p, at, "heap dump sub-record 0x%02x cut short", tag);
+		if (fn) {
+			if (tag == SUB_INSTANCE_DUMP || tag == SUB_OBJ_ARRAY_DUMP ||
+			    tag == SUB_PRIM_ARRAY_DUMP || tag == SUB_PRIM_ARRAY_NODATA) {
+				int s = fn(p, tag, at, q, q + need);
+				if (s)
+					return s;
+			}
+		} else {
+			switch (tag) {
+			case SUB_INSTANCE_DUMP: case SUB_OBJ_ARRAY_DUMP: case SUB_PRIM_ARRAY_DUMP:
+			case SUB_PRIM_ARRAY_NODATA:
+				note_object(p, rd_id(p, d + q));
+				break;
+			case SUB_HEAP_DUMP_INFO: case SUB_UNREACHABLE:
+				break;
+			case SUB_ROOT_JNI_LOCAL: case SUB_ROOT_JAVA_FRAME: case SUB_ROOT_JNI_MONITOR:
+			case SUB_ROOT_THREAD_OBJECT:
+				add_root(p, tag, rd_id(p, d + q), be32(d + q + I), be32(d + q + I + 4));
+				if (tag == SUB_ROOT_THREAD_OBJECT)
+					u64map_put(&p->thread_trace, be32(d + q + I), be32(d + q + I + 4));
+				break;
+			case SUB_ROOT_NATIVE_STACK: case SUB_ROOT_THREAD_BLOCK:
+				add_root(p, tag, rd_id(p, d + q), be32(d + q + I), NONE);
+				break;
+			default:
+				add_root(p, tag, rd_id(p, d + q), NONE, NONE);
+				break;
+			}
+		}
+		q += need;
+	}
+	return HS_OK;
+}
+
+/* Visits every heap dump record; pass A also reads the other records. */
+static int
+walk(struct hp *p, object_fn fn)
+{
+	const unsigned I = p->idsz;
+	const uint8_t *d = p->d;
+	size_t q = p->first_record;
+	uint64_t next_report = 0;
+
+	while (q < p->size) {
+		uint8_t tag;
+		size_t len, body;
+		int s;
+
+		if (p->size - q < 9)
+			return bad(p, q, "record header cut short");
+		tag = d[q];
+		len = be32(d + q + 5);
+		body = q + 9;
+		if (len > p->size - body)
+			return bad(p, q, "record of %zu bytes runs past the end of the file (%zu bytes)", len,
+			           p->size);
+		if (body >= next_report) {
+			if (progress_update(p->progress, p->phase, body, p->size))
+				return error_set(p->err, HS_ECANCEL, p->path, "cancelled");
+			next_report = body + (16 << 20);
+		}
+		switch (tag) {
+		case TAG_HEAP_DUMP: case TAG_HEAP_DUMP_SEGMENT:
+			s = heap_records(p, body, body + len, fn);
+			if (s)
+				return s;
+			break;
+		case TAG_STRING:
+			if (fn)
+				break;
+			if (len < I)
+				return bad(p, q, "STRING record shorter than an id");
+			if (len - I > UINT32_MAX || p->nstr >= NONE - 1)
+				return bad(p, q, "STRING record too long");
+			XGROW(p->str, p->capstr, p->nstr + 1);
+			p->str[p->nstr].off = body + I;
+			p->str[p->nstr].len = (uint32_t)(len - I);
+			p->str[p->nstr].sid = NONE;
+			u64map_put(&p->str_by_id, rd_id(p, d + body), (uint32_t)p->nstr);
+			p->nstr++;
+			break;
+		case TAG_LOAD_CLASS:
+			if (fn)
+				break;
+			if (len < 8 + 2 * (size_t)I)
+				return bad(p, q, "LOAD CLASS record cut short");
+			{
+				uint64_t cid = rd_id(p, d + body + 4);
+				uint32_t si = u64map_get(&p->str_by_id, rd_id(p, d + body + 8 + I));
+				if (si != NONE)
+					u64map_put(&p->name_by_class, cid, si);
+				XGROW(p->serial_class, p->capserial, p->nserial + 1);
+				p->serial_class[p->nserial] = cid;
+				if (p->nserial < NONE - 1)
+					u64map_put(&p->class_by_serial, be32(d + body), (uint32_t)p->nserial);
+				p->nserial++;
+			}
+			break;
+		case TAG_STACK_FRAME:
+			if (fn)
+				break;
+			if (len < 8 + 4 * (size_t)I)
+				return bad(p, q, "STACK FRAME record cut short");
+			XGROW(p->frame_off, p->capframes, p->nframes + 1);
+			p->frame_off[p->nframes] = body;
+			if (p->nframes < NONE - 1)
+				u64map_put(&p->frames, rd_id(p, d + body), (uint32_t)p->nframes);
+			p->nframes++;
+			break;
+		case TAG_STACK_TRACE:
+			if (fn)
+				break;
+			if (len < 12 || (len - 12) / I < be32(d + body + 8))
+				return bad(p, q, "STACK TRACE record cut short");
+			XGROW(p->trace_off, p->captraces, p->ntraces + 1);
+			p->trace_off[p->ntraces] = body;
+			if (p->ntraces < NONE - 1)
+				u64map_put(&p->traces, be32(d + body), (uint32_t)p->ntraces);
+			p->ntraces++;
+			break;
+		default:
+			break;	/* other records: skipped by their length */
+		}
+		q = body + len;
+	}
+	return HS_OK;
+}
+
+/* --- classes ------------------------------------------------------------------ */
+
+static struct hclass *
+class_of(struct hp *p, uint64_t id)
+{
+	uint32_t i = u64map_get(&p->cls_by_id, id);
+	return i == NONE ? NULL : &p->cls[i];
+}
+
+/* Fields HotSpot (JDK 17, javaClasses.hpp *_INJECTED_FIELDS) adds to some
+ * classes' instances; the dump does not list them, the object has them.
+ * Bytes of primitive data and references, inherited by subclasses. */
+static const struct injected {
+	const char *cls;
+	uint8_t prim, refs;
+} injected_fields[] = {
+	{ "java.lang.ClassLoader", 8, 0 },		/* loader_data */
+	{ "java.lang.Module", 8, 0 },			/* module_entry */
+	{ "java.lang.Throwable", 4, 0 },		/* depth */
+	{ "java.lang.StackTraceElement", 0, 1 },	/* declaringClassObject */
+	{ "java.lang.StackFrameInfo", 2, 0 },		/* version */
+	{ "java.lang.invoke.MemberName", 8, 0 },	/* vmindex */
+	{ "java.lang.invoke.ResolvedMethodName", 8, 1 },	/* vmtarget, vmholder */
+	{ "java.lang.invoke.MethodHandleNatives$CallSiteContext", 16, 0 },
+	{ "java.security.ProtectionDomain", 1, 0 },	/* impliesCreateAccessControlContext */
+};
+
+/* java.lang.Thread's @Contended("tlr") fields: HotSpot puts them after the
+ * others, between two 128-byte pads (ContendedPaddingWidth). */
+static const char *const thread_contended[] = {
+	"threadLocalRandomSeed", "threadLocalRandomProbe", "threadLocalRandomSecondarySeed",
+};
+
+/* Flattens a class's instance fields over its superclass chain: the field
+ * data of an instance dump holds the class's own fields first, then its
+ * superclass's, and so on.  Iterative over the chain; a chain that comes
+ * back to a class is an error. */
+static int
+prepare_class(struct hp *p, struct hclass *c0)
+{
+	const unsigned I = p->idsz;
+	uint32_t payload = 0, prim = 0, nrefs = 0, first = (uint32_t)p->nrefs;
+	size_t steps = 0;
+
+	uint32_t cont = 0, up_prim = 0, up_refs = 0;
+	bool under_thread = false;
+
+	for (struct hclass *c = c0; c; c = c->super ? class_of(p, c->super) : NULL) {
+		size_t q = c->fields_off + 2;
+		const char *cname = heap_str(p->b->h, class_name(p, c));
+		bool thread = strcmp(cname, "java.lang.Thread") == 0;
+		if (++steps > p->ncls)
+			return bad(p, c0->off, "class 0x%" PRIx64 ": its superclass chain is a cycle", c0->id);
+		if (thread) {
+			under_thread = true;
+			up_prim = prim;	/* subtracted below: what is below Thread */
+			up_refs = nrefs;
+		}
+		for (size_t k = 0; k < sizeof injected_fields / sizeof injected_fields[0]; k++)
+			if (strcmp(cname, injected_fields[k].cls) == 0) {
+				prim += injected_fields[k].prim;
+				nrefs += injected_fields[k].refs;
+			}
+		for (unsigned i = 0; i < c->nfields; i++, q += I + 1) {
+			unsigned t = p->d[q + I];
+			unsigned sz = dump_size(p, t);
+			if (thread && t != T_OBJECT) {
+				const char *fname = heap_str(p->b->h, string_get(p, rd_id(p, p->d + q)));
+				for (size_t k = 0; k < 3; k++)
+					if (strcmp(fname, thread_contended[k]) == 0)
+						cont += sz;
+			}
+			if (t == T_OBJECT) {
+				XGROW(p->refs, p->caprefs, p->nrefs + 1);
+				p->refs[p->nrefs].offset = payload;
+				p->refs[p->nrefs].name = string_get(p, rd_id(p, p->d + q));
+				p->nrefs++;
+				nrefs++;
+			} else {
+				prim += sz;
+			}
+			if (payload > UINT32_MAX - 16)
+				return bad(p, c0->off, "class 0x%" PRIx64 ": too many fields", c0->id);
+			payload += sz;
+		}
+	}
+	c0->payload = payload;
+	c0->prim = prim;
+	c0->nrefs = nrefs;
+	if (under_thread && cont) {
+		/* up_* held what lies below Thread; turn it into Thread and above */
+		uint32_t below_prim = up_prim, below_refs = up_refs;
+		c0->up_prim = prim - below_prim;
+		c0->up_refs = (nrefs - below_refs);
+		c0->cont = cont;
+	}
+	c0->ref_first = first;
+	c0->prepared = true;
+	return HS_OK;
+}
+
+static int
+prepare_classes(struct hp *p)
+{
+	for (size_t i = 0; i < p->ncls; i++) {
+		int s = prepare_class(p, &p->cls[i]);
+		if (s)
+			return s;
+	}
+	p->java_lang_class = p->string_class = NONE;
+	for (size_t i = 0; i < p->ncls; i++) {
+		const char *n = heap_str(p->b->h, class_name(p, &p->cls[i]));
+		if (strcmp(n, "java.lang.Class") == 0 && p->java_lang_class == NONE)
+			p->java_lang_class = (uint32_t)i;
+		if (strcmp(n, "java.lang.String") == 0 && p->string_class == NONE)
+			p->string_class = (uint32_t)i;
+	}
+	/* java.lang.String's value and coder fields (JDK 9+: byte[] and a byte
+	 * coder; before: char[]) */
+	if (p->string_class != NONE) {
+		struct hclass *c = &p->cls[p->string_class];
+		size_t q = c->fields_off + 2;
+		uint32_t off = 0;
+		bool value = false;
+		for (unsigned i = 0; i < c->nfields; i++, q += p->idsz + 1) {
+			const char *fn = heap_str(p->b->h, string_get(p, rd_id(p, p->d + q)));
+			unsigned t = p->d[q + p->idsz];
+			if (strcmp(fn, "value") == 0 && t == T_OBJECT) {
+				p->string_value_off = off;
+				value = true;
+			} else if (strcmp(fn, "coder") == 0 && t == T_BYTE) {
+				p->string_coder_off = off;
+				p->string_has_coder = true;
+			}
+			off += dump_size(p, t);
+		}
+		if (!value)
+			p->string_class = NONE;
+	}
+	return HS_OK;
+}
+
+/* --- the id map ------------------------------------------------------------------ */
+
+/* A bitmap over the id span at the ids' common alignment when that costs
+ * at most 16 bytes per object (JDK heaps: one bit per 8 bytes of used
+ * heap); else a sorted array. */
+static void
+idmap_init(struct hp *p)
+{
+	struct idmap *m = &p->map;
+	uint64_t span, bits;
+	unsigned shift = 0;
+
+	memset(m, 0, sizeof *m);
+	if (p->nobjects == 0)
+		return;
+	/* the alignment common to all ids: the lowest bit set in any of them */
+	while (shift < 6 && !(p->id_bits >> shift & 1))
+		shift++;
+	if (p->min_id & ((1ULL << shift) - 1))
+		shift = 0;
+	span = p->max_id - p->min_id;
+	bits = (span >> shift) + 1;
+	if (span < UINT64_MAX >> 1 && bits / 8 <= 16 * p->nobjects + (1u << 20) &&
+	    bits < ((uint64_t)1 << 40)) {
+		m->base = p->min_id;
+		m->shift = shift;
+		m->words = (size_t)((bits + 63) / 64);
+		m->bits = xcalloc(m->words + 8, sizeof *m->bits);
+	} else {
+		m->cap = (size_t)p->nobjects;
+		m->sorted = xmallocarray(m->cap, sizeof *m->sorted);
+	}
+}
+
+static inline void
+idmap_add(struct idmap *m, uint64_t id)
+{
+	if (m->bits) {
+		uint64_t b = (id - m->base) >> m->shift;
+		m->bits[b >> 6] |= 1ULL << (b & 63);
+	} else if (m->nsorted < m->cap) {
+		m->sorted[m->nsorted++] = id;
+	}
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Builds the rank directory (or sorts); returns the number of distinct ids. */
+static uint32_t
+idmap_build(struct idmap *m)
+{
+	uint64_t total = 0;
+	if (m->bits) {
+		size_t blocks = (m->words + 7) / 8;
+		m->rank = xmallocarray(blocks + 1, sizeof *m->rank);
+		for (size_t blk = 0; blk < blocks; blk++) {
+			m->rank[blk] = (uint32_t)total;
+			for (size_t w = blk * 8; w < blk * 8 + 8 && w < m->words; w++)
+				total += (uint64_t)__builtin_popcountll(m->bits[w]);
+		}
+		m->rank[blocks] = (uint32_t)total;
+		return (uint32_t)total;
+	}
+	if (m->nsorted == 0)
+		return 0;
+	qsort(m->sorted, m->nsorted, sizeof *m->sorted, u64_cmp);
+	{
+		size_t o = 1;
+		for (size_t i = 1; i < m->nsorted; i++)
+			if (m->sorted[i] != m->sorted[o - 1])
+				m->sorted[o++] = m->sorted[i];
+		m->nsorted = o;
+	}
+	return (uint32_t)m->nsorted;
+}
+
+/* The rank of id among the dump's object ids, or NONE. */
+static inline uint32_t
+idmap_rank(const struct idmap *m, uint64_t id)
+{
+	if (m->bits) {
+		uint64_t b, w;
+		uint32_t r;
+		if (id < m->base)
+			return NONE;
+		b = id - m->base;
+		if (b & ((1ULL << m->shift) - 1))
+			return NONE;
+		b >>= m->shift;
+		w = b >> 6;
+		if (w >= m->words || !(m->bits[w] >> (b & 63) & 1))
+			return NONE;
+		r = m->rank[w >> 3];
+		for (uint64_t i = w & ~7ULL; i < w; i++)
+			r += (uint32_t)__builtin_popcountll(m->bits[i]);
+		return r + (uint32_t)__builtin_popcountll(m->bits[w] & ((1ULL << (b & 63)) - 1));
+	} else {
+		size_t lo = 0, hi = m->nsorted;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (m->sorted[mid] < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < m->nsorted && m->sorted[lo] == id ? (uint32_t)lo : NONE;
+	}
+}
+
+static void
+idmap_free(struct idmap *m)
+{
+	free(m->bits);
+	free(m->rank);
+	free(m->sorted);
+	memset(m, 0, sizeof *m);
+}
+
+/* The node of object id, or NONE when the dump has no such object. */
+static inline uint32_t
+node_of(const struct hp *p, uint64_t id)
+{
+	uint32_t r = idmap_rank(&p->map, id);
+	return r == NONE ? NONE : p->perm[r];
+}
+
+/* --- pass B: ids ---------------------------------------------------------------- */
+
+static int
+pass_ids(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+{
+	(void)tag, (void)at, (void)end;
+	idmap_add(&p->map, rd_id(p, p->d + body));
+	return HS_OK;
+}
+
+/* --- pass C: node numbers, edge bound, layout votes ----------------------------- */
+
+struct passc {
+	uint32_t next;		/* next node */
+	uint64_t edges;
+	uint64_t prev_id;
+	uint64_t prev_size[4];
+	bool prev;
+};
+
+static const uint8_t layout_ref[4] = { 4, 8, 4, 8 };
+static const uint8_t layout_klass[4] = { 4, 8, 8, 4 };
+
+static inline uint64_t
+align8(uint64_t x)
+{
+	return (x + 7) & ~(uint64_t)7;
+}
+
+/* HotSpot's size of an instance: header, fields, aligned to 8.  Under
+ * java.lang.Thread, Thread's own layout ends with its @Contended group
+ * between two 128-byte pads, and subclasses' fields come after that. */
+static inline uint64_t
+instance_size(const struct hclass *c, unsigned ref, unsigned klass)
+{
+	if (c->cont) {
+		uint64_t up = align8(8 + klass + (uint64_t)c->up_prim - c->cont +
+		                     (uint64_t)c->up_refs * ref);
+		uint64_t thread_end = up + 128 + c->cont + 128;
+		return align8(thread_end + (uint64_t)(c->prim - c->up_prim) +
+		              (uint64_t)(c->nrefs - c->up_refs) * ref);
+	}
+	return align8(8 + klass + (uint64_t)c->prim + (uint64_t)c->nrefs * ref);
+}
+
+static inline uint64_t
+array_size(uint64_t n, unsigned esize, unsigned klass)
+{
+	return align8((klass == 4 ? 16 : 24) + n * esize);
+}
+
+static int
+pass_number(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+{
+	struct passc *s = p->pc;
+	const unsigned I = p->idsz;
+	const uint8_t *d = p->d;
+	uint64_t id = rd_id(p, d + body);
+	uint32_t r = idmap_rank(&p->map, id);
+	uint64_t size[4] = { 0, 0, 0, 0 };
+	bool sized = false;
+
+	(void)at, (void)end;
+	if (r == NONE || p->perm[r] != NONE) {
+		s->prev = false;
+		return HS_OK;	/* a second object with the same id */
+	}
+	p->perm[r] = s->next++;
+	switch (tag) {
+	case SUB_CLASS_DUMP: {
+		struct hclass *c = class_of(p, id);
+		s->edges += 5 + (c ? c->static_nref : 0);
+		break;
+	}
+	case SUB_INSTANCE_DUMP: {
+		struct hclass *c = class_of(p, rd_id(p, d + body + I + 4));
+		if (c) {
+			s->edges += c->nrefs;
+			for (int h = 0; h < 4; h++)
+				size[h] = instance_size(c, layout_ref[h], layout_klass[h]);
+			sized = true;
+		}
+		break;
+	}
+	case SUB_OBJ_ARRAY_DUMP: {
+		uint32_t n = be32(d + body + I + 4);
+		s->edges += n;
+		for (int h = 0; h < 4; h++)
+			size[h] = array_size(n, layout_ref[h], layout_klass[h]);
+		sized = true;
+		break;
+	}
+	default: {	/* primitive arrays */
+		uint32_t n = be32(d + body + I + 4);
+		unsigned es = dump_size(p, d[body + I + 8]);
+		for (int h = 0; h < 4; h++)
+			size[h] = array_size(n, es, layout_klass[h]);
+		sized = true;
+		break;
+	}
+	}
+	if (s->prev && id > s->prev_id) {
+		uint64_t delta = id - s->prev_id;
+		for (int h = 0; h < 4; h++)
+			if (s->prev_size[h] == delta)
+				p->votes[h]++;
+	}
+	s->prev = sized;
+	s->prev_id = id;
+	memcpy(s->prev_size, size, sizeof size);
+	return HS_OK;
+}
+
+/* --- pass D: nodes and edges ------------------------------------------------------- */
+
+struct passd {
+	uint32_t node;		/* next node expected */
+	uint32_t edge;		/* next edge */
+	uint32_t edge_cap;
+	struct hlocal *locals;	/* sorted by thread node */
+	size_t nlocals, ilocal;
+	/* java.lang.String instances and their value arrays */
+	struct spair { uint32_t array, string; uint8_t coder; } *strings;
+	size_t nstrings, capstrings;
+};
+
+static inline void
+edge(struct hp *p, struct passd *s, int type, uint32_t name, uint32_t to)
+{
+	if (s->edge < s->edge_cap)
+		hb_edge(p->b, s->edge, (uint8_t)type, name, to);
+	s->edge++;
+}
+
+/* Appends the thread-local roots that hang under node v. */
+static uint32_t
+local_edges(struct hp *p, struct passd *s, uint32_t v)
+{
+	uint32_t n = 0;
+	while (s->ilocal < s->nlocals && s->locals[s->ilocal].thread_node < v)
+		s->ilocal++;
+	while (s->ilocal < s->nlocals && s->locals[s->ilocal].thread_node == v) {
+		edge(p, s, p->e_root, s->locals[s->ilocal].name, s->locals[s->ilocal].target);
+		s->ilocal++;
+		n++;
+	}
+	return n;
+}
+
+static int
+pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+{
+	struct passd *s = p->pd;
+	const unsigned I = p->idsz;
+	const uint8_t *d = p->d;
+	const unsigned ref = p->ref_size, klass = p->header - 8;
+	uint64_t id = rd_id(p, d + body);
+	uint32_t v = node_of(p, id), e0 = s->edge, t;
+	uint64_t self = 0;
+	uint32_t name = p->s_empty;
+	int type;
+
+	if (v != s->node)
+		return HS_OK;	/* a duplicate id: the first object won */
+	switch (tag) {
+	case SUB_CLASS_DUMP: {
+		struct hclass *c = class_of(p, id);
+		size_t q;
+		type = p->t_class;
+		if (c == NULL || c->off != body) {
+			/* a second CLASS DUMP of a known id: a plain node */
+			name = p->s_empty;
+			break;
+		}
+		name = p->java_lang_class != NONE ? class_name(p, &p->cls[p->java_lang_class]) : class_name(p, c);
+		hb_label(p->b, v, class_name(p, c));
+		self = p->java_lang_class != NONE ? instance_size(&p->cls[p->java_lang_class], ref, klass) : 0;
+		self = align8(self + c->static_prim + (uint64_t)c->static_nref * ref);
+		if (c->super && (t = node_of(p, c->super)) != NONE)
+			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<super>"), t);
+		if (c->loader && (t = node_of(p, c->loader)) != NONE)
+			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<classloader>"), t);
+		if (c->signers && (t = node_of(p, c->signers)) != NONE)
+			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<signers>"), t);
+		if (c->domain && (t = node_of(p, c->domain)) != NONE)
+			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<protection domain>"), t);
+		q = c->statics_off + 2;
+		for (unsigned i = 0; i < c->nstatics; i++) {
+			unsigned ty = d[q + I], sz = dump_size(p, ty);
+			if (ty == T_OBJECT) {
+				uint64_t r = rd_id(p, d + q + I + 1);
+				if (r && (t = node_of(p, r)) != NONE)
+					edge(p, s, p->e_static, string_get(p, rd_id(p, d + q)), t);
+			}
+			q += I + 1 + sz;
+		}
+		break;
+	}
+	case SUB_INSTANCE_DUMP: {
+		uint64_t cid = rd_id(p, d + body + I + 4);
+		struct hclass *c = class_of(p, cid);
+		uint32_t nbytes = be32(d + body + 2 * I + 4);
+		const uint8_t *f = d + body + 2 * I + 8;
+		type = p->t_instance;
+		if (c == NULL) {
+			char buf[48];
+			int n = snprintf(buf, sizeof buf, "class@0x%" PRIx64, cid);
+			name = strtab_intern(&p->b->h->strings, buf, (size_t)n);
+			self = align8(p->header + (uint64_t)nbytes);
+			break;
+		}
+		name = class_name(p, c);
+		if (nbytes < c->payload)
+			return bad(p, at, "INSTANCE DUMP of 0x%" PRIx64 ": %" PRIu32
+			           " bytes of fields, but its class %s declares %" PRIu32,
+			           id, nbytes, heap_str(p->b->h, name), c->payload);
+		self = instance_size(c, ref, klass);
+		for (uint32_t i = 0; i < c->nrefs; i++) {
+			const struct href *r = &p->refs[c->ref_first + i];
+			uint64_t x = rd_id(p, f + r->offset);
+			if (x && (t = node_of(p, x)) != NONE)
+				edge(p, s, p->e_field, r->name, t);
+		}
+		if (c == &p->cls[p->string_class == NONE ? 0 : p->string_class] &&
+		    p->string_class != NONE) {
+			uint64_t x = rd_id(p, f + p->string_value_off);
+			if (x && (t = node_of(p, x)) != NONE) {
+				XGROW(s->strings, s->capstrings, s->nstrings + 1);
+				s->strings[s->nstrings].array = t;
+				s->strings[s->nstrings].string = v;
+				s->strings[s->nstrings].coder =
+					p->string_has_coder ? f[p->string_coder_off] : 0;
+				s->nstrings++;
+			}
+		}
+		break;
+	}
+	case SUB_OBJ_ARRAY_DUMP: {
+		uint32_t n = be32(d + body + I + 4);
+		uint64_t cid = rd_id(p, d + body + I + 8);
+		struct hclass *c = class_of(p, cid);
+		const uint8_t *el = d + body + 2 * I + 8;
+		type = p->t_objarray;
+		name = c ? class_name(p, c) : strtab_intern_cstr(&p->b->h->strings, "java.lang.Object[]");
+		self = array_size(n, ref, klass);
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t x = rd_id(p, el + (size_t)i * I);
+			if (x && (t = node_of(p, x)) != NONE)
+				edge(p, s, p->e_element, i, t);
+		}
+		break;
+	}
+	default: {
+		uint32_t n = be32(d + body + I + 4);
+		unsigned et = d[body + I + 8];
+		type = p->t_primarray;
+		name = p->type_name[et];
+		self = array_size(n, dump_size(p, et), klass);
+		break;
+	}
+	}
+	(void)end;
+	local_edges(p, s, v);
+	if (self > UINT32_MAX)
+		self = UINT32_MAX;
+	hb_node(p->b, v, (uint8_t)type, name, id, (uint32_t)self, s->edge - e0);
+	s->node++;
+	return HS_OK;
+}
+
+/* --- pass E: string values ----------------------------------------------------------- */
+
+#define LABEL_MAX 80	/* bytes of a string's value kept as its label */
+
+struct passe {
+	struct spair *pairs;	/* sorted by array node */
+	size_t n;
+};
+
+static int
+spair_cmp(const void *a, const void *b)
+{
+	const struct spair *x = a, *y = b;
+	if (x->array != y->array)
+		return x->array < y->array ? -1 : 1;
+	return x->string < y->string ? -1 : x->string > y->string;
+}
+
+/* Appends code point cp as UTF-8 (a lone surrogate as U+FFFD). */
+static size_t
+put_utf8(char *o, uint32_t cp)
+{
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* The label of a string: its value quoted, control characters escaped,
+ * cut at LABEL_MAX bytes with an ellipsis. */
+static uint32_t
+string_label(struct hp *p, const uint8_t *a, uint32_t n, unsigned et, uint8_t coder)
+{
+	char buf[LABEL_MAX + 16];
+	size_t o = 0;
+	bool utf16 = et == T_CHAR || (et == T_BYTE && coder == 1);
+	uint32_t units = utf16 ? (et == T_CHAR ? n : n / 2) : n;
+
+	buf[o++] = '"';
+	for (uint32_t i = 0; i < units; i++) {
+		uint32_t cp;
+		if (o > LABEL_MAX) {
+			memcpy(buf + o, "\xe2\x80\xa6", 3);	/* ... */
+			o += 3;
+			break;
+		}
+		if (!utf16) {
+			cp = a[i];
+		} else if (et == T_CHAR) {
+			cp = be16(a + 2 * (size_t)i);	/* char[]: big-endian in the dump */
+		} else {
+			/* JDK 9+ UTF16 coder: the VM's byte order, little-endian on x86 */
+			cp = (uint32_t)a[2 * (size_t)i] | (uint32_t)a[2 * (size_t)i + 1] << 8;
+		}
+		if (utf16 && cp >= 0xD800 && cp <= 0xDBFF && i + 1 < units) {
+			uint32_t lo = et == T_CHAR ? be16(a + 2 * (size_t)(i + 1))
+			                           : ((uint32_t)a[2 * (size_t)(i + 1)] |
+			                              (uint32_t)a[2 * (size_t)(i + 1) + 1] << 8);
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i++;
+			}
+		}
+		if (cp < 0x20 || cp == 0x7F) {
+			static const char hex[] = "0123456789abcdef";
+			buf[o++] = '\\';
+			if (cp == '\n')
+				buf[o++] = 'n';
+			else if (cp == '\t')
+				buf[o++] = 't';
+			else if (cp == '\r')
+				buf[o++] = 'r';
+			else {
+				buf[o++] = 'x';
+				buf[o++] = hex[cp >> 4];
+				buf[o++] = hex[cp & 15];
+			}
+		} else {
+			o += put_utf8(buf + o, cp);
+		}
+	}
+	buf[o++] = '"';
+	return strtab_intern(&p->b->h->strings, buf, o);
+}
+
+static int
+pass_strings(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+{
+	struct passe *s = p->pe;
+	const unsigned I = p->idsz;
+	const uint8_t *d = p->d;
+	uint32_t v, n;
+	unsigned et;
+	size_t lo = 0, hi = s->n;
+
+	(void)at, (void)end;
+	if (tag != SUB_PRIM_ARRAY_DUMP)
+		return HS_OK;
+	et = d[body + I + 8];
+	if (et != T_BYTE && et != T_CHAR)
+		return HS_OK;
+	v = node_of(p, rd_id(p, d + body));
+	if (v == NONE)
+		return HS_OK;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->pairs[mid].array < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	n = be32(d + body + I + 4);
+	for (; lo < s->n && s->pairs[lo].array == v; lo++)
+		hb_label(p->b, s->pairs[lo].string,
+		         string_label(p, d + body + I + 9, n, et, s->pairs[lo].coder));
+	return HS_OK;
+}
+
+/* --- roots ------------------------------------------------------------------------- */
+
+/* "<Java Local> in Class.method (File.java:12)" for a root in frame number
+ * frame of thread serial thread, as far as the stack traces tell. */
+static uint32_t
+local_name(struct hp *p, const struct hroot *r)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "<%s>", root_kinds[r->kind].name);
+	uint32_t ts = u64map_get(&p->thread_trace, r->thread);
+	uint32_t ti = ts == NONE ? NONE : u64map_get(&p->traces, ts);
+
+	if (ti != NONE && r->frame != NONE) {
+		const uint8_t *t = p->d + p->trace_off[ti];
+		uint32_t nf = be32(t + 8);
+		if (r->frame < nf) {
+			uint32_t fi = u64map_get(&p->frames, rd_id(p, t + 12 + (size_t)r->frame * p->idsz));
+			if (fi != NONE) {
+				const uint8_t *f = p->d + p->frame_off[fi];
+				const unsigned I = p->idsz;
+				const char *method = heap_str(p->b->h, string_get(p, rd_id(p, f + I)));
+				const char *file = heap_str(p->b->h, string_get(p, rd_id(p, f + 3 * I)));
+				uint32_t serial = be32(f + 4 * I);
+				int32_t line = (int32_t)be32(f + 4 * I + 4);
+				uint32_t ci = u64map_get(&p->class_by_serial, serial);
+				const char *cls = "?";
+				struct hclass *c = ci == NONE ? NULL : class_of(p, p->serial_class[ci]);
+				char where[32] = "";
+				if (c)
+					cls = heap_str(p->b->h, class_name(p, c));
+				if (line > 0)
+					snprintf(where, sizeof where, ":%" PRId32, line);
+				else if (line == -3)
+					snprintf(where, sizeof where, ", native");
+				n += snprintf(buf + n, sizeof buf - (size_t)n, " in %s.%s (%s%s)", cls, method,
+				              *file ? file : "unknown source", where);
+			}
+		}
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+	return strtab_intern(&p->b->h->strings, buf, (size_t)n);
+}
+
+static int
+hlocal_cmp(const void *a, const void *b)
+{
+	const struct hlocal *x = a, *y = b;
+	return x->thread_node < y->thread_node ? -1 : x->thread_node > y->thread_node;
+}
+
+/* --- the loader ----------------------------------------------------------------------- */
+
+static bool
+probe_hprof(const uint8_t *data, size_t size)
+{
+	return size >= 13 && memcmp(data, "JAVA PROFILE ", 13) == 0;
+}
+
+static int
+read_header(struct hp *p)
+{
+	const uint8_t *nul = memchr(p->d, 0, p->size < 64 ? p->size : 64);
+	size_t vlen;
+	if (nul == NULL)
+		return bad(p, 0, "no NUL after the HPROF version string");
+	vlen = (size_t)(nul - p->d);
+	if (!(vlen == 18 && (memcmp(p->d, "JAVA PROFILE 1.0.1", 18) == 0 ||
+	                     memcmp(p->d, "JAVA PROFILE 1.0.2", 18) == 0 ||
+	                     memcmp(p->d, "JAVA PROFILE 1.0.3", 18) == 0)))
+		return bad(p, 0, "unknown HPROF version '%.*s'", (int)vlen, (const char *)p->d);
+	if (p->size - vlen - 1 < 12)
+		return bad(p, vlen + 1, "header cut short");
+	p->idsz = be32(p->d + vlen + 1);
+	if (p->idsz != 4 && p->idsz != 8)
+		return bad(p, vlen + 1, "identifier size %u (only 4 and 8 exist)", p->idsz);
+	p->first_record = vlen + 1 + 12;
+	return HS_OK;
+}
+
+static void
+declare_types(struct hp *p)
+{
+	struct heap_builder *b = p->b;
+	p->t_synthetic = hb_node_type(b, "synthetic");
+	p->t_instance = hb_node_type(b, "instance");
+	p->t_class = hb_node_type(b, "class");
+	p->t_objarray = hb_node_type(b, "object array");
+	p->t_primarray = hb_node_type(b, "primitive array");
+	p->e_field = hb_edge_type(b, "field", false);
+	p->e_element = hb_edge_type(b, "element", true);
+	p->e_static = hb_edge_type(b, "static", false);
+	p->e_internal = hb_edge_type(b, "internal", false);
+	p->e_root = hb_edge_type(b, "root", false);
+	p->s_empty = strtab_intern(&b->h->strings, "", 0);
+	for (unsigned t = 4; t < 12; t++) {
+		char buf[16];
+		int n = snprintf(buf, sizeof buf, "%s[]", prim_names[t]);
+		p->type_name[t] = strtab_intern(&b->h->strings, buf, (size_t)n);
+	}
+}
+
+static void
+hp_free(struct hp *p)
+{
+	free(p->str);
+	u64map_free(&p->str_by_id);
+	free(p->cls);
+	u64map_free(&p->cls_by_id);
+	u64map_free(&p->name_by_class);
+	u64map_free(&p->class_by_serial);
+	free(p->serial_class);
+	free(p->refs);
+	u64map_free(&p->frames);
+	free(p->frame_off);
+	u64map_free(&p->traces);
+	free(p->trace_off);
+	u64map_free(&p->thread_trace);
+	u64map_free(&p->thread_obj);
+	free(p->roots);
+	idmap_free(&p->map);
+	free(p->perm);
+}
+
+int
+hprof_layout_force = -1;	/* set by --java-layout; -1: detect */
+
+static int
+load_hprof(struct io *io, struct progress *progress, struct model *out, struct hs_error *err)
+{
+	struct hp p;
+	struct heap_builder b;
+	struct passc pc;
+	struct passd pd;
+	struct passe pe;
+	uint32_t ngroups = 0, group_node[NKINDS], distinct;
+	uint32_t group_count[NKINDS];
+	uint64_t edge_bound;
+	int s;
+
+	memset(&p, 0, sizeof p);
+	memset(&pd, 0, sizeof pd);
+	p.d = io->data;
+	p.size = io->size;
+	p.path = io->path;
+	p.err = err;
+	p.progress = progress;
+	p.b = &b;
+	hb_init(&b, heap_new("hprof", io->path));
+	hb_rules(&b, HEAP_RULES_GENERIC);
+	declare_types(&p);
+
+	p.phase = "reading";
+	s = read_header(&p);
+	if (s == HS_OK)
+		s = walk(&p, NULL);
+	if (s == HS_OK)
+		s = prepare_classes(&p);
+	if (s)
+		goto fail;
+	if (p.nobjects > (uint64_t)NONE - 64 - NKINDS) {
+		s = bad(&p, 0, "%" PRIu64 " objects: more than heapsift can index", p.nobjects);
+		goto fail;
+	}
+
+	/* pass B: the id map */
+	p.phase = "indexing objects";
+	progress_phase(progress, p.phase, p.size);
+	idmap_init(&p);
+	s = walk(&p, pass_ids);
+	if (s)
+		goto fail;
+	distinct = idmap_build(&p.map);
+
+	/* root groups: node 0 is (GC roots), then one node per kind present */
+	memset(group_count, 0, sizeof group_count);
+	for (size_t i = 0; i < p.nroots; i++)
+		if (p.roots[i].kind < NKINDS)
+			group_count[p.roots[i].kind]++;
+	for (unsigned k = 0; k < NKINDS; k++)
+		group_node[k] = group_count[k] ? 1 + ngroups++ : NONE;
+	p.base = 1 + ngroups;
+
+	/* pass C: node numbers by rank, in file order */
+	p.phase = "numbering objects";
+	progress_phase(progress, p.phase, p.size);
+	p.perm = xmallocarray((size_t)distinct + 1, sizeof *p.perm);
+	memset(p.perm, 0xff, ((size_t)distinct + 1) * sizeof *p.perm);
+	memset(&pc, 0, sizeof pc);
+	pc.next = p.base;
+	p.pc = &pc;
+	s = walk(&p, pass_number);
+	p.pc = NULL;
+	if (s)
+		goto fail;
+	p.nodes = pc.next;
+	if (hprof_layout_force >= 0 && hprof_layout_force < 4) {
+		p.forced_layout = hprof_layout_force;
+	} else {
+		int best = 0;
+		for (int h = 1; h < 4; h++)
+			if (p.votes[h] > p.votes[best])
+				best = h;
+		p.forced_layout = best;
+	}
+	p.ref_size = layout_ref[p.forced_layout];
+	p.header = 8 + layout_klass[p.forced_layout];
+
+	/* thread-local roots under their threads; the others under their group */
+	pd.locals = xmallocarray(p.nroots + 1, sizeof *pd.locals);
+	for (size_t i = 0; i < p.nroots; i++) {
+		const struct hroot *r = &p.roots[i];
+		uint32_t target = node_of(&p, r->id), ti, tn;
+		if (target == NONE || r->kind >= NKINDS || !root_kinds[r->kind].thread_local)
+			continue;
+		ti = u64map_get(&p.thread_obj, r->thread);
+		tn = ti == NONE ? NONE : node_of(&p, p.roots[ti].id);
+		if (tn == NONE)
+			continue;	/* stays under its group */
+		pd.locals[pd.nlocals].thread_node = tn;
+		pd.locals[pd.nlocals].target = target;
+		pd.locals[pd.nlocals].name = local_name(&p, r);
+		pd.nlocals++;
+	}
+	qsort(pd.locals, pd.nlocals, sizeof *pd.locals, hlocal_cmp);
+
+	edge_bound = pc.edges + p.nroots + ngroups + pd.nlocals;
+	if (edge_bound > NONE - 1)
+		edge_bound = NONE - 1;
+	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
+	pd.edge_cap = (uint32_t)edge_bound;
+
+	/* (GC roots) and the groups */
+	for (unsigned k = 0; k < NKINDS; k++)
+		if (group_node[k] != NONE)
+			edge(&p, &pd, p.e_root, strtab_intern_cstr(&b.h->strings, root_kinds[k].name),
+			     group_node[k]);
+	hb_node(&b, 0, (uint8_t)p.t_synthetic, strtab_intern_cstr(&b.h->strings, "(GC roots)"), 0, 0,
+	        pd.edge);
+	for (unsigned k = 0; k < NKINDS; k++) {
+		uint32_t e0 = pd.edge, idx = 0;
+		char buf[64];
+		if (group_node[k] == NONE)
+			continue;
+		for (size_t i = 0; i < p.nroots; i++) {
+			const struct hroot *r = &p.roots[i];
+			uint32_t target, ti;
+			if (r->kind != k || (target = node_of(&p, r->id)) == NONE)
+				continue;
+			if (root_kinds[k].thread_local) {
+				ti = u64map_get(&p.thread_obj, r->thread);
+				if (ti != NONE && node_of(&p, p.roots[ti].id) != NONE)
+					continue;	/* under its thread */
+			}
+			edge(&p, &pd, p.e_element, idx++, target);
+		}
+		snprintf(buf, sizeof buf, "%s", root_kinds[k].name);
+		hb_node(&b, group_node[k], (uint8_t)p.t_synthetic, strtab_intern_cstr(&b.h->strings, buf),
+		        group_node[k], 0, pd.edge - e0);
+	}
+	hb_root(&b, 0);
+
+	/* pass D */
+	p.phase = "reading objects";
+	progress_phase(progress, p.phase, p.size);
+	pd.node = p.base;
+	p.pd = &pd;
+	s = walk(&p, pass_nodes);
+	p.pd = NULL;
+	if (s)
+		goto fail;
+	if (pd.node != p.nodes || pd.edge > pd.edge_cap) {
+		s = bad(&p, 0, "the objects changed between passes (internal error)");
+		goto fail;
+	}
+	hb_edges_used(&b, pd.edge);
+
+	/* pass E: labels of strings */
+	if (pd.nstrings) {
+		p.phase = "reading strings";
+	progress_phase(progress, p.phase, p.size);
+		qsort(pd.strings, pd.nstrings, sizeof *pd.strings, spair_cmp);
+		pe.pairs = pd.strings;
+		pe.n = pd.nstrings;
+		p.pe = &pe;
+		s = walk(&p, pass_strings);
+		p.pe = NULL;
+		if (s)
+			goto fail;
+	}
+	free(pd.strings);
+	free(pd.locals);
+	pd.strings = NULL;
+	pd.locals = NULL;
+	{
+		static const char *const layout_name[4] = {
+			"compressed oops and class pointers", "uncompressed oops and class pointers",
+			"compressed oops, uncompressed class pointers",
+			"uncompressed oops, compressed class pointers",
+		};
+		hb_note(&b, layout_name[p.forced_layout]);
+	}
+	hp_free(&p);
+	hb_checked(&b);
+	out->heap = hb_finish(&b, err);
+	if (out->heap == NULL)
+		return err->status;
+	out->kind = MODEL_HEAP;
+	return HS_OK;
+fail:
+	free(pd.strings);
+	free(pd.locals);
+	hp_free(&p);
+	hb_abort(&b);
+	return s;
+}
+
+const struct loader_ops loader_hprof = {
+	.name = "hprof",
+	.description = "Java HPROF heap dump (jcmd GC.heap_dump, jmap, Android)",
+	.probe = probe_hprof,
+	.load = load_hprof,
+};

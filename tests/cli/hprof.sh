@@ -1,0 +1,113 @@
+#!/bin/bash
+# Java heap dumps against the JDK's own numbers (tests/data/hprof/README):
+# the committed fixture, then (when a JDK is installed) a fresh dump of the
+# same program; malformed dumps.  make check sets HEAPSIFT and top_srcdir.
+set -u
+: "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
+command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+data="$top_srcdir/tests/data/hprof"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+n=0
+
+if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
+fail() {
+	echo "FAIL: $*"
+	[ "$console" = 1 ] && echo "hprof.sh: FAIL: $*" >&9
+	failed=$((failed + 1))
+	return 0
+}
+
+# field FILE.csv COLUMN KEYCOLUMN KEY: the COLUMN of the first row whose
+# KEYCOLUMN is KEY
+field() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, col, keycol, key = sys.argv[1:5]
+for row in csv.DictReader(open(path, encoding='utf-8')):
+    if row[keycol] == key:
+        print(row[col]); break
+PY
+}
+
+# check_dump DIR: DIR/leak.hprof.gz against DIR's histograms and expectations
+check_dump() {
+	local dir=$1 what=$2 dump="$1/leak.hprof.gz" leak map item want got
+	# every class: the instance count of jcmd GC.class_histogram, and the
+	# bytes (HotSpot's layout; java.lang.Class mirrors aside)
+	n=$((n + 1))
+	"$HEAPSIFT" export "$dump" --view classes --format csv --top 1000000 >"$tmp/classes.csv" ||
+		fail "$what: export classes"
+	python3 "$top_srcdir/tests/java/histo-compare.py" --exact-min 99 --total-tol 0.5 \
+		"$dir/leak.histo-before.txt" "$dir/leak.histo-after.txt" "$tmp/classes.csv" >"$tmp/cmp" ||
+		fail "$what: classes differ from jcmd's histogram: $(cat "$tmp/cmp")"
+	tail -1 "$tmp/cmp"
+	# the static map Leak.CACHE retains what the JVM freed when it let go
+	"$HEAPSIFT" export "$dump" --view objects --format csv --top 100000000 >"$tmp/objects.csv"
+	leak=$(python3 - "$tmp/objects.csv" <<'PY'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding='utf-8')):
+    if r['type'] == 'class' and r['name'] == 'Leak':
+        print(r['id']); break
+PY
+)
+	n=$((n + 1))
+	if [ -z "$leak" ]; then
+		fail "$what: no class object named Leak"
+		return
+	fi
+	"$HEAPSIFT" export "$dump" --view inspect --object "$leak" --format csv >"$tmp/leak.csv"
+	map=$(field "$tmp/leak.csv" id edge .CACHE)
+	want=$(awk -F'\t' '$1 == "map_retained" { print $2 }' "$dir/leak.expected")
+	got=$(field "$tmp/objects.csv" retained_size id "$map")
+	n=$((n + 1))
+	[ -n "$map" ] && [ "$got" = "$want" ] ||
+		fail "$what: Leak.CACHE (@$map) retains '$got' bytes; the JVM freed $want without it"
+	# a leaked item's retainers lead through the map and Leak.CACHE to a root
+	item=$(field "$tmp/objects.csv" id class 'Leak$LeakyItem')
+	"$HEAPSIFT" export "$dump" --view retainers --object "$item" --depth 12 --top 1 \
+		--format csv >"$tmp/ret.csv"
+	n=$((n + 1))
+	python3 - "$tmp/ret.csv" <<'PY' || fail "$what: retainers of a LeakyItem: $(cat "$tmp/ret.csv")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8')))
+path = [(r['edge'].lstrip('.'), r['name']) for r in rows]
+want = [('value', 'java.util.HashMap$Node'), (None, 'java.util.HashMap$Node[]'),
+        ('table', 'java.util.HashMap'), ('CACHE', 'Leak')]
+for (we, wr), (e, r) in zip(want, path):
+    if r != wr or (we and e != we):
+        sys.exit(1)
+if rows[-1]['type'] != 'synthetic':
+    sys.exit(1)
+PY
+}
+
+check_dump "$data" "fixture"
+
+# a live JDK: the same program, dumped now
+if command -v javac >/dev/null && command -v jcmd >/dev/null; then
+	if bash "$data/make-fixtures.sh" "$tmp/live" >/dev/null 2>"$tmp/live.err" ||
+	   { mkdir -p "$tmp/live" && bash "$data/make-fixtures.sh" "$tmp/live" >/dev/null 2>"$tmp/live.err"; }; then
+		check_dump "$tmp/live" "live JDK $(java -version 2>&1 | head -1)"
+	else
+		fail "make-fixtures.sh: $(cat "$tmp/live.err")"
+	fi
+else
+	echo "no JDK (javac, jcmd): the live part is skipped"
+fi
+
+# malformed dumps: status 2 and "FILE: offset N: reason"
+python3 "$top_srcdir/tests/java/make-bad.py" "$tmp/bad"
+while IFS=$'\t' read -r f re; do
+	n=$((n + 1))
+	out=$("$HEAPSIFT" report "$tmp/bad/$f" 2>&1 >/dev/null)
+	st=$?
+	[ "$st" -eq 2 ] && printf '%s' "$out" | grep -Eq -- "$re" ||
+		fail "$f: status $st, '$out' (wanted /$re/)"
+done <"$tmp/bad/EXPECTED"
+n=$((n + 1))
+"$HEAPSIFT" report "$tmp/bad/good.hprof" >/dev/null || fail "a tiny valid dump does not load"
+
+echo "hprof: $n checks, $failed failed"
+[ "$failed" -eq 0 ]
