@@ -243,6 +243,7 @@ struct hp {
 	const char *path;
 	struct hs_error *err;
 	struct progress *progress;
+	struct io *io;		/* for giving back pages already read */
 	struct heap_builder *b;
 	unsigned idsz;
 	size_t first_record;
@@ -746,7 +747,7 @@ walk(struct hp *p, object_fn fn)
 {
 	const unsigned I = p->idsz;
 	const uint8_t *d = p->d;
-	size_t q = p->first_record;
+	size_t q = p->first_record, released = 0;
 	uint64_t next_report = 0;
 
 	while (q < p->size) {
@@ -766,6 +767,15 @@ walk(struct hp *p, object_fn fn)
 			if (progress_update(p->progress, p->phase, body, p->size))
 				return error_set(p->err, HS_ECANCEL, p->path, "cancelled");
 			next_report = body + (16 << 20);
+			/* Each pass reads the file front to back: give the pages
+			 * behind back (a mapped file only: they come again from the
+			 * page cache for the next pass, cheaply), so that the file
+			 * does not add its size to the peak of memory. */
+			if (p->io && p->io->codec == IO_PLAIN && q - released >= (64u << 20)) {
+				size_t to = q & ~(size_t)4095;
+				io_release_range(p->io, released, to);
+				released = to;
+			}
 		}
 		switch (tag) {
 		case TAG_HEAP_DUMP: case TAG_HEAP_DUMP_SEGMENT:
@@ -1662,6 +1672,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	p.path = io->path;
 	p.err = err;
 	p.progress = progress;
+	p.io = io;
 	p.b = &b;
 	hb_init(&b, heap_new("hprof", io->path));
 	hb_rules(&b, HEAP_RULES_GENERIC);
