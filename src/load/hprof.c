@@ -198,7 +198,6 @@ struct hclass {
 	uint32_t up_prim, up_refs;	/* fields of Thread and above, when cont */
 	uint32_t static_prim;	/* bytes of primitive statics */
 	uint32_t static_nref;	/* static reference fields */
-	bool prepared, preparing;
 };
 
 struct href {
@@ -300,6 +299,7 @@ struct hp {
 	int e_field, e_element, e_static, e_internal, e_root;
 	uint32_t type_name[12];		/* "byte[]"... string ids */
 	uint32_t s_empty;
+	uint32_t s_super, s_loader, s_signers, s_domain;	/* class edges' names */
 };
 
 /* --- reading -------------------------------------------------------------- */
@@ -941,7 +941,6 @@ prepare_class(struct hp *p, struct hclass *c0)
 		c0->cont = cont;
 	}
 	c0->ref_first = first;
-	c0->prepared = true;
 	return HS_OK;
 }
 
@@ -1296,13 +1295,13 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		self = p->java_lang_class != NONE ? instance_size(&p->cls[p->java_lang_class], ref, klass) : 0;
 		self = align8(self + c->static_prim + (uint64_t)c->static_nref * ref);
 		if (c->super && (t = node_of(p, c->super)) != NONE)
-			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<super>"), t);
+			edge(p, s, p->e_internal, p->s_super, t);
 		if (c->loader && (t = node_of(p, c->loader)) != NONE)
-			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<classloader>"), t);
+			edge(p, s, p->e_internal, p->s_loader, t);
 		if (c->signers && (t = node_of(p, c->signers)) != NONE)
-			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<signers>"), t);
+			edge(p, s, p->e_internal, p->s_signers, t);
 		if (c->domain && (t = node_of(p, c->domain)) != NONE)
-			edge(p, s, p->e_internal, strtab_intern_cstr(&p->b->h->strings, "<protection domain>"), t);
+			edge(p, s, p->e_internal, p->s_domain, t);
 		q = c->statics_off + 2;
 		for (unsigned i = 0; i < c->nstatics; i++) {
 			unsigned ty = d[q + I], sz = dump_size(p, ty);
@@ -1340,8 +1339,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 			if (x && (t = node_of(p, x)) != NONE)
 				edge(p, s, p->e_field, r->name, t);
 		}
-		if (c == &p->cls[p->string_class == NONE ? 0 : p->string_class] &&
-		    p->string_class != NONE) {
+		if (p->string_class != NONE && c == &p->cls[p->string_class]) {
 			uint64_t x = rd_id(p, f + p->string_value_off);
 			if (x && (t = node_of(p, x)) != NONE) {
 				XGROW(s->strings, s->capstrings, s->nstrings + 1);
@@ -1620,6 +1618,10 @@ declare_types(struct hp *p)
 	p->e_internal = hb_edge_type(b, "internal", false);
 	p->e_root = hb_edge_type(b, "root", false);
 	p->s_empty = strtab_intern(&b->h->strings, "", 0);
+	p->s_super = strtab_intern_cstr(&b->h->strings, "<super>");
+	p->s_loader = strtab_intern_cstr(&b->h->strings, "<classloader>");
+	p->s_signers = strtab_intern_cstr(&b->h->strings, "<signers>");
+	p->s_domain = strtab_intern_cstr(&b->h->strings, "<protection domain>");
 	for (unsigned t = 4; t < 12; t++) {
 		char buf[16];
 		int n = snprintf(buf, sizeof buf, "%s[]", prim_names[t]);
@@ -1767,7 +1769,6 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	        pd.edge);
 	for (unsigned k = 0; k < NKINDS; k++) {
 		uint32_t e0 = pd.edge, idx = 0;
-		char buf[64];
 		if (group_node[k] == NONE)
 			continue;
 		for (size_t i = 0; i < p.nroots; i++) {
@@ -1782,8 +1783,8 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 			}
 			edge(&p, &pd, p.e_element, idx++, target);
 		}
-		snprintf(buf, sizeof buf, "%s", root_kinds[k].name);
-		hb_node(&b, group_node[k], (uint8_t)p.t_synthetic, strtab_intern_cstr(&b.h->strings, buf),
+		hb_node(&b, group_node[k], (uint8_t)p.t_synthetic,
+		        strtab_intern_cstr(&b.h->strings, root_kinds[k].name),
 		        group_node[k], 0, pd.edge - e0);
 	}
 	hb_root(&b, 0);
