@@ -24,22 +24,31 @@ fail() {
 # The panes' commands run in this bash, whatever the user's login shell
 # (nologin for service users) or SHELL says: bash, unlike dash, survives
 # the Ctrl-C the viewer catches and goes on to print EXIT=130.
-tm() { SHELL="$BASH" tmux -L "$sock" "$@"; }
+# Every terminal gets a server of its own: a new session sent to a server
+# that kill-server has told to exit can land in it as it goes away, and
+# then the screen stays empty (seen on CI, under load).
+srv=0
+tm() { SHELL="$BASH" tmux -L "$sock-$srv" "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
+# fresh W H COMMAND: a new server with one W x H window running COMMAND
+fresh() {
+	tm kill-server 2>/dev/null
+	srv=$((srv + 1))
+	tm -f /dev/null new-session -d -s t -x "$1" -y "$2" "$3"
+}
 
 # start W H: the viewer on the fixture in a fresh W x H terminal; the shell
 # prints its exit status after it.
 start() {
-	tm kill-server 2>/dev/null
-	tm -f /dev/null new-session -d -s t -x "$1" -y "$2" \
+	fresh "$1" "$2" \
 		"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $fixture; echo EXIT=\$?; sleep 600"
-	wait_for 'Summary.*Classes' || { fail "the viewer did not start"; failed=$((failed + 1)); }
+	check "$1x$2: the viewer starts" 'Summary.*Classes'
 }
 screen() { tm capture-pane -t t -p; }
 keys() { tm send-keys -t t "$@"; }
-# wait_for REGEX: up to 5 s for the screen to show it
+# wait_for REGEX: up to 10 s for the screen to show it (CI runs tests side by side)
 wait_for() {
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		screen | grep -Eq -- "$1" && return 0
 		sleep 0.1
 	done
@@ -119,8 +128,7 @@ keys C-c
 check "Ctrl-C exits with 130" '^EXIT=130$'
 
 # ASCII when the locale is not UTF-8, and NO_COLOR
-tm kill-server 2>/dev/null
-tm -f /dev/null new-session -d -s t -x 100 -y 30 \
+fresh 100 30 \
 	"env LANG=C LC_ALL=C NO_COLOR=1 $HEAPSIFT $fixture; echo EXIT=\$?; sleep 600"
 check "ASCII: the viewer starts" '1 Summary'
 keys 3
