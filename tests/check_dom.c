@@ -153,6 +153,48 @@ START_TEST(test_million_chain)
 }
 END_TEST
 
+/* Packed ids: addresses as 32-bit offsets, small ids as they are, and an
+ * id that does not fit (unaligned, below the base) widens them all. */
+static void
+packed(const uint64_t *ids, uint32_t n, bool wide)
+{
+	struct heap_builder b;
+	struct hs_error err;
+	struct heap *h;
+
+	hb_init(&b, heap_new("test", "packed"));
+	hb_rules(&b, HEAP_RULES_GENERIC);
+	hb_node_type(&b, "object");
+	hb_edge_type(&b, "ref", false);
+	hb_alloc(&b, n, 0);
+	hb_pack_ids(&b, 0x7f0000000ULL, 3);
+	for (uint32_t i = 0; i < n; i++)
+		hb_node(&b, i, 0, hb_string(&b, "x", 1), ids[i], 8, 0);
+	error_clear(&err);
+	h = hb_finish(&b, &err);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(h->node_id64 != NULL, wide);
+	for (uint32_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(heap_node_id(h, i), ids[i]);
+		ck_assert_uint_eq(heap_find_id(h, ids[i]), i);
+	}
+	ck_assert_uint_eq(heap_find_id(h, 0x7f0000000ULL + 4), HEAP_NONE);
+	heap_free(h);
+}
+
+START_TEST(test_packed_ids)
+{
+	const uint64_t fit[] = { 0, 3, 63, 0x7f0000000ULL, 0x7f0000008ULL, 0x7f0000000ULL + (8ULL << 31) };
+	const uint64_t unaligned[] = { 0, 0x7f0000000ULL, 0x7f000000cULL, 0x7f0000010ULL };
+	const uint64_t below[] = { 1, 0x7f0000000ULL, 0x100, 0x7f0000010ULL };
+	const uint64_t far[] = { 0x7f0000000ULL, 0x7f0000000ULL + (8ULL << 32) };
+	packed(fit, 6, false);
+	packed(unaligned, 4, true);
+	packed(below, 4, true);
+	packed(far, 2, true);
+}
+END_TEST
+
 /* --- random graphs against a brute-force reference ----------------------- */
 
 struct ref {
@@ -317,6 +359,7 @@ suite_dom(void)
 	tcase_add_test(tc, test_weak_only);
 	tcase_add_test(tc, test_weak_edge_does_not_dominate);
 	tcase_add_test(tc, test_million_chain);
+	tcase_add_test(tc, test_packed_ids);
 	tcase_add_test(tc, test_random_graphs);
 	tcase_add_test(tc, test_dominator_children);
 	suite_add_tcase(s, tc);

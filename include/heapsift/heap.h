@@ -20,6 +20,7 @@
 
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
+#define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
 /* Sentinel distances, as DevTools uses them. */
 #define HEAP_NO_DISTANCE (-5)
 #define HEAP_SYSTEM_DISTANCE 100000000
@@ -69,9 +70,14 @@ struct heap {
 	uint8_t *node_type;
 	uint32_t *node_name;
 	/* The dump's own object ids: 32-bit while they fit (V8's always do),
-	 * 64-bit otherwise (hprof addresses).  Read them with heap_node_id(). */
+	 * 64-bit otherwise.  Packed ids (hprof addresses) are 32-bit too: an
+	 * id below HEAP_ID_SMALL as itself, any other as HEAP_ID_SMALL +
+	 * ((id - id_base) >> id_shift).  Read them with heap_node_id(). */
 	uint32_t *node_id32;
 	uint64_t *node_id64;
+	bool id_packed;
+	uint8_t id_shift;
+	uint64_t id_base;
 	uint32_t *node_self_raw;	/* shallow size as in the file */
 	uint32_t *first_edge;		/* node_count + 1 entries */
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
@@ -137,7 +143,14 @@ heap_str(const struct heap *h, uint32_t id)
 static inline uint64_t
 heap_node_id(const struct heap *h, uint32_t n)
 {
-	return h->node_id64 ? h->node_id64[n] : h->node_id32[n];
+	uint32_t r;
+
+	if (h->node_id64)
+		return h->node_id64[n];
+	r = h->node_id32[n];
+	if (!h->id_packed || r < HEAP_ID_SMALL)
+		return r;
+	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
 }
 
 static inline const char *

@@ -48,6 +48,10 @@ int hb_edge_type(struct heap_builder *b, const char *name, bool indexed);
 void hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges);
 /* Switches the ids to 64 bits (hb_node does it when an id needs it). */
 void hb_wide_ids(struct heap_builder *b);
+/* Stores ids as 32-bit offsets from base in units of 1 << shift (object
+ * addresses: 4 bytes a node instead of 8); ids that do not fit widen all
+ * ids to 64 bits.  Call after hb_alloc and before the first hb_node. */
+void hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift);
 void hb_alloc_detachedness(struct heap_builder *b);
 
 static inline void
@@ -59,8 +63,14 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 	h->node_name[i] = name;
 	if (h->node_id64)
 		h->node_id64[i] = id;
-	else if (id <= UINT32_MAX)
+	else if (!h->id_packed && id <= UINT32_MAX)
 		h->node_id32[i] = (uint32_t)id;
+	else if (h->id_packed && id < HEAP_ID_SMALL)
+		h->node_id32[i] = (uint32_t)id;
+	else if (h->id_packed && id >= h->id_base &&
+	         ((id - h->id_base) & ((1ULL << h->id_shift) - 1)) == 0 &&
+	         (id - h->id_base) >> h->id_shift <= UINT32_MAX - HEAP_ID_SMALL)
+		h->node_id32[i] = HEAP_ID_SMALL + (uint32_t)((id - h->id_base) >> h->id_shift);
 	else {
 		hb_wide_ids(b);
 		h->node_id64[i] = id;

@@ -81,9 +81,10 @@ generic_rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in)
 void
 generic_rules_shallow_sizes(struct heap *h)
 {
-	free(h->node_self);
-	h->node_self = xmallocarray(h->node_count, sizeof *h->node_self);
-	memcpy(h->node_self, h->node_self_raw, (size_t)h->node_count * sizeof *h->node_self);
+	/* the sizes as the file gives them: shared, not copied */
+	if (h->node_self != h->node_self_raw)
+		free(h->node_self);
+	h->node_self = h->node_self_raw;
 }
 
 void

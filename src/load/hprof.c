@@ -234,7 +234,6 @@ struct idmap {
 
 struct passc;
 struct passd;
-struct passe;
 
 struct hp {
 	const uint8_t *d;
@@ -275,6 +274,7 @@ struct hp {
 
 	uint64_t nobjects;		/* object sub-records */
 	uint64_t min_id, max_id, id_bits;
+	unsigned id_shift;	/* the ids' common alignment, log2 */
 	struct idmap map;
 	uint32_t *perm;			/* rank -> node */
 	uint32_t base;			/* first object node */
@@ -292,7 +292,6 @@ struct hp {
 
 	struct passc *pc;
 	struct passd *pd;
-	struct passe *pe;
 	const char *phase;
 
 	int t_synthetic, t_instance, t_class, t_objarray, t_primarray;
@@ -987,6 +986,18 @@ prepare_classes(struct hp *p)
 
 /* --- the id map ------------------------------------------------------------------ */
 
+/* Bits set in x.  Not __builtin_popcountll: without -mpopcnt (the baseline
+ * x86-64 target) gcc makes that a call to libgcc's table-driven routine,
+ * 6% of a load's time in rank look-ups. */
+static inline uint32_t
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* A bitmap over the id span at the ids' common alignment when that costs
  * at most 16 bytes per object (JDK heaps: one bit per 8 bytes of used
  * heap); else a sorted array. */
@@ -1005,6 +1016,7 @@ idmap_init(struct hp *p)
 		shift++;
 	if (p->min_id & ((1ULL << shift) - 1))
 		shift = 0;
+	p->id_shift = shift;
 	span = p->max_id - p->min_id;
 	bits = (span >> shift) + 1;
 	if (span < UINT64_MAX >> 1 && bits / 8 <= 16 * p->nobjects + (1u << 20) &&
@@ -1048,7 +1060,7 @@ idmap_build(struct idmap *m)
 		for (size_t blk = 0; blk < blocks; blk++) {
 			m->rank[blk] = (uint32_t)total;
 			for (size_t w = blk * 8; w < blk * 8 + 8 && w < m->words; w++)
-				total += (uint64_t)__builtin_popcountll(m->bits[w]);
+				total += popcount64(m->bits[w]);
 		}
 		m->rank[blocks] = (uint32_t)total;
 		return (uint32_t)total;
@@ -1084,8 +1096,8 @@ idmap_rank(const struct idmap *m, uint64_t id)
 			return NONE;
 		r = m->rank[w >> 3];
 		for (uint64_t i = w & ~7ULL; i < w; i++)
-			r += (uint32_t)__builtin_popcountll(m->bits[i]);
-		return r + (uint32_t)__builtin_popcountll(m->bits[w] & ((1ULL << (b & 63)) - 1));
+			r += popcount64(m->bits[i]);
+		return r + popcount64(m->bits[w] & ((1ULL << (b & 63)) - 1));
 	} else {
 		size_t lo = 0, hi = m->nsorted;
 		while (lo < hi) {
@@ -1240,6 +1252,11 @@ struct passd {
 	/* java.lang.String instances and their value arrays */
 	struct spair { uint32_t array, string; uint8_t coder; } *strings;
 	size_t nstrings, capstrings;
+	/* byte[] and char[] arrays (the candidates for String values), in
+	 * node order, with the file offset of their record's body: pass E
+	 * reads just these instead of walking the file again */
+	struct sarray { uint32_t node; uint64_t body; } *arrays;
+	size_t narrays, caparrays;
 };
 
 static inline void
@@ -1373,6 +1390,13 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		type = p->t_primarray;
 		name = p->type_name[et];
 		self = array_size(n, dump_size(p, et), klass);
+		if (tag == SUB_PRIM_ARRAY_DUMP && (et == T_BYTE || et == T_CHAR) &&
+		    p->string_class != NONE) {
+			XGROW(s->arrays, s->caparrays, s->narrays + 1);
+			s->arrays[s->narrays].node = v;
+			s->arrays[s->narrays].body = body;
+			s->narrays++;
+		}
 		break;
 	}
 	}
@@ -1389,10 +1413,6 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 
 #define LABEL_MAX 80	/* bytes of a string's value kept as its label */
 
-struct passe {
-	struct spair *pairs;	/* sorted by array node */
-	size_t n;
-};
 
 static int
 spair_cmp(const void *a, const void *b)
@@ -1488,37 +1508,36 @@ string_label(struct hp *p, const uint8_t *a, uint32_t n, unsigned et, uint8_t co
 	return strtab_intern(&p->b->h->strings, buf, o);
 }
 
-static int
-pass_strings(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+/* Labels every String whose value array pass D saw: both lists are
+ * sorted by array node, so one merge, touching only those arrays' pages. */
+static void
+label_strings(struct hp *p, struct passd *s)
 {
-	struct passe *s = p->pe;
 	const unsigned I = p->idsz;
 	const uint8_t *d = p->d;
-	uint32_t v, n;
-	unsigned et;
-	size_t lo = 0, hi = s->n;
+	size_t j = 0, released = p->first_record & ~(size_t)4095;
 
-	(void)at, (void)end;
-	if (tag != SUB_PRIM_ARRAY_DUMP)
-		return HS_OK;
-	et = d[body + I + 8];
-	if (et != T_BYTE && et != T_CHAR)
-		return HS_OK;
-	v = node_of(p, rd_id(p, d + body));
-	if (v == NONE)
-		return HS_OK;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->pairs[mid].array < v)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (size_t i = 0; i < s->nstrings; i++) {
+		const struct spair *sp = &s->strings[i];
+		const struct sarray *a;
+		while (j < s->narrays && s->arrays[j].node < sp->array)
+			j++;
+		if (j == s->narrays)
+			break;
+		a = &s->arrays[j];
+		if (a->node != sp->array)
+			continue;	/* not a byte[] or char[]: no label */
+		/* node order is file order: the pages behind go back, as in walk() */
+		if (p->io && p->io->codec == IO_PLAIN && a->body - released >= (64u << 20)) {
+			size_t to = a->body & ~(size_t)4095;
+			io_release_range(p->io, released, to);
+			released = to;
+		}
+		/* pass A checked the record: id, serial, length, type, data */
+		hb_label(p->b, sp->string,
+		         string_label(p, d + a->body + I + 9, be32(d + a->body + I + 4),
+		                      d[a->body + I + 8], sp->coder));
 	}
-	n = be32(d + body + I + 4);
-	for (; lo < s->n && s->pairs[lo].array == v; lo++)
-		hb_label(p->b, s->pairs[lo].string,
-		         string_label(p, d + body + I + 9, n, et, s->pairs[lo].coder));
-	return HS_OK;
 }
 
 /* --- roots ------------------------------------------------------------------------- */
@@ -1661,7 +1680,6 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	struct heap_builder b;
 	struct passc pc;
 	struct passd pd;
-	struct passe pe;
 	uint32_t ngroups = 0, group_node[NKINDS], distinct;
 	uint32_t group_count[NKINDS];
 	uint64_t edge_bound;
@@ -1758,6 +1776,8 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
+	if (p.nobjects)
+		hb_pack_ids(&b, p.min_id, p.id_shift);
 	pd.edge_cap = (uint32_t)edge_bound;
 
 	/* (GC roots) and the groups */
@@ -1808,16 +1828,17 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (pd.nstrings) {
 		p.phase = "reading strings";
 	progress_phase(progress, p.phase, p.size);
-		qsort(pd.strings, pd.nstrings, sizeof *pd.strings, spair_cmp);
-		pe.pairs = pd.strings;
-		pe.n = pd.nstrings;
-		p.pe = &pe;
-		s = walk(&p, pass_strings);
-		p.pe = NULL;
-		if (s)
-			goto fail;
+		size_t i = 1;
+		/* a String and its value are usually made together: often sorted */
+		while (i < pd.nstrings && spair_cmp(&pd.strings[i - 1], &pd.strings[i]) <= 0)
+			i++;
+		if (i < pd.nstrings)
+			qsort(pd.strings, pd.nstrings, sizeof *pd.strings, spair_cmp);
+		label_strings(&p, &pd);
 	}
 	free(pd.strings);
+	free(pd.arrays);
+	pd.arrays = NULL;
 	free(pd.locals);
 	pd.strings = NULL;
 	pd.locals = NULL;
@@ -1838,6 +1859,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	return HS_OK;
 fail:
 	free(pd.strings);
+	free(pd.arrays);
 	free(pd.locals);
 	hp_free(&p);
 	hb_abort(&b);

@@ -24,6 +24,8 @@ heap_free(struct heap *h)
 {
 	if (h == NULL)
 		return;
+	if (h->node_self != h->node_self_raw)	/* generic rules share them */
+		free(h->node_self);
 	free(h->path);
 	free(h->node_type);
 	free(h->node_name);
@@ -39,7 +41,6 @@ heap_free(struct heap *h)
 	free(h->locations);
 	free(h->label_node);
 	free(h->label_str);
-	free(h->node_self);
 	free(h->node_class);
 	free(h->classes);
 	free(h->idom);

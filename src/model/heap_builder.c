@@ -56,7 +56,7 @@ hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges)
 	b->edges_alloc = edges;
 	h->node_type = xmallocarray(nodes, sizeof *h->node_type);
 	h->node_name = xmallocarray(nodes, sizeof *h->node_name);
-	h->node_id32 = xmallocarray(nodes, sizeof *h->node_id32);
+	h->node_id32 = xcalloc(nodes, sizeof *h->node_id32);
 	h->node_self_raw = xmallocarray(nodes, sizeof *h->node_self_raw);
 	h->first_edge = xmallocarray((size_t)nodes + 1, sizeof *h->first_edge);
 	h->edge_type = xmallocarray(edges, sizeof *h->edge_type);
@@ -71,11 +71,24 @@ hb_wide_ids(struct heap_builder *b)
 	if (h->node_id64)
 		return;
 	/* Ids of nodes not added yet are garbage either way. */
-	h->node_id64 = xmallocarray(b->nodes_alloc, sizeof *h->node_id64);
+	uint64_t *wide = xmallocarray(b->nodes_alloc, sizeof *wide);
 	for (uint32_t i = 0; i < b->nodes_alloc; i++)
-		h->node_id64[i] = h->node_id32[i];
+		wide[i] = heap_node_id(h, i);
+	h->node_id64 = wide;
 	free(h->node_id32);
 	h->node_id32 = NULL;
+	h->id_packed = false;
+}
+
+void
+hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift)
+{
+	struct heap *h = b->h;
+	if (h->node_id64 || shift > 31)
+		return;
+	h->id_packed = true;
+	h->id_base = base;
+	h->id_shift = (uint8_t)shift;
 }
 
 void
@@ -183,15 +196,24 @@ hb_edges_used(struct heap_builder *b, uint32_t used)
 static void
 labels_finish(struct heap *h)
 {
-	uint32_t n = h->label_count, o = 0;
+	uint32_t n = h->label_count, o = 0, i = 1;
 	uint64_t *pairs;
 	if (n == 0)
 		return;
+	/* loaders mostly label in node order: then there is nothing to sort */
+	while (i < n && h->label_node[i - 1] < h->label_node[i])
+		i++;
+	if (i == n) {
+		while (n > 0 && h->label_node[n - 1] >= h->node_count)
+			n--;
+		h->label_count = n;
+		return;
+	}
 	pairs = xmallocarray(n, sizeof *pairs);
-	for (uint32_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		pairs[i] = (uint64_t)h->label_node[i] << 32 | i;
 	qsort(pairs, n, sizeof *pairs, u64_cmp_asc);
-	for (uint32_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		uint32_t node = (uint32_t)(pairs[i] >> 32), at = (uint32_t)pairs[i];
 		if (node >= h->node_count)
 			continue;
@@ -199,7 +221,7 @@ labels_finish(struct heap *h)
 			continue;	/* a later label of the same node wins */
 		pairs[o++] = (uint64_t)node << 32 | h->label_str[at];
 	}
-	for (uint32_t i = 0; i < o; i++) {
+	for (i = 0; i < o; i++) {
 		h->label_node[i] = (uint32_t)(pairs[i] >> 32);
 		h->label_str[i] = (uint32_t)pairs[i];
 	}
