@@ -32,7 +32,7 @@ struct heap_builder {
 	uint32_t nodes_alloc, edges_alloc;
 	uint64_t edge_sum;	/* sum of declared per-node edge counts */
 	struct heap_location *loc;
-	size_t label_cap;
+	size_t label_cap, lazy_cap;
 	size_t loc_count, loc_cap;
 	bool checked;
 };
@@ -120,6 +120,11 @@ void hb_rules(struct heap_builder *b, enum heap_rules rules);
 void hb_label(struct heap_builder *b, uint32_t n, uint32_t label);
 /* A static string saying how the sizes were computed (summary "layout"). */
 void hb_note(struct heap_builder *b, const char *note);
+/* Lazy labels: the heap takes ctx (source->free frees it, also when the
+ * build is abandoned); hb_lazy_label gives node n the label of position
+ * where, in ascending node order (later calls out of order are dropped). */
+void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx);
+void hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where);
 /* Fewer edges than hb_alloc() was told: only the first used are kept
  * (for loaders that know an upper bound in advance). */
 void hb_edges_used(struct heap_builder *b, uint32_t used);

@@ -22,6 +22,7 @@ struct io {
 	void *map;
 	size_t map_size;
 	size_t released;	/* bytes before this offset were given back */
+	int fd;			/* a plain file's descriptor, or -1 */
 };
 
 /* Opens path.  On failure fills err (status HS_EIO or HS_EINPUT) and returns
@@ -40,6 +41,11 @@ void io_release(struct io *io, size_t offset);
 /* The same for the page-aligned range [from, to); keeps no state, so
  * threads may release disjoint ranges concurrently. */
 void io_release_range(struct io *io, size_t from, size_t to);
+
+/* A descriptor of a plain file's own open file (a dup, the caller's to
+ * close), for reading parts of it after io_close(); -1 for compressed or
+ * in-memory input. */
+int io_dup_fd(const struct io *io);
 
 void io_close(struct io *io);
 

@@ -41,6 +41,10 @@ heap_free(struct heap *h)
 	free(h->locations);
 	free(h->label_node);
 	free(h->label_str);
+	free(h->lazy_node);
+	free(h->lazy_where);
+	if (h->lazy && h->lazy->free)
+		h->lazy->free(h->lazy_ctx);
 	free(h->node_class);
 	free(h->classes);
 	free(h->idom);
@@ -174,4 +178,20 @@ heap_node_label(const struct heap *h, uint32_t n)
 			hi = mid;
 	}
 	return lo < h->label_count && h->label_node[lo] == n ? h->label_str[lo] : HEAP_NONE;
+}
+
+size_t
+heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
+{
+	uint32_t lo = 0, hi = h->lazy_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->lazy_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == h->lazy_count || h->lazy_node[lo] != n || h->lazy == NULL)
+		return SIZE_MAX;
+	return h->lazy->make(h->lazy_ctx, h->lazy_where[lo], buf, size);
 }

@@ -171,6 +171,30 @@ hb_label(struct heap_builder *b, uint32_t n, uint32_t label)
 }
 
 void
+hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx)
+{
+	b->h->lazy = source;
+	b->h->lazy_ctx = ctx;
+}
+
+void
+hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where)
+{
+	struct heap *h = b->h;
+	if (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= n)
+		return;
+	if (h->lazy_count == b->lazy_cap) {
+		size_t cap = b->lazy_cap;
+		XGROW(h->lazy_node, cap, (size_t)h->lazy_count + 1);
+		h->lazy_where = xreallocarray(h->lazy_where, cap, sizeof *h->lazy_where);
+		b->lazy_cap = cap;
+	}
+	h->lazy_node[h->lazy_count] = n;
+	h->lazy_where[h->lazy_count] = where;
+	h->lazy_count++;
+}
+
+void
 hb_note(struct heap_builder *b, const char *note)
 {
 	b->h->note = note;
@@ -333,6 +357,8 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 		b->loc = NULL;
 	}
 	labels_finish(h);
+	while (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= h->node_count)
+		h->lazy_count--;
 	b->h = NULL;
 	return h;
 fail:

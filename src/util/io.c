@@ -189,6 +189,7 @@ io_open(struct io *io, const char *path, struct hs_error *err)
 
 	memset(io, 0, sizeof *io);
 	io->path = path;
+	io->fd = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(err, HS_EIO, path, "%s", strerror(errno));
@@ -209,9 +210,12 @@ io_open(struct io *io, const char *path, struct hs_error *err)
 			return error_set(err, HS_EIO, path, "mmap: %s", strerror(r));
 		}
 	}
-	close(fd);
 	io->codec = io_sniff(m, (size_t)st.st_size);
 	if (io->codec == IO_PLAIN) {
+		if (m)
+			io->fd = fd;	/* kept for io_dup_fd */
+		else
+			close(fd);
 		io->data = m;
 		io->size = (size_t)st.st_size;
 		io->map = m;
@@ -220,6 +224,7 @@ io_open(struct io *io, const char *path, struct hs_error *err)
 			madvise(m, io->size, MADV_NORMAL);
 		return HS_OK;
 	}
+	close(fd);
 	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
 	r = io_decompress(io, m, (size_t)st.st_size, err);
 	munmap(m, (size_t)st.st_size);
@@ -232,6 +237,7 @@ io_open_mem(struct io *io, const char *name, const void *data, size_t size,
 {
 	memset(io, 0, sizeof *io);
 	io->path = name;
+	io->fd = -1;
 	io->codec = io_sniff(data, size);
 	if (io->codec == IO_PLAIN) {
 		io->data = data;
@@ -266,9 +272,19 @@ io_release_range(struct io *io, size_t from, size_t to)
 	madvise((uint8_t *)io->map + from, to - from, MADV_DONTNEED);
 }
 
+int
+io_dup_fd(const struct io *io)
+{
+	if (io->map == NULL || io->codec != IO_PLAIN || io->fd < 0)
+		return -1;
+	return fcntl(io->fd, F_DUPFD_CLOEXEC, 0);
+}
+
 void
 io_close(struct io *io)
 {
+	if (io->map && io->fd >= 0)
+		close(io->fd);
 	if (io->map)
 		munmap(io->map, io->map_size);
 	memset(io, 0, sizeof *io);

@@ -85,6 +85,19 @@ PY
 
 check_dump "$data" "fixture"
 
+# An uncompressed dump reads String values when they are shown (lazy
+# labels), a compressed one while loading: the same names either way.
+n=$((n + 1))
+gzip -dc "$data/leak.hprof.gz" >"$tmp/plain.hprof"
+"$HEAPSIFT" export "$tmp/plain.hprof" --view objects --format csv --top 100000000 >"$tmp/plain.csv"
+"$HEAPSIFT" export "$data/leak.hprof.gz" --view objects --format csv --top 100000000 >"$tmp/gz.csv"
+if ! cmp -s "$tmp/plain.csv" "$tmp/gz.csv"; then
+	fail "plain and gzip'd dumps name objects differently: $(diff "$tmp/gz.csv" "$tmp/plain.csv" | head -4)"
+fi
+labels=$(grep -c '^[0-9]*,instance,"""' "$tmp/plain.csv")
+n=$((n + 1))
+[ "$labels" -gt 1000 ] || fail "only $labels Strings shown with their value"
+
 # a live JDK: the same program, dumped now
 if command -v javac >/dev/null && command -v jcmd >/dev/null; then
 	if bash "$data/make-fixtures.sh" "$tmp/live" >/dev/null 2>"$tmp/live.err" ||
