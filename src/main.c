@@ -18,6 +18,7 @@
 #include "heapsift/heap.h"
 #include "heapsift/load.h"
 #include "heapsift/report.h"
+#include "heapsift/sym.h"
 #include "heapsift/tui.h"
 #include "heapsift/view.h"
 
@@ -34,6 +35,7 @@ usage(FILE *out)
 	        "       %s report FILE [--top N] [--format text|json|csv]\n"
 	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
+	        "       %s symbolize -e FILE [-f] [-i] [-C] [-a] [--json] [--debug-dir DIR] [ADDR...]\n"
 	        "       %s --help | --version\n"
 	        "\n"
 	        "Find what holds the memory in a heap dump.  On a terminal, FILE opens in an\n"
@@ -42,6 +44,8 @@ usage(FILE *out)
 	        "Commands:\n"
 	        "  report   summary, top classes and top objects by retained size\n"
 	        "  export   one view's rows as text, CSV, TSV or JSON\n"
+	        "  symbolize  addresses of an ELF file to functions, files and lines, inline\n"
+	        "           frames too (addr2line's layout; see heapsift(1))\n"
 	        "\n"
 	        "Options:\n"
 	        "  -f, --format FMT        output format (report: text, json, csv; export: also tsv)\n"
@@ -62,7 +66,7 @@ usage(FILE *out)
 	        "  -V, --version           the version\n"
 	        "\n"
 	        "Views:\n",
-	        progname, progname, progname, progname);
+	        progname, progname, progname, progname, progname);
 	for (size_t i = 0; heap_views[i]; i++)
 		fprintf(out, "  %-12s %s\n", heap_views[i]->name, heap_views[i]->help);
 	fprintf(out, "\nInput formats (recognised by content; gzip and zstd are read too):\n");
@@ -247,6 +251,132 @@ cmd_export(const struct cli *c)
 	return write_result(r);
 }
 
+/* --- symbolize ------------------------------------------------------------ */
+
+struct symcli {
+	bool functions, inlines, addresses, json;
+	const char *exe;
+};
+
+static void
+print_frames(const struct symcli *c, uint64_t addr, struct sym_result r)
+{
+	uint32_t n = c->inlines ? r.count : 1;
+	if (c->json) {
+		printf("{\"address\":\"0x%" PRIx64 "\",\"module\":", addr);
+		export_json_string(stdout, c->exe, strlen(c->exe));
+		printf(",\"frames\":[");
+		for (uint32_t k = 0; k < n; k++) {
+			const struct sym_frame *f = &r.frames[k];
+			printf("%s{\"function\":", k ? "," : "");
+			export_json_string(stdout, f->function, strlen(f->function));
+			printf(",\"file\":");
+			export_json_string(stdout, f->file, strlen(f->file));
+			printf(",\"line\":%" PRIu32 "}", f->line);
+		}
+		printf("]}\n");
+		return;
+	}
+	if (c->addresses)
+		printf("0x%016" PRIx64 "\n", addr);
+	for (uint32_t k = 0; k < n; k++) {
+		/* without -i, llvm-symbolizer's one frame: the innermost code's
+		 * line, the covering function's name */
+		const struct sym_frame *f = &r.frames[k];
+		if (c->functions)
+			puts(c->inlines ? f->function : r.frames[r.count - 1].function);
+		printf("%s:%" PRIu32 "\n", f->file, f->line);
+	}
+}
+
+/* One address as addr2line takes it: hex, 0x optional.  Other input is
+ * echoed, as llvm-symbolizer does, so that output stays in step. */
+static void
+symbolize_one(const struct symcli *c, struct sym_module *m, const char *text)
+{
+	const char *p = text;
+	char *end;
+	uint64_t addr;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	errno = 0;
+	addr = strtoull(p, &end, 16);
+	while (*end == ' ' || *end == '\t' || *end == '\r')
+		end++;
+	if (end == p || *end != '\0' || errno != 0 || *p == '-' || *p == '+') {
+		puts(text);
+		return;
+	}
+	print_frames(c, addr, sym_lookup(m, addr));
+}
+
+static int
+cmd_symbolize(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "exe", required_argument, NULL, 'e' },
+		{ "functions", no_argument, NULL, 'f' },
+		{ "inlines", no_argument, NULL, 'i' },
+		{ "demangle", no_argument, NULL, 'C' },
+		{ "addresses", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "debug-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct symcli c = { 0 };
+	struct sym_options o = { 0 };
+	struct sym_module *m;
+	struct hs_error err;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "e:fiCajD:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': c.exe = optarg; break;
+		case 'f': c.functions = true; break;
+		case 'i': c.inlines = true; break;
+		case 'C': o.demangle = true; break;
+		case 'a': c.addresses = true; break;
+		case 'j': c.json = true; break;
+		case 'D': o.debug_dir = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (c.exe == NULL)
+		return usage_error("symbolize: which file? (-e FILE)");
+	error_clear(&err);
+	m = sym_module_open(c.exe, &o, &err);
+	if (m == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		return EXIT_INPUT;
+	}
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			symbolize_one(&c, m, argv[i]);
+	} else {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		while ((len = getline(&line, &cap, stdin)) > 0) {
+			if (line[len - 1] == '\n')
+				line[--len] = '\0';
+			symbolize_one(&c, m, line);
+			/* answers as they come, for a program on the other end of a pipe */
+			fflush(stdout);
+		}
+		free(line);
+	}
+	sym_module_close(m);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: %s\n", progname, strerror(errno));
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -281,6 +411,10 @@ main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 1);
 
 	memset(&c, 0, sizeof c);
+	if (argc > 1 && strcmp(argv[1], "symbolize") == 0) {
+		argv[1] = argv[0];
+		return cmd_symbolize(argc - 1, argv + 1);
+	}
 	if (argc > 1 && (strcmp(argv[1], "report") == 0 || strcmp(argv[1], "export") == 0)) {
 		c.command = argv[1];
 		argv[1] = argv[0];
