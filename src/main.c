@@ -272,7 +272,10 @@ print_frames(const struct symcli *c, uint64_t addr, struct sym_result r)
 			export_json_string(stdout, f->function, strlen(f->function));
 			printf(",\"file\":");
 			export_json_string(stdout, f->file, strlen(f->file));
-			printf(",\"line\":%" PRIu32 "}", f->line);
+			printf(",\"line\":%" PRIu32, f->line);
+			if (f->discriminator)
+				printf(",\"discriminator\":%" PRIu32, f->discriminator);
+			printf("}");
 		}
 		printf("]}\n");
 		return;
@@ -285,7 +288,10 @@ print_frames(const struct symcli *c, uint64_t addr, struct sym_result r)
 		const struct sym_frame *f = &r.frames[k];
 		if (c->functions)
 			puts(c->inlines ? f->function : r.frames[r.count - 1].function);
-		printf("%s:%" PRIu32 "\n", f->file, f->line);
+		printf("%s:%" PRIu32, f->file, f->line);
+		if (f->discriminator)
+			printf(" (discriminator %" PRIu32 ")", f->discriminator);
+		putchar('\n');
 	}
 }
 

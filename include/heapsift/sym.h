@@ -23,6 +23,7 @@ struct sym_frame {
 	const char *function;	/* "??" when unknown */
 	const char *file;	/* "??" when unknown */
 	uint32_t line;		/* 0 when unknown */
+	uint32_t discriminator;	/* the line table's, or 0 */
 };
 
 /* One answer: frames[0] is the innermost (the code at the address),

@@ -35,7 +35,7 @@ struct range {
 
 struct row {
 	uint64_t addr;
-	uint32_t file, line;
+	uint32_t file, line, discriminator;
 };
 
 struct seq {
@@ -445,8 +445,8 @@ unit_lines(struct dw_index *d, struct unit *u, Dwarf_Die cu)
 		nlines = 0;
 	for (Dwarf_Signed i = 0; i < nlines; i++) {
 		Dwarf_Addr addr;
-		Dwarf_Unsigned line, file;
-		Dwarf_Bool endseq = 0;
+		Dwarf_Unsigned line, file, isa, disc = 0;
+		Dwarf_Bool endseq = 0, pend, ebegin;
 		if (!ok(d, dwarf_lineaddr(lines[i], &addr, &d->err)) ||
 		    !ok(d, dwarf_lineno(lines[i], &line, &d->err)) ||
 		    !ok(d, dwarf_line_srcfileno(lines[i], &file, &d->err)) ||
@@ -483,9 +483,13 @@ unit_lines(struct dw_index *d, struct unit *u, Dwarf_Die cu)
 			in_seq = false;
 			continue;
 		}
+		if (!ok(d, dwarf_prologue_end_etc(lines[i], &pend, &ebegin, &isa, &disc, &d->err)))
+			disc = 0;
 		XGROW(u->rows, caprows, (size_t)u->nrows + 1);
-		u->rows[u->nrows++] = (struct row){ addr, (uint32_t)file,
-		                                    line > UINT32_MAX ? UINT32_MAX : (uint32_t)line };
+		u->rows[u->nrows++] = (struct row){
+			addr, (uint32_t)file, line > UINT32_MAX ? UINT32_MAX : (uint32_t)line,
+			disc > UINT32_MAX ? UINT32_MAX : (uint32_t)disc,
+		};
 	}
 	if (in_seq)	/* no end_sequence: not a sequence */
 		u->nrows = u->seqs[u->nseqs].first;
@@ -757,6 +761,7 @@ dw_lookup(struct dw_index *d, uint64_t addr, struct sym_frame *out, uint32_t max
 		out[0].function = "??";
 		out[0].file = row ? unit_file(u, row->file) : "??";
 		out[0].line = row ? row->line : 0;
+		out[0].discriminator = row ? row->discriminator : 0;
 		return 1;
 	}
 	if (n > max)
@@ -766,9 +771,11 @@ dw_lookup(struct dw_index *d, uint64_t addr, struct sym_frame *out, uint32_t max
 	for (uint32_t k = 0; k < n; k++) {
 		struct scope *sc = &u->scopes[chain[k]];
 		out[k].function = scope_name(d, sc);
+		out[k].discriminator = 0;
 		if (k == 0) {
 			out[k].file = row ? unit_file(u, row->file) : "??";
 			out[k].line = row ? row->line : 0;
+			out[k].discriminator = row ? row->discriminator : 0;
 		} else {
 			const struct scope *inner = &u->scopes[chain[k - 1]];
 			out[k].file = inner->call_file == NONE ? "??" : unit_file(u, inner->call_file);

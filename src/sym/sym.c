@@ -76,12 +76,55 @@ sym_demangle(struct arena *a, const char *name)
 		free(out);
 		return arena_strndup(a, name, strlen(name));
 	}
+	/* clone suffixes as LLVM's demangler writes them: "f() (.isra.0.cold)"
+	 * for the GNU demangler's "f() [clone .isra.0] [clone .cold]" (the
+	 * result is never longer) */
+	{
+		char *w = out;
+		const char *p = out;
+		while (*p) {
+			if (strncmp(p, " [clone ", 8) == 0 && strchr(p + 8, ']')) {
+				char *start = w;	/* " (" goes here once p is past it */
+				w += 2;
+				while (strncmp(p, " [clone ", 8) == 0 && strchr(p + 8, ']')) {
+					const char *end = strchr(p + 8, ']');
+					memmove(w, p + 8, (size_t)(end - (p + 8)));
+					w += end - (p + 8);
+					p = end + 1;
+				}
+				start[0] = ' ';
+				start[1] = '(';
+				*w++ = ')';
+			} else {
+				*w++ = *p++;
+			}
+		}
+		*w = '\0';
+	}
 	r = arena_strndup(a, out, strlen(out));
 	free(out);
 	return r;
 }
 
 /* --- ELF ------------------------------------------------------------------- */
+
+static uint64_t
+rd_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t
+rd_be(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
 
 static Elf *
 elf_open_fd(int fd)
@@ -423,6 +466,62 @@ find_debug_file(struct sym_module *m, const char *debug_dir)
 	}
 }
 
+/* --- guarding libdwarf ------------------------------------------------------------ */
+
+/* Debian 12's libdwarf (20210528) reads every .debug_rnglists and
+ * .debug_loclists unit header when it first loads .debug_info, and a
+ * malformed one makes it free memory twice (found by tests/fuzz/fuzz_sym).
+ * So those headers are checked here first (DWARF 5, 7.28 and 7.29): units
+ * that tile the section, version 5, address size 4 or 8, no segment
+ * selector, an offset table that fits.  A file that fails gets no DWARF. */
+static bool
+list_section_ok(Elf *e, const char *name)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(e, name, &sh);
+	Elf_Data *data;
+	const uint8_t *p;
+	size_t size, off = 0;
+	bool big = elf_getident(e, NULL)[EI_DATA] == ELFDATA2MSB;
+
+	if (scn == NULL || sh.sh_type == SHT_NOBITS)
+		return true;
+	if ((sh.sh_flags & SHF_COMPRESSED) || (data = section_data(scn)) == NULL)
+		return false;	/* not decompressed: libdwarf would choke too */
+	p = data->d_buf;
+	size = data->d_size;
+	while (off < size) {
+		uint64_t len, count;
+		size_t hdr = 4, osize = 4;
+		uint16_t version;
+#define RD(n, at) (big ? rd_be(p + (at), n) : rd_le(p + (at), n))
+		if (size - off < 4)
+			return false;
+		len = RD(4, off);
+		if (len == 0xffffffffu) {
+			if (size - off < 12)
+				return false;
+			len = RD(8, off + 4);
+			hdr = 12;
+			osize = 8;
+		} else if (len >= 0xfffffff0u) {
+			return false;
+		}
+		if (len < 8 || len > size - off - hdr)
+			return false;
+		version = (uint16_t)RD(2, off + hdr);
+		if (version != 5 || (p[off + hdr + 2] != 4 && p[off + hdr + 2] != 8) ||
+		    p[off + hdr + 3] != 0)
+			return false;
+		count = RD(4, off + hdr + 4);
+		if (count > (len - 8) / osize)
+			return false;
+		off += hdr + (size_t)len;
+#undef RD
+	}
+	return true;
+}
+
 /* --- modules ------------------------------------------------------------------ */
 
 static struct sym_module *
@@ -439,7 +538,9 @@ module_init(struct sym_module *m, const struct sym_options *o, bool search)
 		dwelf = NULL;
 	if (dwelf) {
 		decompress_sections(dwelf);
-		m->dw = dw_open(dwelf, m->demangle, &m->str);
+		if (list_section_ok(dwelf, ".debug_rnglists") &&
+		    list_section_ok(dwelf, ".debug_loclists"))
+			m->dw = dw_open(dwelf, m->demangle, &m->str);
 		if (m->dw && dwelf == m->elf)
 			m->debug_path = xstrdup(m->path);
 	}
@@ -613,7 +714,7 @@ sym_lookup(struct sym_module *m, uint64_t addr)
 	if (m->dw)
 		n = dw_lookup(m->dw, addr, tmp, MAX_FRAMES);
 	if (n == 0) {
-		tmp[0] = (struct sym_frame){ "??", "??", 0 };
+		tmp[0] = (struct sym_frame){ "??", "??", 0, 0 };
 		n = 1;
 	}
 	sym = symbol_at(m, addr);
