@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "heapsift/analyze.h"
@@ -366,12 +367,16 @@ cmd_symbolize(int argc, char **argv)
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t len;
+		struct stat st;
+		/* answers as they come when a program may wait for them on the
+		 * other end of a pipe; not line by line from a file */
+		bool interactive = fstat(0, &st) != 0 || !S_ISREG(st.st_mode);
 		while ((len = getline(&line, &cap, stdin)) > 0) {
 			if (line[len - 1] == '\n')
 				line[--len] = '\0';
 			symbolize_one(&c, m, line);
-			/* answers as they come, for a program on the other end of a pipe */
-			fflush(stdout);
+			if (interactive)
+				fflush(stdout);
 		}
 		free(line);
 	}

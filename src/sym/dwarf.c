@@ -46,7 +46,8 @@ struct seq {
 struct scope {
 	Dwarf_Off die;
 	uint32_t parent;	/* enclosing scope (inlined ones), or NONE */
-	uint32_t end;		/* one past its last descendant */
+	uint32_t first, end;	/* its descendants: [first, end) */
+	bool expanded;		/* a subprogram's descendants read */
 	uint32_t call_file, call_line;
 	uint32_t first_range, nranges;
 	uint16_t depth;
@@ -57,6 +58,7 @@ struct unit {
 	Dwarf_Off die;
 	uint16_t version;
 	bool loaded;
+	uint64_t base;		/* the unit's base address */
 	const char **files;
 	uint32_t file_base, nfiles;
 	struct row *rows;
@@ -273,6 +275,10 @@ dw_open(Elf *elf, bool demangle, struct arena *strings)
 
 	d->str = strings;
 	d->demangle = demangle;
+	/* libdwarf records every allocation in a search tree so that
+	 * dwarf_finish can free what its caller did not: a quarter of the
+	 * look-up time.  Everything here is freed where it is used. */
+	dwarf_set_de_alloc_flag(0);
 	int r = dwarf_elf_init_b(elf, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &d->err);
 	if (r != DW_DLV_OK) {
 		/* no DWARF, or none we can read */
@@ -577,10 +583,11 @@ add_scope_range(void *ctx, uint64_t lo, uint64_t hi)
 }
 
 /* Adds the scopes among die's children (and deeper), parent being the
- * scope they are inlined into (NONE at the top). */
+ * scope they are inlined into (NONE at the top).  top_only: the unit's
+ * subprograms, not what is inside them (expand() reads that). */
 static void
 walk_children(struct dw_index *d, struct unit *u, Dwarf_Die die, uint32_t parent, uint64_t base,
-              unsigned depth)
+              unsigned depth, bool top_only)
 {
 	Dwarf_Die child, next;
 
@@ -621,16 +628,26 @@ walk_children(struct dw_index *d, struct unit *u, Dwarf_Die die, uint32_t parent
 					if (attr_udata(d, child, DW_AT_call_line, &v))
 						u->scopes[s].call_line = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 				}
-				walk_children(d, u, child, s, base, depth + 1);
+				if (top_only) {
+					/* its inlined scopes are read when an address falls in it */
+					u->scopes[s].first = u->scopes[s].end = u->nscopes;
+					break;
+				}
+				u->scopes[s].first = u->nscopes;
+				u->scopes[s].expanded = true;
+				walk_children(d, u, child, s, base, depth + 1, false);
 				u->scopes[s].end = u->nscopes;
 				break;
 			}
 			case DW_TAG_lexical_block:
-			case DW_TAG_namespace:
-			case DW_TAG_module:
 			case DW_TAG_try_block:
 			case DW_TAG_catch_block:
-				walk_children(d, u, child, parent, base, depth + 1);
+				if (!top_only)
+					walk_children(d, u, child, parent, base, depth + 1, false);
+				break;
+			case DW_TAG_namespace:
+			case DW_TAG_module:
+				walk_children(d, u, child, parent, base, depth + 1, top_only);
 				break;
 			default:
 				break;	/* types, variables...: no code below */
@@ -645,12 +662,28 @@ walk_children(struct dw_index *d, struct unit *u, Dwarf_Die die, uint32_t parent
 	}
 }
 
+/* (Re)builds the unit's sorted subprogram ranges. */
+static void
+unit_top(struct unit *u)
+{
+	uint32_t ntop = 0;
+	free(u->top);
+	u->ntop = 0;
+	for (uint32_t i = 0; i < u->nsranges; i++)
+		ntop += u->scopes[u->sranges[i].idx].depth == 0;
+	u->top = xmallocarray(ntop ? ntop : 1, sizeof *u->top);
+	for (uint32_t i = 0; i < u->nsranges; i++)
+		if (u->scopes[u->sranges[i].idx].depth == 0)
+			u->top[u->ntop++] = u->sranges[i];
+	if (u->ntop > 1)
+		qsort(u->top, u->ntop, sizeof *u->top, range_cmp);
+}
+
 static void
 unit_load(struct dw_index *d, struct unit *u)
 {
 	Dwarf_Die cu;
 	Dwarf_Addr base = 0;
-	uint32_t ntop = 0;
 
 	if (u->loaded)
 		return;
@@ -660,16 +693,34 @@ unit_load(struct dw_index *d, struct unit *u)
 	unit_lines(d, u, cu);
 	if (!ok(d, dwarf_lowpc(cu, &base, &d->err)))
 		base = 0;
-	walk_children(d, u, cu, NONE, base, 0);
+	u->base = base;
+	walk_children(d, u, cu, NONE, base, 0, true);
 	dwarf_dealloc_die(cu);
-	for (uint32_t i = 0; i < u->nsranges; i++)
-		ntop += u->scopes[u->sranges[i].idx].depth == 0;
-	u->top = xmallocarray(ntop ? ntop : 1, sizeof *u->top);
-	for (uint32_t i = 0; i < u->nsranges; i++)
-		if (u->scopes[u->sranges[i].idx].depth == 0)
-			u->top[u->ntop++] = u->sranges[i];
-	if (u->ntop > 1)
-		qsort(u->top, u->ntop, sizeof *u->top, range_cmp);
+	unit_top(u);
+}
+
+/* Reads the inlined scopes of subprogram s (appended to the unit's
+ * scopes: its descendants are [first, end)). */
+static void
+expand(struct dw_index *d, struct unit *u, uint32_t s)
+{
+	Dwarf_Die die;
+	uint32_t before = u->nscopes;
+	bool nested = false;
+
+	u->scopes[s].expanded = true;
+	if (!ok(d, dwarf_offdie_b(d->dbg, u->scopes[s].die, 1, &die, &d->err)))
+		return;
+	u->scopes[s].first = u->nscopes;
+	walk_children(d, u, die, s, u->base, 1, false);
+	u->scopes[s].end = u->nscopes;
+	dwarf_dealloc_die(die);
+	/* a subprogram defined inside it (GNU C nested functions) is a
+	 * subprogram of its own */
+	for (uint32_t i = before; i < u->nscopes && !nested; i++)
+		nested = u->scopes[i].depth == 0;
+	if (nested)
+		unit_top(u);
 }
 
 /* --- names ------------------------------------------------------------------- */
@@ -740,9 +791,13 @@ dw_lookup(struct dw_index *d, uint64_t addr, struct sym_frame *out, uint32_t max
 	r = range_find(u->top, u->ntop, addr);
 	if (r) {
 		/* the deepest inlined scope under the subprogram that holds addr */
-		const struct scope *top = &u->scopes[r->idx];
+		uint32_t first, end;
 		best = r->idx;
-		for (uint32_t s = r->idx + 1; s < top->end; s++) {
+		if (!u->scopes[best].expanded)
+			expand(d, u, best);	/* may move u->top: r is stale now */
+		first = u->scopes[best].first;
+		end = u->scopes[best].end;
+		for (uint32_t s = first; s < end; s++) {
 			const struct scope *sc = &u->scopes[s];
 			if (sc->depth <= (best == NONE ? 0 : u->scopes[best].depth) || sc->depth == 0)
 				continue;
