@@ -349,7 +349,9 @@ cmd_symbolize(int argc, char **argv)
 		case 'j': c.json = true; break;
 		case 'D': o.debug_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: return EXIT_USAGE;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
 		}
 	}
 	if (c.exe == NULL)

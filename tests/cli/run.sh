@@ -68,6 +68,21 @@ expect 2 'cut.heapsnapshot: offset [0-9]+: ' "$HEAPSIFT" report "$tmp/cut.heapsn
 printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage' >"$tmp/bad.gz"
 expect 2 'bad.gz: offset [0-9]+: gzip' "$HEAPSIFT" report "$tmp/bad.gz"
 
+# symbolize: usage errors 1, files it cannot use 2, a cut ELF file falls
+# back to "??", an argument that is not an address is echoed
+expect 1 'symbolize: which file' "$HEAPSIFT" symbolize 0x1000
+expect 1 'Try .heapsift --help' "$HEAPSIFT" symbolize -e "$HEAPSIFT" --no-such-option
+expect 2 '^heapsift: /nonexistent/prog: No such file or directory' \
+	"$HEAPSIFT" symbolize -e /nonexistent/prog 0x1000
+expect 2 'not a regular file' "$HEAPSIFT" symbolize -e / 0x1000
+expect 2 "$tmp/bad.heapsnapshot: not an ELF file" "$HEAPSIFT" symbolize -e "$tmp/bad.heapsnapshot" 0x1000
+head -c 3000 "$HEAPSIFT" >"$tmp/cut.elf"
+expect 0 '^0x0000000000001000$' "$HEAPSIFT" symbolize -e "$tmp/cut.elf" -a -f 0x1000
+expect 0 '^\?\?:0$' "$HEAPSIFT" symbolize -e "$tmp/cut.elf" 0x1000
+expect 0 '^not-an-address$' "$HEAPSIFT" symbolize -e "$HEAPSIFT" not-an-address
+expect 0 '"function":"main"' "$HEAPSIFT" symbolize -e "$HEAPSIFT" --json \
+	"$(nm "$HEAPSIFT" 2>/dev/null | awk '$3 == "main" { print $1 }')"
+
 # without a terminal, FILE alone gives a hint and the report
 expect 0 'not a terminal, so no interactive viewer' "$HEAPSIFT" "$fixture"
 expect 0 '^Top 20 constructors' "$HEAPSIFT" "$fixture"

@@ -18,6 +18,8 @@
 #                   .constprop/.isra clones, a symbol alias
 #   cxx-O2          sym_maps.cc at -O2: std::map / std::string code inlined
 #                   from stl_tree.h, basic_string.h..., C++ names (-C)
+#   cxx-dwarf4, c-dwarf4   cxx-O2 and c-O2 with -gdwarf-4 (.debug_ranges,
+#                   1-based file numbers)
 #   libsym.so       libsym.c + symgen.c, -fPIC -shared -O2
 #   symuse          symuse.c + symgen.c at -O1, linked with libsym.so
 #   cxx-buildid     cxx-O2 stripped (strip --strip-all), its debug file
@@ -152,6 +154,10 @@ waitall() {
 }
 bg g++ -g -O2 -I"$src" "$src/sym_maps.cc" -o cxx-O2
 bg "${cc[@]}" -O0 "$src/symtest.c" symgen.c -o c-O0
+waitall
+# DWARF 4: .debug_ranges, 1-based file numbers, no file register defect
+bg g++ -gdwarf-4 -O2 -I"$src" "$src/sym_maps.cc" -o cxx-dwarf4
+bg "${cc[@]}" -gdwarf-4 -O2 "$src/symtest.c" symgen.c -o c-dwarf4
 waitall
 bg "${cc[@]}" -O2 -fPIC -c symgen.c -o symgen-O2.o
 bg "${cc[@]}" -O1 -c symgen.c -o symgen-O1.o
@@ -297,6 +303,8 @@ dbgfile=$work/debug/.build-id/${id:0:2}/${id:2}.debug
 check c-O0 c-O0 - c-O0
 check c-O2 c-O2 - c-O2
 check cxx-O2 cxx-O2 - cxx-O2
+check cxx-dwarf4 cxx-dwarf4 - cxx-dwarf4
+check c-dwarf4 c-dwarf4 - c-dwarf4
 check libsym.so libsym.so - libsym.so
 check symuse symuse - symuse
 check cxx-buildid cxx-buildid "$work/debug" cxx-buildid "$dbgfile"
