@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "heapsift/analyze.h"
@@ -20,6 +22,8 @@
 #include "heapsift/load.h"
 #include "heapsift/report.h"
 #include "heapsift/sym.h"
+#include "heapsift/trace.h"
+#include "heapsift/xalloc.h"
 #include "heapsift/tui.h"
 #include "heapsift/view.h"
 
@@ -36,6 +40,7 @@ usage(FILE *out)
 	        "       %s report FILE [--top N] [--format text|json|csv]\n"
 	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
+	        "       %s record [-o FILE] [--sample BYTES] [--] CMD [ARGS...]\n"
 	        "       %s symbolize -e FILE [-f] [-i] [-C] [-a] [--json] [--debug-dir DIR] [ADDR...]\n"
 	        "       %s --help | --version\n"
 	        "\n"
@@ -45,6 +50,7 @@ usage(FILE *out)
 	        "Commands:\n"
 	        "  report   summary, top classes and top objects by retained size\n"
 	        "  export   one view's rows as text, CSV, TSV or JSON\n"
+	        "  record   run CMD with the allocation recorder; the trace opens like a dump\n"
 	        "  symbolize  addresses of an ELF file to functions, files and lines, inline\n"
 	        "           frames too (addr2line's layout; see heapsift(1))\n"
 	        "\n"
@@ -67,9 +73,12 @@ usage(FILE *out)
 	        "  -V, --version           the version\n"
 	        "\n"
 	        "Views:\n",
-	        progname, progname, progname, progname, progname);
+	        progname, progname, progname, progname, progname, progname);
 	for (size_t i = 0; heap_views[i]; i++)
 		fprintf(out, "  %-12s %s\n", heap_views[i]->name, heap_views[i]->help);
+	fprintf(out, "\nViews of allocation traces (heapsift record):\n");
+	for (size_t i = 0; trace_views[i]; i++)
+		fprintf(out, "  %-12s %s\n", trace_views[i]->name, trace_views[i]->help);
 	fprintf(out, "\nInput formats (recognised by content; gzip and zstd are read too):\n");
 	for (size_t i = 0; loaders[i]; i++)
 		fprintf(out, "  %-12s %s\n", loaders[i]->name, loaders[i]->description);
@@ -185,7 +194,10 @@ cmd_report(const struct cli *c)
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
-	r = report_write(m.heap, f, c->top_set ? c->top : 20, stdout);
+	if (m.kind == MODEL_TRACE)
+		r = report_write_trace(m.trace, f, c->top_set ? c->top : 20, stdout);
+	else
+		r = report_write(m.heap, f, c->top_set ? c->top : 20, stdout);
 	model_free(&m);
 	return write_result(r);
 }
@@ -204,6 +216,8 @@ cmd_export(const struct cli *c)
 	if (c->view == NULL)
 		return usage_error("export: which view? (--view NAME; see --help)");
 	ops = view_find(c->view);
+	if (ops == NULL)
+		ops = trace_view_find(c->view);
 	if (ops == NULL)
 		return usage_error("export: no view named '%s' (see --help)", c->view);
 	if (c->format && !export_format_parse(c->format, &o.format))
@@ -235,6 +249,33 @@ cmd_export(const struct cli *c)
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
+	if (m.kind == MODEL_TRACE) {
+		/* the trace views of the same name (summary) */
+		const struct view_ops *tops = trace_view_find(c->view);
+		if (tops == NULL) {
+			model_free(&m);
+			return usage_error("export: view '%s' is for heap dumps; a trace has %s", c->view,
+			                   "summary and callsites");
+		}
+		if (c->sort) {
+			struct view probe = { .ops = tops };
+			if (!export_sort_parse(&probe, c->sort, &o)) {
+				model_free(&m);
+				return usage_error("export: view '%s' has no column '%s' (see heapsift(1))",
+				                   tops->name, c->sort);
+			}
+		}
+		v = view_new_trace(tops, m.trace);
+		r = export_view(v, &o, stdout);
+		view_free(v);
+		model_free(&m);
+		return write_result(r);
+	}
+	if (view_find(c->view) == NULL) {
+		model_free(&m);
+		return usage_error("export: view '%s' is for allocation traces", c->view);
+	}
+	ops = view_find(c->view);
 	v = view_new(ops, m.heap);
 	if (ops->needs_subject) {
 		v->subject = heap_find_id(m.heap, object_id);
@@ -250,6 +291,116 @@ cmd_export(const struct cli *c)
 	view_free(v);
 	model_free(&m);
 	return write_result(r);
+}
+
+/* --- record --------------------------------------------------------------- */
+
+/* The recorder library: $HEAPSIFT_RECORDER, else beside this program (the
+ * build tree), else where make install put it. */
+static char *
+recorder_path(void)
+{
+	const char *env = getenv("HEAPSIFT_RECORDER");
+	char self[PATH_MAX], *slash, *p;
+	ssize_t n;
+	if (env && env[0])
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			p = xasprintf("%s/libheapsift-record.so", self);
+			if (access(p, R_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(PKGLIBDIR "/libheapsift-record.so");
+}
+
+static int
+cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = NULL;
+	uint64_t sample = 0;
+	char *lib, *file;
+	const char *base;
+	pid_t pid;
+	int opt, status;
+	struct sigaction ign, old_int, old_quit;
+
+	while ((opt = getopt_long(argc, argv, "+o:s:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': output = optarg; break;
+		case 's':
+			if (!parse_u64(optarg, &sample) || sample == 0 || sample > UINT32_MAX)
+				return usage_error("--sample wants a number of bytes (1 to 4294967295), not '%s'",
+				                   optarg);
+			break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("record: which program? (heapsift record [-o FILE] -- CMD [ARGS...])");
+	lib = recorder_path();
+	if (access(lib, R_OK) != 0) {
+		fprintf(stderr, "%s: the recorder %s: %s\n", progname, lib, strerror(errno));
+		free(lib);
+		return EXIT_INPUT;
+	}
+	base = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", progname, strerror(errno));
+		free(lib);
+		return EXIT_INPUT;
+	}
+	file = output ? xstrdup(output)
+	              : xasprintf("heapsift.%s.%ld.trace", base, (long)(pid ? pid : getpid()));
+	if (pid == 0) {
+		const char *pre = getenv("LD_PRELOAD");
+		char *preload = pre && pre[0] ? xasprintf("%s:%s", lib, pre) : xstrdup(lib);
+		char num[32];
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("HEAPSIFT_TRACE_FILE", file, 1);
+		snprintf(num, sizeof num, "%ld", (long)getpid());
+		setenv("HEAPSIFT_TRACE_PID", num, 1);
+		snprintf(num, sizeof num, "%" PRIu64, sample);
+		setenv("HEAPSIFT_TRACE_SAMPLE", num, 1);
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "%s: %s: %s\n", progname, argv[optind], strerror(errno));
+		_exit(127);
+	}
+	/* like system(): the program takes the terminal's signals */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	fprintf(stderr, "%s: trace written to %s\n", progname, file);
+	free(lib);
+	free(file);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_INPUT;
 }
 
 /* --- symbolize ------------------------------------------------------------ */
@@ -424,6 +575,10 @@ main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 1);
 
 	memset(&c, 0, sizeof c);
+	if (argc > 1 && strcmp(argv[1], "record") == 0) {
+		argv[1] = argv[0];
+		return cmd_record(argc - 1, argv + 1);
+	}
 	if (argc > 1 && strcmp(argv[1], "symbolize") == 0) {
 		argv[1] = argv[0];
 		return cmd_symbolize(argc - 1, argv + 1);

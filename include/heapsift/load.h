@@ -14,12 +14,14 @@
 #include "heapsift/progress.h"
 
 struct heap;
+struct trace;
 
-enum model_kind { MODEL_NONE, MODEL_HEAP };
+enum model_kind { MODEL_NONE, MODEL_HEAP, MODEL_TRACE };
 
 struct model {
 	enum model_kind kind;
 	struct heap *heap;
+	struct trace *trace;
 };
 
 struct loader_ops {
@@ -50,6 +52,7 @@ void model_free(struct model *m);
 /* Individual loaders. */
 extern const struct loader_ops loader_v8;
 extern const struct loader_ops loader_hprof;
+extern const struct loader_ops loader_trace;
 /* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
  * tell it from the dump.  Set by --java-layout. */
 extern int hprof_layout_force;

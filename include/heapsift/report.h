@@ -13,4 +13,9 @@
  * error. */
 int report_write(struct heap *h, enum export_format format, size_t top, FILE *out);
 
+struct trace;
+/* An allocation trace's report: its summary, then the top call sites by
+ * peak, by calls, by temporary allocations and by leaked bytes. */
+int report_write_trace(struct trace *t, enum export_format format, size_t top, FILE *out);
+
 #endif

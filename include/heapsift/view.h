@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 struct heap;
+struct trace;
 
 enum col_type {
 	COL_TEXT,	/* string */
@@ -104,7 +105,8 @@ struct view_ops {
 
 struct view {
 	const struct view_ops *ops;
-	struct heap *heap;
+	struct heap *heap;	/* a heap view's model */
+	struct trace *trace;	/* a trace view's model */
 	void *priv;
 	unsigned flags;
 	uint32_t subject;	/* the object of retainers/inspect; HEAP_NONE if none */
@@ -112,11 +114,15 @@ struct view {
 };
 
 extern const struct view_ops *const heap_views[];
+extern const struct view_ops *const trace_views[];
 
 const struct view_ops *view_find(const char *name);
+const struct view_ops *trace_view_find(const char *name);
 
 /* Creates a view over an analysed heap. */
 struct view *view_new(const struct view_ops *ops, struct heap *h);
+/* Creates a view over a loaded trace. */
+struct view *view_new_trace(const struct view_ops *ops, struct trace *t);
 void view_free(struct view *v);
 
 /* Column index by name, or -1. */
@@ -161,5 +167,7 @@ extern const struct view_ops view_dominators;
 extern const struct view_ops view_objects;
 extern const struct view_ops view_retainers;
 extern const struct view_ops view_inspect;
+extern const struct view_ops view_trace_summary;
+extern const struct view_ops view_callsites;
 
 #endif

@@ -4,10 +4,12 @@
 
 #include "heapsift/heap.h"
 #include "heapsift/load.h"
+#include "heapsift/trace.h"
 
 const struct loader_ops *const loaders[] = {
 	&loader_v8,
 	&loader_hprof,
+	&loader_trace,
 	NULL,
 };
 
@@ -84,5 +86,7 @@ model_free(struct model *m)
 {
 	if (m->kind == MODEL_HEAP)
 		heap_free(m->heap);
+	else if (m->kind == MODEL_TRACE)
+		trace_free(m->trace);
 	memset(m, 0, sizeof *m);
 }

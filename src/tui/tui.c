@@ -25,6 +25,7 @@
 #include "heapsift/analyze.h"
 #include "heapsift/heap.h"
 #include "heapsift/load.h"
+#include "heapsift/report.h"
 #include "heapsift/tree.h"
 #include "heapsift/tui.h"
 #include "heapsift/view.h"
@@ -1360,6 +1361,16 @@ tui_main(const struct tui_opts *opts)
 	prog.ctx = &ls;
 	error_clear(&err);
 	r = load_file(opts->path, opts->input_format, &prog, &m, &err);
+	if (r == HS_OK && m.kind == MODEL_TRACE) {
+		/* no trace panes yet: the report instead */
+		endwin();
+		fprintf(stderr, "heapsift: the viewer has no trace panes yet; here is the report\n");
+		r = report_write_trace(m.trace, EXPORT_TEXT, 20, stdout);
+		model_free(&m);
+		if (t.keylog)
+			fclose(t.keylog);
+		return r ? 2 : 0;
+	}
 	if (r == HS_OK)
 		r = analyze_heap(m.heap, &prog, &err);
 	if (r == HS_OK && !got_signal) {

@@ -40,6 +40,27 @@ view_new(const struct view_ops *ops, struct heap *h)
 	return v;
 }
 
+struct view *
+view_new_trace(const struct view_ops *ops, struct trace *t)
+{
+	struct view *v = xcalloc(1, sizeof *v);
+	v->ops = ops;
+	v->trace = t;
+	v->subject = HEAP_NONE;
+	if (ops->init)
+		ops->init(v);
+	return v;
+}
+
+const struct view_ops *
+trace_view_find(const char *name)
+{
+	for (size_t i = 0; trace_views[i]; i++)
+		if (strcmp(trace_views[i]->name, name) == 0)
+			return trace_views[i];
+	return NULL;
+}
+
 void
 view_free(struct view *v)
 {

@@ -1,0 +1,77 @@
+/* trace: the allocation-trace model (heapsift record's traces).
+ *
+ * Stacks are a trie: node i (1..node_count-1) is the return address ip[i]
+ * called from node parent[i]'s frame; node 0 is the root (no frame).  An
+ * allocation belongs to the node of its innermost frame.  Per node, the
+ * measures of the allocations made exactly there; call sites (the
+ * innermost source location of a stack, inline frames expanded) aggregate
+ * them.  Frames are symbolized at load (src/sym).
+ *
+ * The loader fills everything; trace_free() releases it. */
+#ifndef HEAPSIFT_TRACE_H
+#define HEAPSIFT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapsift/arena.h"
+#include "heapsift/sym.h"
+
+/* The measures of a set of allocations. */
+struct trace_measure {
+	uint64_t allocations;	/* calls to allocation functions (realloc too) */
+	uint64_t bytes;		/* bytes they asked for */
+	uint64_t temporary;	/* freed before any other allocation */
+	uint64_t peak_bytes;	/* live at the moment of the global peak */
+	uint64_t leaked_bytes;	/* live at the end */
+	uint64_t leaked;	/* allocations live at the end */
+};
+
+/* One source location: the innermost frame of a stack, or any frame. */
+struct trace_site {
+	const char *function, *file, *module;
+	uint32_t line;
+	struct trace_measure m;
+};
+
+struct trace_point {
+	uint64_t time_us;
+	uint64_t heap;		/* bytes live */
+};
+
+struct trace {
+	char *path;
+	uint64_t sample_bytes;	/* 0: every allocation was recorded */
+	bool complete;		/* the END event: the program exited normally */
+
+	uint32_t node_count;
+	uint32_t *parent;
+	uint64_t *ip;
+	struct trace_measure *node_m;	/* made exactly at the node */
+	uint32_t *node_site;		/* its call site */
+	/* frames of node i: its symbolized return address (inline frames
+	 * expanded), frames[frame_first[i] .. frame_first[i+1]) innermost first */
+	uint32_t *frame_first;
+	struct sym_frame *frames;
+	const char **frame_module;
+
+	struct trace_site *sites;
+	uint32_t site_count;
+
+	struct trace_measure total;
+	uint64_t frees;
+	uint64_t peak_heap, peak_time_us, duration_us;
+	struct trace_point *timeline;	/* heap size over time, at most ~2000 points */
+	uint32_t timeline_count;
+	/* request sizes: histogram over powers of two (bucket k: sizes in
+	 * [2^(k-1), 2^k), bucket 0: size 0) */
+	uint64_t size_count[65], size_bytes[65];
+
+	struct arena strings;
+	struct sym_maps *maps;	/* owns the frames' strings */
+};
+
+void trace_free(struct trace *t);
+
+#endif

@@ -1,0 +1,570 @@
+/* trace: heapsift record's allocation traces (heapsift-trace(5),
+ * include/heapsift/trace_format.h) into the trace model, measured as
+ * heaptrack_print measures: calls to allocation functions, bytes, temporary
+ * allocations (freed before any other allocation), peak heap and what each
+ * stack held at that moment, leaked at the end.
+ *
+ * Two walks over the blocks: the first builds the stack trie and every
+ * measure but the peak contributions and finds the event of the peak; the
+ * second replays the events up to it.  A block cut short at the end of the
+ * file (the program was killed while writing) ends the trace; anything
+ * else malformed is an error with its offset. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "heapsift/load.h"
+#include "heapsift/trace.h"
+#include "heapsift/trace_format.h"
+#include "heapsift/xalloc.h"
+
+#define MAX_NODES (1u << 30)
+#define TIMELINE_MAX 2048
+
+/* live allocations: address -> (node, size), open addressing with
+ * backward-shift deletion */
+struct live {
+	uint64_t addr;	/* 0: empty */
+	uint64_t size;
+	uint32_t node;
+};
+
+struct lmap {
+	struct live *s;
+	size_t cap, n;
+};
+
+static size_t
+lhash(uint64_t a)
+{
+	a ^= a >> 31;
+	a *= 0x9E3779B97F4A7C15ULL;
+	return (size_t)(a ^ a >> 29);
+}
+
+static void lmap_put(struct lmap *m, uint64_t addr, uint64_t size, uint32_t node);
+
+static void
+lmap_grow(struct lmap *m)
+{
+	struct live *old = m->s;
+	size_t oldcap = m->cap;
+	m->cap = oldcap ? oldcap * 2 : 4096;
+	m->s = xcalloc(m->cap, sizeof *m->s);
+	m->n = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].addr)
+			lmap_put(m, old[i].addr, old[i].size, old[i].node);
+	free(old);
+}
+
+static struct live *
+lmap_find(struct lmap *m, uint64_t addr)
+{
+	size_t mask, i;
+	if (m->cap == 0)
+		return NULL;
+	mask = m->cap - 1;
+	for (i = lhash(addr) & mask; m->s[i].addr; i = (i + 1) & mask)
+		if (m->s[i].addr == addr)
+			return &m->s[i];
+	return NULL;
+}
+
+static void
+lmap_put(struct lmap *m, uint64_t addr, uint64_t size, uint32_t node)
+{
+	size_t mask, i;
+	if ((m->n + 1) * 4 > m->cap * 3)
+		lmap_grow(m);
+	mask = m->cap - 1;
+	for (i = lhash(addr) & mask; m->s[i].addr && m->s[i].addr != addr; i = (i + 1) & mask)
+		;
+	if (m->s[i].addr == 0)
+		m->n++;
+	m->s[i] = (struct live){ addr, size, node };
+}
+
+static void
+lmap_del(struct lmap *m, struct live *e)
+{
+	size_t mask = m->cap - 1, i = (size_t)(e - m->s), j = i;
+	for (;;) {
+		size_t k;
+		j = (j + 1) & mask;
+		if (m->s[j].addr == 0)
+			break;
+		k = lhash(m->s[j].addr) & mask;
+		/* move j back to i unless its home lies cyclically in (i, j] */
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			m->s[i] = m->s[j];
+			i = j;
+		}
+	}
+	m->s[i].addr = 0;
+	m->n--;
+}
+
+/* --- the walk ------------------------------------------------------------------ */
+
+struct tl {
+	const uint8_t *d;
+	size_t size;
+	const char *path;
+	struct hs_error *err;
+	struct trace *t;
+	uint8_t *buf;		/* one block, decompressed */
+	size_t bufcap;
+	ZSTD_DCtx *dctx;
+	size_t nodecap;
+	struct lmap live;
+	uint64_t heap, time_us;
+	uint64_t last_alloc;	/* address of the latest allocation, 0 after a free */
+	uint64_t events, peak_event;
+	bool second;		/* the replay up to the peak */
+	struct sym_maps *maps;
+	uint64_t tl_step;
+};
+
+static int
+bad(struct tl *l, uint64_t off, const char *what)
+{
+	return error_at(l->err, HS_EINPUT, l->path, off, "%s", what);
+}
+
+static void
+timeline_add(struct tl *l)
+{
+	struct trace *t = l->t;
+	struct trace_point *last = t->timeline_count ? &t->timeline[t->timeline_count - 1] : NULL;
+	if (last && l->time_us / l->tl_step == last->time_us / l->tl_step) {
+		if (l->heap > last->heap)
+			last->heap = l->heap;	/* a bucket keeps its highest point */
+		return;
+	}
+	if (t->timeline_count == TIMELINE_MAX) {
+		/* twice as wide buckets: merge pairs */
+		uint32_t w = 0;
+		l->tl_step *= 2;
+		for (uint32_t i = 0; i < t->timeline_count; i++) {
+			if (w && t->timeline[w - 1].time_us / l->tl_step ==
+			             t->timeline[i].time_us / l->tl_step) {
+				if (t->timeline[i].heap > t->timeline[w - 1].heap)
+					t->timeline[w - 1].heap = t->timeline[i].heap;
+			} else {
+				t->timeline[w++] = t->timeline[i];
+			}
+		}
+		t->timeline_count = w;
+	}
+	t->timeline[t->timeline_count++] = (struct trace_point){ l->time_us, l->heap };
+}
+
+static unsigned
+size_bucket(uint64_t s)
+{
+	return s == 0 ? 0 : 64 - (unsigned)__builtin_clzll(s);
+}
+
+/* The allocation's weight in sampled traces: how many it stands for. */
+static uint64_t
+weight(const struct trace *t, uint64_t size)
+{
+	if (t->sample_bytes == 0 || size >= t->sample_bytes || size == 0)
+		return 1;
+	return (t->sample_bytes + size / 2) / size;
+}
+
+static void
+do_free(struct tl *l, uint64_t addr)
+{
+	struct trace *t = l->t;
+	struct live *e = lmap_find(&l->live, addr);
+	if (e == NULL)
+		return;	/* allocated before recording, or not sampled */
+	if (!l->second) {
+		t->frees++;
+		if (addr == l->last_alloc) {
+			uint64_t w = weight(t, e->size);
+			t->node_m[e->node].temporary += w;
+			t->total.temporary += w;
+		}
+	}
+	l->heap -= e->size;
+	lmap_del(&l->live, e);
+}
+
+static void
+do_alloc(struct tl *l, uint32_t node, uint64_t size, uint64_t addr)
+{
+	struct trace *t = l->t;
+	struct live *e = lmap_find(&l->live, addr);
+	if (e) {	/* the free was lost (or raced the record): it is gone */
+		l->heap -= e->size;
+		lmap_del(&l->live, e);
+	}
+	if (t->sample_bytes && size < t->sample_bytes)
+		size = t->sample_bytes;	/* a sample stands for sample_bytes */
+	lmap_put(&l->live, addr, size, node);
+	l->heap += size;
+	l->events++;
+	if (l->second)
+		return;
+	{
+		uint64_t w = weight(t, size);
+		unsigned b = size_bucket(size);
+		t->node_m[node].allocations += w;
+		t->node_m[node].bytes += size;
+		t->total.allocations += w;
+		t->total.bytes += size;
+		t->size_count[b] += w;
+		t->size_bytes[b] += size;
+	}
+	if (l->heap > t->peak_heap) {
+		t->peak_heap = l->heap;
+		t->peak_time_us = l->time_us;
+		l->peak_event = l->events;
+	}
+	timeline_add(l);
+}
+
+static int
+walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
+{
+	struct trace *t = l->t;
+	size_t pos = 0;
+	uint64_t addr = 0;
+#define V(x) do { if (!trace_get_varint(p, n, &pos, &(x))) return bad(l, off, "event cut short in a block"); } while (0)
+	while (pos < n) {
+		uint8_t ev = p[pos++];
+		uint64_t a, b, c, dt;
+		switch (ev) {
+		case TRACE_EV_STACK:
+			V(a);
+			V(b);
+			if (l->second)
+				break;
+			if (a >= t->node_count)
+				return bad(l, off, "a stack node's parent is not defined yet");
+			if (t->node_count >= MAX_NODES)
+				return bad(l, off, "more than 2^30 stack nodes");
+			if (t->node_count == l->nodecap) {
+				size_t cap = l->nodecap;
+				XGROW(t->parent, cap, (size_t)t->node_count + 1);
+				t->ip = xreallocarray(t->ip, cap, sizeof *t->ip);
+				t->node_m = xreallocarray(t->node_m, cap, sizeof *t->node_m);
+				l->nodecap = cap;
+			}
+			t->parent[t->node_count] = (uint32_t)a;
+			t->ip[t->node_count] = b;
+			memset(&t->node_m[t->node_count], 0, sizeof *t->node_m);
+			t->node_count++;
+			break;
+		case TRACE_EV_ALLOC:
+		case TRACE_EV_REALLOC: {
+			uint64_t old = 0;
+			if (ev == TRACE_EV_REALLOC) {
+				V(a);
+				old = addr + (uint64_t)trace_unzigzag(a);
+				addr = old;
+			}
+			V(a);
+			V(b);
+			V(c);
+			V(dt);
+			addr += (uint64_t)trace_unzigzag(c);
+			if (a >= t->node_count)
+				return bad(l, off, "an allocation names a stack not defined yet");
+			l->time_us += dt;
+			if (ev == TRACE_EV_REALLOC)
+				do_free(l, old);
+			do_alloc(l, (uint32_t)a, b, addr);
+			l->last_alloc = addr;
+			if (l->second && l->events == l->peak_event)
+				return 1;	/* the peak: the replay ends here */
+			break;
+		}
+		case TRACE_EV_FREE:
+			V(a);
+			addr += (uint64_t)trace_unzigzag(a);
+			do_free(l, addr);
+			l->last_alloc = 0;
+			break;
+		case TRACE_EV_MAPS_BEGIN:
+			V(dt);
+			l->time_us += dt;
+			break;
+		case TRACE_EV_MAP: {
+			V(a);
+			V(b);
+			V(c);
+			V(dt);	/* the path's length */
+			if (dt > n - pos || dt > 4096)
+				return bad(l, off, "a mapping's path runs past its block");
+			if (!l->second && l->maps) {
+				char path[4097];
+				memcpy(path, p + pos, (size_t)dt);
+				path[dt] = '\0';
+				sym_maps_add(l->maps, a, b, c, path);
+			}
+			pos += (size_t)dt;
+			break;
+		}
+		case TRACE_EV_END:
+			V(dt);
+			l->time_us += dt;
+			if (!l->second)
+				t->complete = true;
+			break;
+		default:
+			return bad(l, off, "unknown event in a block");
+		}
+	}
+#undef V
+	return 0;
+}
+
+/* Walks every complete block; 1 when the replay reached the peak. */
+static int
+walk(struct tl *l)
+{
+	size_t off = TRACE_HEADER_SIZE;
+	while (off < l->size) {
+		uint32_t csize, rsize;
+		size_t got;
+		int r;
+		if (l->size - off < 8)
+			break;	/* cut in a block header: the end */
+		csize = trace_get_u32le(l->d + off);
+		rsize = trace_get_u32le(l->d + off + 4);
+		if (rsize > TRACE_BLOCK_MAX || rsize == 0 || csize == 0)
+			return bad(l, off, "block size out of range");
+		if (csize > l->size - off - 8)
+			break;	/* the last block, cut short: the end */
+		if (rsize > l->bufcap) {
+			free(l->buf);
+			l->bufcap = rsize;
+			l->buf = xmalloc(rsize);
+		}
+		got = ZSTD_decompressDCtx(l->dctx, l->buf, rsize, l->d + off + 8, csize);
+		if (ZSTD_isError(got) || got != rsize)
+			return bad(l, off, "block does not decompress to its size");
+		r = walk_block(l, l->buf, rsize, off);
+		if (r)
+			return r;
+		off += 8 + (size_t)csize;
+	}
+	return 0;
+}
+
+/* --- symbols and call sites ----------------------------------------------------- */
+
+struct site_key {
+	const char *function, *file;
+	uint32_t line;
+};
+
+static size_t
+str_hash(const char *s, size_t h)
+{
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001B3ULL;
+	return h;
+}
+
+static void
+symbolize(struct trace *t, struct sym_maps *maps)
+{
+	size_t capf = 0, capsites = 0, hcap = 1024;
+	uint32_t *htab, nf = 0;
+
+	t->frame_first = xmallocarray((size_t)t->node_count + 1, sizeof *t->frame_first);
+	t->node_site = xmallocarray(t->node_count, sizeof *t->node_site);
+	while (hcap < (size_t)t->node_count * 2)
+		hcap *= 2;
+	htab = xmallocarray(hcap, sizeof *htab);
+	memset(htab, 0xff, hcap * sizeof *htab);
+	for (uint32_t i = 0; i < t->node_count; i++) {
+		struct sym_result r = { NULL, 0 };
+		const char *module = NULL;
+		struct sym_frame one;
+		size_t h;
+		uint32_t s;
+		t->frame_first[i] = nf;
+		if (i == 0) {
+			t->node_site[i] = UINT32_MAX;
+			continue;
+		}
+		/* return addresses: the call is the instruction before */
+		r = sym_maps_lookup(maps, t->ip[i] - 1, &module);
+		if (r.count == 0) {
+			char buf[32];
+			snprintf(buf, sizeof buf, "0x%" PRIx64, t->ip[i]);
+			one = (struct sym_frame){ arena_strndup(&t->strings, buf, strlen(buf)), "??", 0, 0 };
+			r.frames = &one;
+			r.count = 1;
+		}
+		XGROW(t->frames, capf, (size_t)nf + r.count);
+		t->frame_module = xreallocarray(t->frame_module, capf, sizeof *t->frame_module);
+		for (uint32_t k = 0; k < r.count; k++) {
+			t->frames[nf + k] = r.frames[k];
+			t->frame_module[nf + k] = module ? module : "??";
+		}
+		nf += r.count;
+		/* the call site: the innermost frame's location */
+		h = str_hash(r.frames[0].function, str_hash(r.frames[0].file, r.frames[0].line));
+		for (h &= hcap - 1; (s = htab[h]) != UINT32_MAX; h = (h + 1) & (hcap - 1))
+			if (t->sites[s].line == r.frames[0].line &&
+			    strcmp(t->sites[s].function, r.frames[0].function) == 0 &&
+			    strcmp(t->sites[s].file, r.frames[0].file) == 0)
+				break;
+		if (s == UINT32_MAX) {
+			s = t->site_count++;
+			XGROW(t->sites, capsites, t->site_count);
+			memset(&t->sites[s], 0, sizeof t->sites[s]);
+			t->sites[s].function = r.frames[0].function;
+			t->sites[s].file = r.frames[0].file;
+			t->sites[s].line = r.frames[0].line;
+			t->sites[s].module = module ? module : "??";
+			htab[h] = s;
+		}
+		t->node_site[i] = s;
+	}
+	t->frame_first[t->node_count] = nf;
+	free(htab);
+	for (uint32_t i = 1; i < t->node_count; i++) {
+		struct trace_measure *d = &t->sites[t->node_site[i]].m, *m = &t->node_m[i];
+		d->allocations += m->allocations;
+		d->bytes += m->bytes;
+		d->temporary += m->temporary;
+		d->peak_bytes += m->peak_bytes;
+		d->leaked_bytes += m->leaked_bytes;
+		d->leaked += m->leaked;
+	}
+}
+
+/* --- the loader ---------------------------------------------------------------- */
+
+static bool
+trace_probe(const uint8_t *data, size_t size)
+{
+	return size >= 8 && memcmp(data, TRACE_MAGIC, 8) == 0;
+}
+
+static int
+trace_load(struct io *io, struct progress *progress, struct model *out, struct hs_error *err)
+{
+	struct trace *t;
+	struct tl l;
+	int r;
+
+	(void)progress;
+	if (io->size < TRACE_HEADER_SIZE)
+		return error_at(err, HS_EINPUT, io->path, io->size, "the trace header is cut short");
+	if (trace_get_u32le(io->data + 8) != TRACE_VERSION)
+		return error_at(err, HS_EINPUT, io->path, 8, "trace version %" PRIu32 ", not %d",
+		                trace_get_u32le(io->data + 8), TRACE_VERSION);
+	t = xcalloc(1, sizeof *t);
+	arena_init(&t->strings);
+	t->path = xstrdup(io->path);
+	t->sample_bytes = trace_get_u32le(io->data + 12);
+	memset(&l, 0, sizeof l);
+	l.d = io->data;
+	l.size = io->size;
+	l.path = io->path;
+	l.err = err;
+	l.t = t;
+	l.dctx = ZSTD_createDCtx();
+	l.maps = sym_maps_new(&(struct sym_options){ NULL, true });
+	l.tl_step = 1000;
+	t->timeline = xmallocarray(TIMELINE_MAX, sizeof *t->timeline);
+	/* node 0: the root */
+	l.nodecap = 1024;
+	t->parent = xmallocarray(l.nodecap, sizeof *t->parent);
+	t->ip = xmallocarray(l.nodecap, sizeof *t->ip);
+	t->node_m = xcalloc(l.nodecap, sizeof *t->node_m);
+	t->node_count = 1;
+	t->parent[0] = 0;
+	t->ip[0] = 0;
+
+	r = walk(&l);
+	if (r < 0)
+		goto fail;
+	t->duration_us = l.time_us;
+	/* leaked: what is live at the end */
+	for (size_t i = 0; i < l.live.cap; i++) {
+		const struct live *e = &l.live.s[i];
+		uint64_t w;
+		if (e->addr == 0)
+			continue;
+		w = weight(t, e->size);
+		t->node_m[e->node].leaked += w;
+		t->node_m[e->node].leaked_bytes += e->size;
+		t->total.leaked += w;
+		t->total.leaked_bytes += e->size;
+	}
+	/* the peak: replay up to it; what is live then is each stack's part */
+	if (l.peak_event) {
+		free(l.live.s);
+		memset(&l.live, 0, sizeof l.live);
+		l.second = true;
+		l.events = 0;
+		l.heap = 0;
+		l.time_us = 0;
+		l.last_alloc = 0;
+		r = walk(&l);
+		if (r < 0)
+			goto fail;
+		for (size_t i = 0; i < l.live.cap; i++)
+			if (l.live.s[i].addr) {
+				t->node_m[l.live.s[i].node].peak_bytes += l.live.s[i].size;
+				t->total.peak_bytes += l.live.s[i].size;
+			}
+	}
+	symbolize(t, l.maps);
+	t->maps = l.maps;
+	free(l.live.s);
+	free(l.buf);
+	ZSTD_freeDCtx(l.dctx);
+	out->kind = MODEL_TRACE;
+	out->trace = t;
+	return HS_OK;
+fail:
+	free(l.live.s);
+	free(l.buf);
+	ZSTD_freeDCtx(l.dctx);
+	sym_maps_free(l.maps);
+	trace_free(t);
+	return err->status;
+}
+
+void
+trace_free(struct trace *t)
+{
+	if (t == NULL)
+		return;
+	free(t->path);
+	free(t->parent);
+	free(t->ip);
+	free(t->node_m);
+	free(t->node_site);
+	free(t->frame_first);
+	free(t->frames);
+	free(t->frame_module);
+	free(t->sites);
+	free(t->timeline);
+	sym_maps_free(t->maps);
+	arena_free(&t->strings);
+	free(t);
+}
+
+const struct loader_ops loader_trace = {
+	.name = "trace",
+	.description = "heapsift record's allocation traces (heapsift-trace(5))",
+	.probe = trace_probe,
+	.load = trace_load,
+};

@@ -1,0 +1,149 @@
+#!/bin/bash
+# Allocation traces: heapsift record on programs with known allocations
+# (alloc-test.c, threads-test.c), real Debian programs whose output must
+# not change, fork, signals, cut and corrupt traces.  make check sets
+# HEAPSIFT and top_srcdir; the recorder is found beside HEAPSIFT.
+set -u
+: "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
+command -v gcc >/dev/null || { echo "gcc not installed: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+src=$top_srcdir/tests/trace
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+n=0
+
+if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
+fail() {
+	echo "FAIL: $*"
+	[ "$console" = 1 ] && echo "trace.sh: FAIL: $*" >&9
+	failed=$((failed + 1))
+	return 0
+}
+
+# value CSV KEYCOL KEY COL: the COL of the row whose KEYCOL is KEY (the first)
+value() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, keycol, key, col = sys.argv[1:5]
+for row in csv.DictReader(open(path, encoding='utf-8')):
+    if row[keycol] == key:
+        print(row[col]); break
+PY
+}
+
+# want WHAT GOT EXPECTED
+want() {
+	n=$((n + 1))
+	[ "$2" = "$3" ] || fail "$1: $2, not $3"
+}
+
+gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/alloc-test" "$src/alloc-test.c" &&
+	gcc -g -O1 -fno-optimize-sibling-calls -pthread -o "$tmp/threads-test" "$src/threads-test.c" || {
+	fail "building the test programs"
+	exit 1
+}
+
+# --- known allocations: every measure exact, the exit status passed through
+"$HEAPSIFT" record -o "$tmp/a.trace" "$tmp/alloc-test" 2>"$tmp/err"
+want "alloc-test's exit status through heapsift record" "$?" 3
+"$HEAPSIFT" export "$tmp/a.trace" --view summary --format csv >"$tmp/sum.csv" ||
+	fail "export summary"
+for kv in complete=yes allocations=23 allocated_bytes=1055590 temporary=15 frees=17 \
+	peak_bytes=1053576 leaked_bytes=5020 leaked=6; do
+	want "summary ${kv%%=*}" "$(value "$tmp/sum.csv" name "${kv%%=*}" value)" "${kv#*=}"
+done
+"$HEAPSIFT" export "$tmp/a.trace" --view callsites --format csv >"$tmp/cs.csv" ||
+	fail "export callsites"
+# the leaks' call site is the inlined helper, at its malloc line
+want "leaks' call site" "$(value "$tmp/cs.csv" leaked_bytes 5000 function)" make_buf
+want "leaks' location" "$(value "$tmp/cs.csv" leaked_bytes 5000 location | sed 's|.*/||')" \
+	alloc-test.c:12
+want "temporary site" "$(value "$tmp/cs.csv" function temporary temporary)" 10
+want "temporary site's line" "$(value "$tmp/cs.csv" function temporary location | sed 's|.*/||')" \
+	alloc-test.c:28
+want "peak site" "$(value "$tmp/cs.csv" function peak peak_bytes)" 1048576
+want "not_temporary" "$(value "$tmp/cs.csv" function not_temporary temporary)" 0
+want "not_temporary calls" "$(value "$tmp/cs.csv" function not_temporary allocations)" 2
+# JSON report with the summary keys
+"$HEAPSIFT" report "$tmp/a.trace" --format json >"$tmp/r.json" || fail "report json"
+n=$((n + 1))
+python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["summary"]
+assert s["allocations"] == 23 and s["temporary"] == 15, s
+assert s["peak_bytes"] == 1053576 and s["leaked_bytes"] == 5020, s
+assert r["peak"][0]["function"] == "peak", r["peak"][0]
+' "$tmp/r.json" || fail "report --format json"
+
+# --- 8 threads x 200,000 allocations: no deadlock, exact per call site
+if ! timeout 120 "$HEAPSIFT" record -o "$tmp/t.trace" "$tmp/threads-test" 2>"$tmp/err"; then
+	fail "threads-test under the recorder: $(cat "$tmp/err")"
+else
+	"$HEAPSIFT" export "$tmp/t.trace" --view callsites --format csv --top 0 >"$tmp/tcs.csv"
+	for line in 15 18 21; do
+		got=$(python3 - "$tmp/tcs.csv" "$line" <<'PY'
+import csv, sys
+print(sum(int(r['allocations']) for r in csv.DictReader(open(sys.argv[1]))
+          if r['location'].endswith('threads-test.c:' + sys.argv[2])))
+PY
+)
+		case $line in 15) w=8 ;; *) w=800000 ;; esac
+		want "threads-test.c:$line allocations" "$got" "$w"
+	done
+fi
+
+# --- real programs: the same output with and without the recorder
+printf 'pear\napple\nfig\n' >"$tmp/in"
+sort "$tmp/in" >"$tmp/sort.plain"
+"$HEAPSIFT" record -o "$tmp/s.trace" sort "$tmp/in" >"$tmp/sort.rec" 2>/dev/null
+n=$((n + 1))
+cmp -s "$tmp/sort.plain" "$tmp/sort.rec" || fail "sort's output changed under the recorder"
+want "sort's trace" "$(value <("$HEAPSIFT" export "$tmp/s.trace" --view summary --format csv) \
+	name complete value)" yes
+# (PYTHONMALLOC=malloc: every object through malloc, not pymalloc's arenas)
+py='import json; d = {str(i): [i] * 3 for i in range(20000)}; print(len(json.dumps(d)))'
+PYTHONMALLOC=malloc python3 -c "$py" >"$tmp/py.plain"
+PYTHONMALLOC=malloc "$HEAPSIFT" record -o "$tmp/p.trace" python3 -c "$py" >"$tmp/py.rec" 2>/dev/null
+n=$((n + 1))
+cmp -s "$tmp/py.plain" "$tmp/py.rec" || fail "python3's output changed under the recorder"
+n=$((n + 1))
+[ "$(value <("$HEAPSIFT" export "$tmp/p.trace" --view summary --format csv) name allocations value)" -gt 20000 ] ||
+	fail "python3's trace has too few allocations"
+
+# --- fork and exec: a shell whose children run sort; only the shell is
+# recorded, the children's output is unchanged
+"$HEAPSIFT" record -o "$tmp/f.trace" sh -c "sort '$tmp/in' | tr a-z A-Z" >"$tmp/fork.out" 2>/dev/null
+want "fork+exec output" "$(tr '\n' ' ' <"$tmp/fork.out")" "APPLE FIG PEAR "
+want "the shell's trace" "$(value <("$HEAPSIFT" export "$tmp/f.trace" --view summary --format csv) \
+	name complete value)" yes
+
+# --- SIGTERM: the status says so and the trace was flushed
+printf '#include <signal.h>\n#include <stdlib.h>\nint main(void) { void *volatile p = malloc(10); (void)p; raise(SIGTERM); return 0; }\n' >"$tmp/sig.c"
+gcc -o "$tmp/sig" "$tmp/sig.c"
+"$HEAPSIFT" record -o "$tmp/k.trace" "$tmp/sig" 2>/dev/null
+want "SIGTERM status" "$?" 143
+want "trace after SIGTERM" "$(value <("$HEAPSIFT" export "$tmp/k.trace" --view summary --format csv) \
+	name complete value)" yes
+
+# --- cut and corrupt traces
+size=$(stat -c %s "$tmp/t.trace")
+head -c $((size - 100)) "$tmp/t.trace" >"$tmp/cut.trace"
+"$HEAPSIFT" export "$tmp/cut.trace" --view summary --format csv >"$tmp/cut.csv" 2>&1
+want "a cut trace loads" "$?" 0
+want "a cut trace is marked" "$(value "$tmp/cut.csv" name complete value)" "no (cut short)"
+{ head -c 16 "$tmp/a.trace"; printf '\x10\x00\x00\x00\x20\x00\x00\x00garbagegarbage!!'; } >"$tmp/bad.trace"
+"$HEAPSIFT" report "$tmp/bad.trace" >"$tmp/bad.out" 2>&1
+want "a corrupt block's status" "$?" 2
+n=$((n + 1))
+grep -q 'bad.trace: offset 16: block does not decompress' "$tmp/bad.out" ||
+	fail "corrupt block message: $(cat "$tmp/bad.out")"
+printf 'HSTRACE1\x09\x00\x00\x00\x00\x00\x00\x00' >"$tmp/v9.trace"
+"$HEAPSIFT" report "$tmp/v9.trace" >"$tmp/v9.out" 2>&1
+want "another version's status" "$?" 2
+n=$((n + 1))
+grep -q 'offset 8: trace version 9, not 1' "$tmp/v9.out" || fail "version message: $(cat "$tmp/v9.out")"
+
+echo "trace: $n checks, $failed failed"
+[ "$failed" -eq 0 ]
