@@ -202,6 +202,30 @@ cmd_report(const struct cli *c)
 	return write_result(r);
 }
 
+/* --format folded: an allocation trace's stacks for flame graphs, weighted
+ * by the --sort measure (default: allocations, as heaptrack's). */
+static int
+cmd_export_folded(const struct cli *c)
+{
+	enum trace_measure_kind k = TRACE_ALLOCATIONS;
+	struct model m;
+	int r;
+
+	if (c->sort && !trace_measure_parse(c->sort, &k))
+		return usage_error("export --format folded: --sort wants allocations, bytes, temporary, "
+		                   "peak_bytes, leaked_bytes or leaked, not '%s'", c->sort);
+	r = load_and_analyse(c, &m);
+	if (r)
+		return r;
+	if (m.kind != MODEL_TRACE) {
+		model_free(&m);
+		return usage_error("export: --format folded is for allocation traces");
+	}
+	r = trace_write_folded(m.trace, k, stdout);
+	model_free(&m);
+	return write_result(r);
+}
+
 static int
 cmd_export(const struct cli *c)
 {
@@ -213,6 +237,8 @@ cmd_export(const struct cli *c)
 	int r;
 
 	export_opts_init(&o);
+	if (c->format && strcmp(c->format, "folded") == 0)
+		return cmd_export_folded(c);
 	if (c->view == NULL)
 		return usage_error("export: which view? (--view NAME; see --help)");
 	ops = view_find(c->view);

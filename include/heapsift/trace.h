@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "heapsift/arena.h"
 #include "heapsift/sym.h"
@@ -73,5 +74,15 @@ struct trace {
 };
 
 void trace_free(struct trace *t);
+
+/* Flame-graph stacks (src/export/folded.c). */
+enum trace_measure_kind {
+	TRACE_ALLOCATIONS, TRACE_BYTES, TRACE_TEMPORARY, TRACE_PEAK, TRACE_LEAKED_BYTES, TRACE_LEAKED,
+};
+/* "allocations", "bytes", "temporary", "peak_bytes", "leaked_bytes", "leaked" */
+bool trace_measure_parse(const char *s, enum trace_measure_kind *k);
+/* One line per stack with a non-zero weight: its functions root first,
+ * ';'-separated, a space, the weight.  0, or -1 on a write error. */
+int trace_write_folded(const struct trace *t, enum trace_measure_kind k, FILE *out);
 
 #endif

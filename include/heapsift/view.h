@@ -169,5 +169,9 @@ extern const struct view_ops view_retainers;
 extern const struct view_ops view_inspect;
 extern const struct view_ops view_trace_summary;
 extern const struct view_ops view_callsites;
+extern const struct view_ops view_calltree;
+extern const struct view_ops view_callers;
+extern const struct view_ops view_timeline;
+extern const struct view_ops view_sizes;
 
 #endif

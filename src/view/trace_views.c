@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "heapsift/trace.h"
 #include "heapsift/view.h"
+#include "heapsift/xalloc.h"
 
 /* --- summary ------------------------------------------------------------------- */
 
@@ -150,8 +152,303 @@ const struct view_ops view_callsites = {
 	.cell = callsites_cell,
 };
 
+/* --- timeline and sizes ------------------------------------------------------------- */
+
+static const struct view_col timeline_cols[] = {
+	{ "time_ms", "Time ms", COL_COUNT, "milliseconds since the program started" },
+	{ "heap_bytes", "Heap", COL_BYTES, "bytes live (the highest in the interval)" },
+};
+
+static void
+timeline_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	if (parent)
+		return;
+	for (uint64_t k = 0; k < v->trace->timeline_count; k++)
+		vrows_push(out, k);
+}
+
+static void
+timeline_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct trace_point *p = &v->trace->timeline[row->key];
+	if (col == 0)
+		cell_u(out, COL_COUNT, p->time_us / 1000);
+	else
+		cell_u(out, COL_BYTES, p->heap);
+}
+
+const struct view_ops view_timeline = {
+	.name = "timeline",
+	.title = "Timeline",
+	.help = "heap size over time (at most 2048 points, each the highest of its interval)",
+	.cols = timeline_cols,
+	.ncols = sizeof timeline_cols / sizeof timeline_cols[0],
+	.default_sort = 0,
+	.children = timeline_children,
+	.cell = timeline_cell,
+};
+
+static const struct view_col sizes_cols[] = {
+	{ "min_size", "From", COL_BYTES, "the smallest request size of the bucket" },
+	{ "max_size", "To", COL_BYTES, "the largest" },
+	{ "allocations", "Allocs", COL_COUNT, "allocations of a size in the bucket" },
+	{ "bytes", "Bytes", COL_BYTES, "bytes they asked for" },
+};
+
+static void
+sizes_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	if (parent)
+		return;
+	for (uint64_t k = 0; k < 65; k++)
+		if (v->trace->size_count[k])
+			vrows_push(out, k);
+}
+
+static void
+sizes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	uint64_t k = row->key;
+	switch (col) {
+	case 0: cell_u(out, COL_BYTES, k == 0 ? 0 : (uint64_t)1 << (k - 1)); break;
+	case 1: cell_u(out, COL_BYTES, k == 0 ? 0 : k == 64 ? UINT64_MAX : ((uint64_t)1 << k) - 1); break;
+	case 2: cell_u(out, COL_COUNT, v->trace->size_count[k]); break;
+	case 3: cell_u(out, COL_BYTES, v->trace->size_bytes[k]); break;
+	}
+}
+
+const struct view_ops view_sizes = {
+	.name = "sizes",
+	.title = "Sizes",
+	.help = "request sizes: allocations and bytes per power-of-two bucket",
+	.cols = sizes_cols,
+	.ncols = sizeof sizes_cols / sizeof sizes_cols[0],
+	.default_sort = 0,
+	.children = sizes_children,
+	.cell = sizes_cell,
+};
+
+/* --- calltree (top-down) and callers (bottom-up) ------------------------------------ */
+
+/* A tree of functions: the trie's frames, inline frames expanded, merged
+ * by function name under each parent; measures inclusive. */
+struct fnode {
+	const char *function, *file;
+	uint32_t line;		/* of the first frame merged in */
+	uint32_t first, next;	/* children list */
+	struct trace_measure m;
+};
+
+struct ftree {
+	struct fnode *n;
+	size_t count, cap;
+};
+
+static uint32_t
+ftree_child(struct ftree *f, uint32_t parent, const struct sym_frame *fr)
+{
+	uint32_t c;
+	for (c = f->n[parent].first; c; c = f->n[c].next)
+		if (strcmp(f->n[c].function, fr->function) == 0)
+			return c;
+	XGROW(f->n, f->cap, f->count + 1);
+	c = (uint32_t)f->count++;
+	memset(&f->n[c], 0, sizeof f->n[c]);
+	f->n[c].function = fr->function;
+	f->n[c].file = fr->file;
+	f->n[c].line = fr->line;
+	f->n[c].next = f->n[parent].first;
+	f->n[parent].first = c;
+	return c;
+}
+
+static void
+measure_add(struct trace_measure *d, const struct trace_measure *m)
+{
+	d->allocations += m->allocations;
+	d->bytes += m->bytes;
+	d->temporary += m->temporary;
+	d->peak_bytes += m->peak_bytes;
+	d->leaked_bytes += m->leaked_bytes;
+	d->leaked += m->leaked;
+}
+
+static bool
+measure_zero(const struct trace_measure *m)
+{
+	return m->allocations == 0 && m->leaked == 0;
+}
+
+/* top-down: node 0 the root; each trie node's frames, outermost first,
+ * under its parent's last function */
+static void
+ftree_topdown(struct ftree *f, const struct trace *t)
+{
+	uint32_t *at = xmallocarray(t->node_count, sizeof *at);
+	f->cap = 16;
+	f->n = xcalloc(f->cap, sizeof *f->n);
+	f->count = 1;
+	at[0] = 0;
+	for (uint32_t i = 1; i < t->node_count; i++) {
+		uint32_t cur = at[t->parent[i] < i ? t->parent[i] : 0];
+		for (uint32_t k = t->frame_first[i + 1]; k-- > t->frame_first[i];)
+			cur = ftree_child(f, cur, &t->frames[k]);
+		at[i] = cur;
+	}
+	{
+		/* inclusive measures: each trie node's own, added along its
+		 * function-tree path up to the root */
+		uint32_t *up = xmallocarray(f->count, sizeof *up);
+		up[0] = UINT32_MAX;
+		for (uint32_t p = 0; p < f->count; p++)
+			for (uint32_t c = f->n[p].first; c; c = f->n[c].next)
+				up[c] = p;
+		for (uint32_t i = 1; i < t->node_count; i++) {
+			if (measure_zero(&t->node_m[i]))
+				continue;
+			for (uint32_t c = at[i]; c != UINT32_MAX && c != 0; c = up[c])
+				measure_add(&f->n[c].m, &t->node_m[i]);
+			measure_add(&f->n[0].m, &t->node_m[i]);
+		}
+		free(up);
+	}
+	free(at);
+}
+
+/* bottom-up: the innermost frames at the top, their callers below */
+static void
+ftree_bottomup(struct ftree *f, const struct trace *t)
+{
+	f->cap = 16;
+	f->n = xcalloc(f->cap, sizeof *f->n);
+	f->count = 1;
+	for (uint32_t i = 1; i < t->node_count; i++) {
+		uint32_t cur = 0;
+		if (measure_zero(&t->node_m[i]))
+			continue;
+		measure_add(&f->n[0].m, &t->node_m[i]);
+		for (uint32_t n = i; n != 0; n = t->parent[n] < n ? t->parent[n] : 0)
+			for (uint32_t k = t->frame_first[n]; k < t->frame_first[n + 1]; k++) {
+				cur = ftree_child(f, cur, &t->frames[k]);
+				measure_add(&f->n[cur].m, &t->node_m[i]);
+			}
+	}
+}
+
+enum { FT_FUNCTION, FT_LOCATION, FT_ALLOCATIONS, FT_BYTES, FT_TEMPORARY, FT_PEAK, FT_LEAKED_BYTES,
+       FT_LEAKED };
+
+static const struct view_col ftree_cols[] = {
+	[FT_FUNCTION] = { "function", "Function", COL_TEXT, "the function (inline frames are their own rows)" },
+	[FT_LOCATION] = { "location", "Location", COL_TEXT, "file:line of its first frame seen" },
+	[FT_ALLOCATIONS] = { "allocations", "Allocs", COL_COUNT, "calls to allocation functions below it (inclusive)" },
+	[FT_BYTES] = { "bytes", "Bytes", COL_BYTES, "bytes asked for (inclusive)" },
+	[FT_TEMPORARY] = { "temporary", "Temporary", COL_COUNT, "temporary allocations (inclusive)" },
+	[FT_PEAK] = { "peak_bytes", "Peak", COL_BYTES, "bytes live at the peak (inclusive)" },
+	[FT_LEAKED_BYTES] = { "leaked_bytes", "Leaked", COL_BYTES, "bytes live at the end (inclusive)" },
+	[FT_LEAKED] = { "leaked", "Leaks", COL_COUNT, "allocations live at the end (inclusive)" },
+};
+
+static void
+calltree_init(struct view *v)
+{
+	struct ftree *f = xcalloc(1, sizeof *f);
+	ftree_topdown(f, v->trace);
+	v->priv = f;
+}
+
+static void
+callers_init(struct view *v)
+{
+	struct ftree *f = xcalloc(1, sizeof *f);
+	ftree_bottomup(f, v->trace);
+	v->priv = f;
+}
+
+static void
+ftree_fini(struct view *v)
+{
+	struct ftree *f = v->priv;
+	if (f)
+		free(f->n);
+	free(f);
+}
+
+static void
+ftree_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	const struct ftree *f = v->priv;
+	for (uint32_t c = f->n[parent ? (uint32_t)parent->key : 0].first; c; c = f->n[c].next)
+		if (!measure_zero(&f->n[c].m))
+			vrows_push(out, c);
+}
+
+static bool
+ftree_has_children(struct view *v, const struct vrow *row)
+{
+	const struct ftree *f = v->priv;
+	return f->n[row->key].first != 0;
+}
+
+static void
+ftree_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct ftree *f = v->priv;
+	const struct fnode *n = &f->n[row->key];
+	switch (col) {
+	case FT_FUNCTION: cell_text(v, out, n->function); break;
+	case FT_LOCATION:
+		snprintf(v->text, sizeof v->text, "%s:%u", n->file, n->line);
+		cell_text(v, out, v->text);
+		break;
+	case FT_ALLOCATIONS: cell_u(out, COL_COUNT, n->m.allocations); break;
+	case FT_BYTES: cell_u(out, COL_BYTES, n->m.bytes); break;
+	case FT_TEMPORARY: cell_u(out, COL_COUNT, n->m.temporary); break;
+	case FT_PEAK: cell_u(out, COL_BYTES, n->m.peak_bytes); break;
+	case FT_LEAKED_BYTES: cell_u(out, COL_BYTES, n->m.leaked_bytes); break;
+	case FT_LEAKED: cell_u(out, COL_COUNT, n->m.leaked); break;
+	}
+}
+
+const struct view_ops view_calltree = {
+	.name = "calltree",
+	.title = "Call tree",
+	.help = "top-down: from main (and the threads' start) to the allocating calls, inclusive measures",
+	.cols = ftree_cols,
+	.ncols = sizeof ftree_cols / sizeof ftree_cols[0],
+	.default_sort = FT_PEAK,
+	.default_desc = true,
+	.tree = true,
+	.init = calltree_init,
+	.fini = ftree_fini,
+	.children = ftree_children,
+	.has_children = ftree_has_children,
+	.cell = ftree_cell,
+};
+
+const struct view_ops view_callers = {
+	.name = "callers",
+	.title = "Callers",
+	.help = "bottom-up: the allocating functions, then who called them, inclusive measures",
+	.cols = ftree_cols,
+	.ncols = sizeof ftree_cols / sizeof ftree_cols[0],
+	.default_sort = FT_PEAK,
+	.default_desc = true,
+	.tree = true,
+	.init = callers_init,
+	.fini = ftree_fini,
+	.children = ftree_children,
+	.has_children = ftree_has_children,
+	.cell = ftree_cell,
+};
+
 const struct view_ops *const trace_views[] = {
 	&view_trace_summary,
 	&view_callsites,
+	&view_calltree,
+	&view_callers,
+	&view_timeline,
+	&view_sizes,
 	NULL,
 };

@@ -65,6 +65,29 @@ want "temporary site's line" "$(value "$tmp/cs.csv" function temporary location 
 want "peak site" "$(value "$tmp/cs.csv" function peak peak_bytes)" 1048576
 want "not_temporary" "$(value "$tmp/cs.csv" function not_temporary temporary)" 0
 want "not_temporary calls" "$(value "$tmp/cs.csv" function not_temporary allocations)" 2
+# the trees, the timeline, the sizes and the flame-graph stacks
+"$HEAPSIFT" export "$tmp/a.trace" --view calltree --depth 20 --top 0 --format csv >"$tmp/ct.csv" ||
+	fail "export calltree"
+want "calltree: main's inclusive calls" "$(value "$tmp/ct.csv" function main allocations)" 23
+want "calltree: main's inclusive peak" "$(value "$tmp/ct.csv" function main peak_bytes)" 1053576
+"$HEAPSIFT" export "$tmp/a.trace" --view callers --format csv >"$tmp/cr.csv" || fail "export callers"
+want "callers: make_buf on top" "$(value "$tmp/cr.csv" function make_buf leaked_bytes)" 5000
+"$HEAPSIFT" export "$tmp/a.trace" --view sizes --format csv >"$tmp/sz.csv" || fail "export sizes"
+want "sizes: 64-127 bytes" "$(value "$tmp/sz.csv" min_size 64 allocations)" 11
+want "sizes: 1 MiB" "$(value "$tmp/sz.csv" min_size 1048576 allocations)" 1
+"$HEAPSIFT" export "$tmp/a.trace" --view timeline --format csv >"$tmp/tl.csv" || fail "export timeline"
+n=$((n + 1))
+python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and max(int(r["heap_bytes"]) for r in rows) == 1053576, rows
+' "$tmp/tl.csv" || fail "timeline: its highest point is not the peak"
+"$HEAPSIFT" export "$tmp/a.trace" --format folded --sort leaked_bytes >"$tmp/f.folded" ||
+	fail "export --format folded"
+want "folded: the leak's stack, root first, inline frame last" \
+	"$(grep -o 'main;leak;make_buf [0-9]*$' "$tmp/f.folded")" "main;leak;make_buf 5000"
+want "folded: only stacks that leak" "$(wc -l <"$tmp/f.folded")" 2
+
 # JSON report with the summary keys
 "$HEAPSIFT" report "$tmp/a.trace" --format json >"$tmp/r.json" || fail "report json"
 n=$((n + 1))
