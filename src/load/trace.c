@@ -4,9 +4,11 @@
  * allocations (freed before any other allocation), peak heap and what each
  * stack held at that moment, leaked at the end.
  *
- * Two walks over the blocks: the first builds the stack trie and every
- * measure but the peak contributions and finds the event of the peak; the
- * second replays the events up to it.  A block cut short at the end of the
+ * One walk over the blocks.  What each stack held at the global peak is
+ * kept lazily: a new peak starts an epoch, and a stack's live bytes are
+ * saved the first time they change in an epoch, so that at the end each
+ * stack's part of the last peak is its saved value if it changed since, or
+ * its current one.  A block cut short at the end of the
  * file (the program was killed while writing) ends the trace; anything
  * else malformed is an error with its offset. */
 #include "config.h"
@@ -124,8 +126,10 @@ struct tl {
 	struct lmap live;
 	uint64_t heap, time_us;
 	uint64_t last_alloc;	/* address of the latest allocation, 0 after a free */
-	uint64_t events, peak_event;
-	bool second;		/* the replay up to the peak */
+	uint64_t events;
+	/* per stack: live bytes now, and at the last peak (epoch-tagged) */
+	uint64_t *cur, *saved;
+	uint32_t *saved_epoch, epoch;
 	struct sym_maps *maps;
 	uint64_t tl_step;
 };
@@ -179,6 +183,16 @@ weight(const struct trace *t, uint64_t size)
 	return (t->sample_bytes + size / 2) / size;
 }
 
+/* Before node's live bytes change: keep their value at the last peak. */
+static inline void
+touch(struct tl *l, uint32_t node)
+{
+	if (l->saved_epoch[node] != l->epoch) {
+		l->saved[node] = l->cur[node];
+		l->saved_epoch[node] = l->epoch;
+	}
+}
+
 static void
 do_free(struct tl *l, uint64_t addr)
 {
@@ -186,7 +200,7 @@ do_free(struct tl *l, uint64_t addr)
 	struct live *e = lmap_find(&l->live, addr);
 	if (e == NULL)
 		return;	/* allocated before recording, or not sampled */
-	if (!l->second) {
+	{
 		t->frees++;
 		if (addr == l->last_alloc) {
 			uint64_t w = weight(t, e->size);
@@ -195,6 +209,8 @@ do_free(struct tl *l, uint64_t addr)
 		}
 	}
 	l->heap -= e->size;
+	touch(l, e->node);
+	l->cur[e->node] -= e->size;
 	lmap_del(&l->live, e);
 }
 
@@ -202,18 +218,22 @@ static void
 do_alloc(struct tl *l, uint32_t node, uint64_t size, uint64_t addr)
 {
 	struct trace *t = l->t;
+	uint64_t heap;
 	struct live *e = lmap_find(&l->live, addr);
 	if (e) {	/* the free was lost (or raced the record): it is gone */
 		l->heap -= e->size;
+		touch(l, e->node);
+		l->cur[e->node] -= e->size;
 		lmap_del(&l->live, e);
 	}
 	if (t->sample_bytes && size < t->sample_bytes)
 		size = t->sample_bytes;	/* a sample stands for sample_bytes */
 	lmap_put(&l->live, addr, size, node);
-	l->heap += size;
+	heap = l->heap + size;	/* kept in a register: see the peak test below */
+	l->heap = heap;
+	touch(l, node);
+	l->cur[node] += size;
 	l->events++;
-	if (l->second)
-		return;
 	{
 		uint64_t w = weight(t, size);
 		unsigned b = size_bucket(size);
@@ -224,10 +244,12 @@ do_alloc(struct tl *l, uint32_t node, uint64_t size, uint64_t addr)
 		t->size_count[b] += w;
 		t->size_bytes[b] += size;
 	}
-	if (l->heap > t->peak_heap) {
-		t->peak_heap = l->heap;
+	if (heap > t->peak_heap) {
+		/* a new peak: every stack's value now is its part of it, saved
+		 * when it next changes */
+		t->peak_heap = heap;
 		t->peak_time_us = l->time_us;
-		l->peak_event = l->events;
+		l->epoch++;
 	}
 	timeline_add(l);
 }
@@ -246,8 +268,6 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 		case TRACE_EV_STACK:
 			V(a);
 			V(b);
-			if (l->second)
-				break;
 			if (a >= t->node_count)
 				return bad(l, off, "a stack node's parent is not defined yet");
 			if (t->node_count >= MAX_NODES)
@@ -257,11 +277,16 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 				XGROW(t->parent, cap, (size_t)t->node_count + 1);
 				t->ip = xreallocarray(t->ip, cap, sizeof *t->ip);
 				t->node_m = xreallocarray(t->node_m, cap, sizeof *t->node_m);
+				l->cur = xreallocarray(l->cur, cap, sizeof *l->cur);
+				l->saved = xreallocarray(l->saved, cap, sizeof *l->saved);
+				l->saved_epoch = xreallocarray(l->saved_epoch, cap, sizeof *l->saved_epoch);
 				l->nodecap = cap;
 			}
 			t->parent[t->node_count] = (uint32_t)a;
 			t->ip[t->node_count] = b;
 			memset(&t->node_m[t->node_count], 0, sizeof *t->node_m);
+			l->cur[t->node_count] = l->saved[t->node_count] = 0;
+			l->saved_epoch[t->node_count] = 0;
 			t->node_count++;
 			break;
 		case TRACE_EV_ALLOC:
@@ -284,8 +309,6 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 				do_free(l, old);
 			do_alloc(l, (uint32_t)a, b, addr);
 			l->last_alloc = addr;
-			if (l->second && l->events == l->peak_event)
-				return 1;	/* the peak: the replay ends here */
 			break;
 		}
 		case TRACE_EV_FREE:
@@ -305,7 +328,7 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 			V(dt);	/* the path's length */
 			if (dt > n - pos || dt > 4096)
 				return bad(l, off, "a mapping's path runs past its block");
-			if (!l->second && l->maps) {
+			if (l->maps) {
 				char path[4097];
 				memcpy(path, p + pos, (size_t)dt);
 				path[dt] = '\0';
@@ -317,8 +340,7 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 		case TRACE_EV_END:
 			V(dt);
 			l->time_us += dt;
-			if (!l->second)
-				t->complete = true;
+			t->complete = true;
 			break;
 		default:
 			return bad(l, off, "unknown event in a block");
@@ -328,7 +350,7 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
-/* Walks every complete block; 1 when the replay reached the peak. */
+/* Walks every complete block. */
 static int
 walk(struct tl *l)
 {
@@ -487,6 +509,9 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	t->parent = xmallocarray(l.nodecap, sizeof *t->parent);
 	t->ip = xmallocarray(l.nodecap, sizeof *t->ip);
 	t->node_m = xcalloc(l.nodecap, sizeof *t->node_m);
+	l.cur = xcalloc(l.nodecap, sizeof *l.cur);
+	l.saved = xcalloc(l.nodecap, sizeof *l.saved);
+	l.saved_epoch = xcalloc(l.nodecap, sizeof *l.saved_epoch);
 	t->node_count = 1;
 	t->parent[0] = 0;
 	t->ip[0] = 0;
@@ -507,26 +532,17 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 		t->total.leaked += w;
 		t->total.leaked_bytes += e->size;
 	}
-	/* the peak: replay up to it; what is live then is each stack's part */
-	if (l.peak_event) {
-		free(l.live.s);
-		memset(&l.live, 0, sizeof l.live);
-		l.second = true;
-		l.events = 0;
-		l.heap = 0;
-		l.time_us = 0;
-		l.last_alloc = 0;
-		r = walk(&l);
-		if (r < 0)
-			goto fail;
-		for (size_t i = 0; i < l.live.cap; i++)
-			if (l.live.s[i].addr) {
-				t->node_m[l.live.s[i].node].peak_bytes += l.live.s[i].size;
-				t->total.peak_bytes += l.live.s[i].size;
-			}
+	/* each stack's part of the last peak */
+	for (uint32_t i = 1; i < t->node_count; i++) {
+		uint64_t at_peak = l.saved_epoch[i] == l.epoch ? l.saved[i] : l.cur[i];
+		t->node_m[i].peak_bytes = at_peak;
+		t->total.peak_bytes += at_peak;
 	}
 	symbolize(t, l.maps);
 	t->maps = l.maps;
+	free(l.cur);
+	free(l.saved);
+	free(l.saved_epoch);
 	free(l.live.s);
 	free(l.buf);
 	ZSTD_freeDCtx(l.dctx);
@@ -534,6 +550,9 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	out->trace = t;
 	return HS_OK;
 fail:
+	free(l.cur);
+	free(l.saved);
+	free(l.saved_epoch);
 	free(l.live.s);
 	free(l.buf);
 	ZSTD_freeDCtx(l.dctx);

@@ -31,12 +31,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <unwind.h>
 #include <zstd.h>
 
 #include "heapsift/trace_format.h"
@@ -50,6 +52,9 @@ extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
 #define EXPORT __attribute__((visibility("default")))
+/* the calling hook's CFA and return address (it keeps a frame pointer) */
+#define HOOK_CFA ((uintptr_t)__builtin_frame_address(0) + 16)
+#define HOOK_RA ((uintptr_t)__builtin_return_address(0))
 #define MAX_FRAMES 128
 #define BLOCK_RAW (64 << 10)
 
@@ -67,6 +72,11 @@ static uint64_t last_addr;	/* per block: addresses are deltas */
 static uint64_t last_time_us, block_time_us, start_us;
 static uint64_t sample_bytes;	/* 0: every allocation */
 static __thread uint64_t sample_left __attribute__((tls_model("initial-exec")));
+/* sampled mode: addresses that were sampled, as bits of a hash (set when
+ * taken, never cleared), so that frees of the others are not recorded and
+ * cost no lock; a false hit only records a free the loader ignores */
+#define SAMPLED_BITS (1u << 23)
+static uint64_t *sampled;
 /* this library's code: the frames to leave off the top of each stack */
 static uintptr_t self_lo, self_hi;
 
@@ -255,11 +265,23 @@ stack_id(void *const *ips, int n)
 
 /* --- events ------------------------------------------------------------------- */
 
+static size_t
+sampled_bit(const void *p)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ULL;
+	return (size_t)(h >> 41);	/* 23 bits */
+}
+
 static void
 record_free(void *p)
 {
 	if (p == NULL)
 		return;
+	if (sampled) {
+		size_t b = sampled_bit(p);
+		if (!(__atomic_load_n(&sampled[b / 64], __ATOMIC_RELAXED) >> (b % 64) & 1))
+			return;	/* never sampled */
+	}
 	pthread_mutex_lock(&lock);
 	if (active) {
 		need(16);
@@ -269,12 +291,125 @@ record_free(void *p)
 	pthread_mutex_unlock(&lock);
 }
 
-static __attribute__((noinline)) void
-record_alloc(void *p, size_t size, uint8_t ev, void *old)
+/* --- stacks, fast ------------------------------------------------------------------- *
+ * Unwinding with the call frame information costs microseconds a frame.
+ * Most allocations come again and again from the same call path, at the
+ * same stack depth, so each thread keeps the last stacks it unwound, keyed
+ * by where the hook's caller's return address sits (the hook's CFA) and
+ * its value: with each frame's return address, the cache remembers the
+ * stack slot it was read from (on x86_64 a frame's return address into its
+ * caller is at its CFA - 8).  A hit needs every slot to hold the same
+ * return address again: the same chain of calls.  The hooks keep a frame
+ * pointer (-fno-omit-frame-pointer), which gives their CFA. */
+#define CACHE_ENTRIES 64
+#define CACHE_DEPTH 48
+
+struct centry {
+	uintptr_t cfa, ra;	/* the key; cfa 0: empty */
+	uint32_t id, n;
+	int32_t off[CACHE_DEPTH];	/* slot - cfa */
+	uintptr_t val[CACHE_DEPTH];
+};
+
+static __thread struct centry *tcache __attribute__((tls_model("initial-exec")));
+static pthread_key_t tcache_key;
+
+struct uw {
+	uintptr_t ip[MAX_FRAMES];
+	uintptr_t cfa[MAX_FRAMES];	/* each frame's stack pointer at its call */
+	int n;
+};
+
+static _Unwind_Reason_Code
+uw_frame(struct _Unwind_Context *ctx, void *arg)
 {
-	void *ips[MAX_FRAMES];
-	int n, k = 0;
+	struct uw *u = arg;
+	if (u->n >= MAX_FRAMES)
+		return _URC_END_OF_STACK;
+	u->ip[u->n] = _Unwind_GetIP(ctx);
+	u->cfa[u->n] = _Unwind_GetCFA(ctx);
+	u->n++;
+	return _URC_NO_REASON;
+}
+
+static bool
+in_self(uintptr_t a)
+{
+	return a >= self_lo && a < self_hi;
+}
+
+static size_t
+chash(uintptr_t cfa, uintptr_t ra)
+{
+	uint64_t h = (cfa ^ ra * 0x9E3779B97F4A7C15ULL) * 0xff51afd7ed558ccdULL;
+	return (size_t)(h >> 58) & (CACHE_ENTRIES - 1);
+}
+
+static void
+tcache_free(void *p)
+{
+	__libc_free(p);
+}
+
+/* The stack's trie id from the cache, or 0. */
+static uint32_t
+cache_find(uintptr_t cfa, uintptr_t ra)
+{
+	const struct centry *e;
+	if (tcache == NULL || cfa == 0)
+		return 0;
+	e = &tcache[chash(cfa, ra)];
+	if (e->cfa != cfa || e->ra != ra)
+		return 0;
+	for (uint32_t i = 0; i < e->n; i++)
+		if (*(const uintptr_t *)(cfa + (intptr_t)e->off[i]) != e->val[i])
+			return 0;
+	return e->id;
+}
+
+/* Remembers stack u (frames k.. are the program's) as id, where it can be
+ * verified again: every slot found, in order up the stack. */
+static void
+cache_put(const struct uw *u, int k, uintptr_t cfa, uintptr_t ra, uint32_t id)
+{
+	struct centry *e;
+	int n = u->n - k;
+	if (cfa == 0 || k == 0 || n <= 0 || n > CACHE_DEPTH || u->n >= MAX_FRAMES ||
+	    u->ip[k] != ra || u->cfa[k] != cfa)
+		return;
+	if (tcache == NULL) {
+		tcache = __libc_calloc(CACHE_ENTRIES, sizeof *tcache);
+		if (tcache == NULL)
+			return;
+		pthread_setspecific(tcache_key, tcache);
+	}
+	e = &tcache[chash(cfa, ra)];
+	e->cfa = 0;
+	for (int j = 0; j < n; j++) {
+		/* frame k+j's return address sits below the CFA of the frame it
+		 * returns from, which is frame k+j's stack pointer: what
+		 * _Unwind_GetCFA gives for frame k+j */
+		uintptr_t slot = u->cfa[k + j] - 8;
+		if (*(const uintptr_t *)slot != u->ip[k + j] || slot - cfa + 8 > INT32_MAX ||
+		    (j > 0 && slot <= (uintptr_t)(cfa + (intptr_t)e->off[j - 1])))
+			return;	/* not a plain call chain (a signal frame, say) */
+		e->off[j] = (int32_t)(slot - cfa);
+		e->val[j] = u->ip[k + j];
+	}
+	e->n = (uint32_t)n;
+	e->id = id;
+	e->ra = ra;
+	e->cfa = cfa;
+}
+
+/* cfa, ra: the hook's CFA and return address (0 when not known). */
+static __attribute__((noinline)) void
+record_alloc(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr_t ra)
+{
+	struct uw u;
+	int k = 0;
 	uint32_t id;
+	void *ips[MAX_FRAMES];
 
 	if (sample_bytes) {
 		/* sampled by bytes, as tcmalloc and Go do: a countdown per thread,
@@ -287,17 +422,34 @@ record_alloc(void *p, size_t size, uint8_t ev, void *old)
 			return;
 		}
 		sample_left = sample_bytes;
+		if (sampled) {
+			size_t b = sampled_bit(p);
+			__atomic_fetch_or(&sampled[b / 64], (uint64_t)1 << (b % 64), __ATOMIC_RELAXED);
+		}
 	}
-	n = backtrace(ips, MAX_FRAMES);
-	/* leave off this library's own frames (the hooks, inlined or not) */
-	while (k < n && (uintptr_t)ips[k] >= self_lo && (uintptr_t)ips[k] < self_hi)
-		k++;
+	if (in_self(ra))
+		cfa = 0;	/* called from another hook: no cache */
+	id = cache_find(cfa, ra);
+	if (id == 0) {
+		u.n = 0;
+		_Unwind_Backtrace(uw_frame, &u);
+		while (u.n > 0 && u.ip[u.n - 1] == 0)
+			u.n--;	/* the end of the chain (the thread's first frame) */
+		/* leave off this library's own frames (the hooks, inlined or not) */
+		while (k < u.n && in_self(u.ip[k]))
+			k++;
+		for (int j = k; j < u.n; j++)
+			ips[j - k] = (void *)u.ip[j];
+	}
 	pthread_mutex_lock(&lock);
 	if (!active) {
 		pthread_mutex_unlock(&lock);
 		return;
 	}
-	id = stack_id(ips + k, n - k);
+	if (id == 0) {
+		id = stack_id(ips, u.n - k);
+		cache_put(&u, k, cfa, ra, id);
+	}
 	need(64);
 	raw[rawlen++] = ev;
 	if (ev == TRACE_EV_REALLOC)
@@ -402,9 +554,12 @@ recorder_init(void)
 		return;
 	}
 	backtrace(ips, 4);	/* loads the unwinder now, not inside a hook */
+	pthread_key_create(&tcache_key, tcache_free);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&record_alloc);
 	sample_bytes = sample ? strtoull(sample, NULL, 10) : 0;
 	sample_left = sample_bytes;
+	if (sample_bytes)
+		sampled = __libc_calloc(SAMPLED_BITS / 64, sizeof *sampled);
 	start_us = now_us();
 	trace_header(hdr, sample_bytes);
 	write_all(hdr, sizeof hdr);
@@ -442,7 +597,7 @@ malloc(size_t size)
 	void *p = __libc_malloc(size);
 	if (p && active && !in_hook) {
 		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL);
+		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 		in_hook = 0;
 	}
 	return p;
@@ -465,7 +620,7 @@ calloc(size_t n, size_t size)
 	void *p = __libc_calloc(n, size);
 	if (p && active && !in_hook) {
 		in_hook = 1;
-		record_alloc(p, n * size, TRACE_EV_ALLOC, NULL);
+		record_alloc(p, n * size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 		in_hook = 0;
 	}
 	return p;
@@ -484,7 +639,7 @@ realloc(void *old, size_t size)
 	p = __libc_realloc(old, size);
 	if (p && active && !in_hook) {
 		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_REALLOC, old);
+		record_alloc(p, size, TRACE_EV_REALLOC, old, HOOK_CFA, HOOK_RA);
 		in_hook = 0;
 	}
 	return p;
@@ -501,13 +656,13 @@ reallocarray(void *old, size_t n, size_t size)
 	return realloc(old, total);
 }
 
-static void *
-aligned(size_t align, size_t size)
+static __attribute__((always_inline)) inline void *
+aligned(size_t align, size_t size, uintptr_t cfa, uintptr_t ra)
 {
 	void *p = __libc_memalign(align, size);
 	if (p && active && !in_hook) {
 		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL);
+		record_alloc(p, size, TRACE_EV_ALLOC, NULL, cfa, ra);
 		in_hook = 0;
 	}
 	return p;
@@ -516,13 +671,13 @@ aligned(size_t align, size_t size)
 EXPORT void *
 memalign(size_t align, size_t size)
 {
-	return aligned(align, size);
+	return aligned(align, size, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT void *
 aligned_alloc(size_t align, size_t size)
 {
-	return aligned(align, size);
+	return aligned(align, size, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT int
@@ -531,7 +686,7 @@ posix_memalign(void **out, size_t align, size_t size)
 	void *p;
 	if (align < sizeof(void *) || (align & (align - 1)) != 0)
 		return EINVAL;
-	p = aligned(align, size);
+	p = aligned(align, size, HOOK_CFA, HOOK_RA);
 	if (p == NULL)
 		return ENOMEM;
 	*out = p;
@@ -544,7 +699,7 @@ valloc(size_t size)
 	void *p = __libc_valloc(size);
 	if (p && active && !in_hook) {
 		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL);
+		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 		in_hook = 0;
 	}
 	return p;
@@ -556,7 +711,7 @@ pvalloc(size_t size)
 	void *p = __libc_pvalloc(size);
 	if (p && active && !in_hook) {
 		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL);
+		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 		in_hook = 0;
 	}
 	return p;
