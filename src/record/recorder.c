@@ -1,8 +1,8 @@
 /* The allocation recorder: an LD_PRELOAD library that `heapsift record`
  * puts in front of a program.  It replaces the malloc family, takes each
- * allocation's stack (return addresses, glibc's backtrace(), which unwinds
- * with the DWARF call frame information of every module, frame pointers or
- * not), and writes a trace (heapsift-trace(5)): blocks of events, each
+ * allocation's stack (return addresses: libgcc's _Unwind_Backtrace, which
+ * unwinds with the call frame information of every module, frame pointers
+ * or not, behind a per-thread cache of verified stacks), and writes a trace (heapsift-trace(5)): blocks of events, each
  * block one zstd frame, stacks as a trie of (parent, return address) nodes
  * sent once each.
  *
@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <link.h>
 #include <malloc.h>
-#include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -539,7 +538,6 @@ recorder_init(void)
 	const char *pid = getenv("HEAPSIFT_TRACE_PID");
 	const char *sample = getenv("HEAPSIFT_TRACE_SAMPLE");
 	uint8_t hdr[TRACE_HEADER_SIZE];
-	void *ips[4];
 
 	if (path == NULL || pid == NULL || strtol(pid, NULL, 10) != (long)getpid())
 		return;
@@ -553,7 +551,12 @@ recorder_init(void)
 		in_hook = 0;
 		return;
 	}
-	backtrace(ips, 4);	/* loads the unwinder now, not inside a hook */
+	{
+		/* the unwinder's first use sets things up: now, not in a hook */
+		struct uw u0;
+		u0.n = 0;
+		_Unwind_Backtrace(uw_frame, &u0);
+	}
 	pthread_key_create(&tcache_key, tcache_free);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&record_alloc);
 	sample_bytes = sample ? strtoull(sample, NULL, 10) : 0;
