@@ -26,6 +26,7 @@
 #include "heapsift/heap.h"
 #include "heapsift/load.h"
 #include "heapsift/report.h"
+#include "heapsift/trace.h"
 #include "heapsift/tree.h"
 #include "heapsift/tui.h"
 #include "heapsift/view.h"
@@ -110,6 +111,23 @@ static const struct pane_def pane_defs[P_COUNT] = {
 	                  { "self_size", "retained_size", "id", "type", "distance" }, true, false },
 };
 
+/* An allocation trace's panes (the same keys 1-5 pick them). */
+enum trace_pane_id { T_SUMMARY, T_CALLSITES, T_CALLTREE, T_CALLERS, T_TIMELINE, T_COUNT };
+
+static const struct pane_def trace_pane_defs[T_COUNT] = {
+	[T_SUMMARY] = { "Summary", &view_trace_summary, { "name" }, { "value" }, true, false },
+	[T_CALLSITES] = { "Call sites", &view_callsites, { "function" },
+	                  { "peak_bytes", "leaked_bytes", "allocations", "temporary", "location", "bytes",
+	                    "leaked" }, false, false },
+	[T_CALLTREE] = { "Call tree", &view_calltree, { "function" },
+	                 { "peak_bytes", "allocations", "leaked_bytes", "temporary", "location", "bytes" },
+	                 false, false },
+	[T_CALLERS] = { "Callers", &view_callers, { "function" },
+	                { "peak_bytes", "allocations", "leaked_bytes", "temporary", "location", "bytes" },
+	                false, false },
+	[T_TIMELINE] = { "Timeline", &view_sizes, { "range" }, { "allocations", "bytes" }, true, false },
+};
+
 struct pane {
 	const struct pane_def *def;
 	struct view *view;
@@ -121,7 +139,9 @@ struct pane {
 };
 
 struct tui {
-	struct heap *h;
+	struct heap *h;		/* a heap dump, or NULL */
+	struct trace *tr;	/* an allocation trace, or NULL */
+	const struct pane_def *defs;	/* pane_defs or trace_pane_defs */
 	const char *path;
 	bool utf8, color;
 	int rows, cols;
@@ -139,6 +159,8 @@ struct tui {
 	struct timespec typed;	/* when a prompt's Enter came (key timing) */
 	bool prompted;
 };
+
+static int chart_rows(const struct tui *t);
 
 /* --- signals --------------------------------------------------------------------- */
 
@@ -313,17 +335,17 @@ static void
 pane_setup(struct tui *t, int id, uint32_t subject)
 {
 	struct pane *p = &t->panes[id];
-	const struct pane_def *d = &pane_defs[id];
+	const struct pane_def *d = &t->defs[id];
 
 	if (p->ready) {
 		tree_free(&p->tree);
 		view_free(p->view);
 	}
 	p->def = d;
-	p->view = view_new(d->ops, t->h);
+	p->view = t->h ? view_new(d->ops, t->h) : view_new_trace(d->ops, t->tr);
 	p->view->subject = subject;
 	p->view->flags = 0;
-	tree_init(&p->tree, p->view, id == P_SUMMARY ? 50 : 0, TUI_PAGE);
+	tree_init(&p->tree, p->view, t->h && id == P_SUMMARY ? 50 : 0, TUI_PAGE);
 	for (int k = 0; k < 2; k++)
 		p->tree_col[k] = d->tree_cols[k] ? view_col_find(p->view, d->tree_cols[k]) : -1;
 	p->ncols = 0;
@@ -332,7 +354,7 @@ pane_setup(struct tui *t, int id, uint32_t subject)
 		if (c >= 0)
 			p->cols[p->ncols++] = c;
 	}
-	if (id == P_DOMINATORS && p->tree.n)
+	if (t->h && id == P_DOMINATORS && p->tree.n)
 		tree_expand(&p->tree, 0);	/* the root's children at once */
 	p->ready = true;
 }
@@ -347,7 +369,9 @@ static int
 body_rows(const struct tui *t, int id)
 {
 	/* title, header, status; the summary has its totals above */
-	int r = t->rows - 3 - (id == P_SUMMARY ? 4 : 0) - (id == P_INSPECTOR || id == P_RETAINERS ? 1 : 0);
+	int r = t->rows - 3 - (t->h && id == P_SUMMARY ? 4 : 0) -
+	        (t->h && (id == P_INSPECTOR || id == P_RETAINERS) ? 1 : 0) -
+	        (t->tr && id == T_TIMELINE ? chart_rows(t) : 0);
 	return r < 1 ? 1 : r;
 }
 
@@ -468,7 +492,7 @@ draw_title(struct tui *t)
 	x += put_str(t, " heapsift ", t->cols);
 	for (int i = 0; i < P_COUNT && x < t->cols; i++) {
 		char tab[32];
-		snprintf(tab, sizeof tab, " %d %s ", i + 1, pane_defs[i].title);
+		snprintf(tab, sizeof tab, " %d %s ", i + 1, t->defs[i].title);
 		if (i == t->cur) {
 			attroff(attr_of(t, C_TITLE));
 			attron(A_REVERSE | A_BOLD);
@@ -563,7 +587,7 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 		indent = tree_w / 2;
 	fill(indent + 1);
 	x = indent + 1;
-	if (ops->tree && p - t->panes != P_SUMMARY) {
+	if (ops->tree && (t->tr || p - t->panes != P_SUMMARY)) {
 		const char *mark;
 		if (l->expanded)
 			mark = t->utf8 ? "\u25be " : "- ";
@@ -578,7 +602,7 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 		if (c.len == 0 && ops->cols[p->tree_col[k]].type == COL_TEXT) {
 			/* nameless: the root, or say so */
 			uint32_t obj = view_row_object(p->view, &row);
-			x += put_str(t, obj == t->h->root ? "(root)" : "(no name)", tree_w - x);
+			x += put_str(t, t->h && obj == t->h->root ? "(root)" : "(no name)", tree_w - x);
 			continue;
 		}
 		if (k == 0 && p->tree_col[1] >= 0 && !sel)
@@ -712,7 +736,8 @@ draw_status(struct tui *t)
 		snprintf(left, sizeof left, " %s", t->msg);
 	else
 		snprintf(left, sizeof left, " %zu/%zu", p->tree.n ? p->tree.cursor + 1 : 0, p->tree.n);
-	snprintf(right, sizeof right, "sort %s  / search  r retainers  i inspect  ? help  q quit ",
+	snprintf(right, sizeof right, t->h ? "sort %s  / search  r retainers  i inspect  ? help  q quit "
+	                                   : "sort %s  s next  f filter  Tab panes  ? help  q quit ",
 	         p->view->ops->cols[p->tree.col].name);
 	move(t->rows - 1, 0);
 	attron(attr_of(t, C_STATUS));
@@ -785,6 +810,74 @@ draw_help(struct tui *t)
 	}
 }
 
+/* --- the timeline chart --------------------------------------------------------- */
+
+/* Rows the chart takes above the Timeline pane's size table. */
+static int
+chart_rows(const struct tui *t)
+{
+	int r = (t->rows - 4) * 2 / 3;
+	return r < 4 ? 0 : r;
+}
+
+/* The heap over time: one column per time interval, its height the highest
+ * heap in it, drawn with eighth blocks (or '#' without UTF-8); the peak and
+ * the duration on the axes. */
+static void
+draw_chart(struct tui *t, int y0)
+{
+	static const char *const eighths[9] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
+	                                         "\u2585", "\u2586", "\u2587", "\u2588" };
+	const struct trace *tr = t->tr;
+	int h = chart_rows(t) - 2, w = t->cols - 12;
+	uint64_t span = tr->duration_us ? tr->duration_us : 1, top = tr->peak_heap ? tr->peak_heap : 1;
+	uint64_t col[512];
+	char buf[32];
+
+	if (h < 2 || w < 10)
+		return;
+	if (w > 512)
+		w = 512;
+	memset(col, 0, sizeof col);
+	for (uint32_t i = 0; i < tr->timeline_count; i++) {
+		uint64_t x = tr->timeline[i].time_us * (uint64_t)(w - 1) / span;
+		if (x >= (uint64_t)w)
+			x = (uint64_t)w - 1;
+		if (tr->timeline[i].heap > col[x])
+			col[x] = tr->timeline[i].heap;
+	}
+	/* between points the heap stays where it was */
+	for (int x = 1; x < w; x++)
+		if (col[x] == 0)
+			col[x] = col[x - 1];
+	human_size(top, buf, sizeof buf);
+	mvaddstr(y0, 0, buf);
+	mvaddstr(y0 + h - 1, 0, "0");
+	for (int x = 0; x < w; x++) {
+		/* the column's height in eighths of a row */
+		uint64_t e = col[x] * (uint64_t)h * 8 / top;
+		attron(attr_of(t, C_BAR));
+		for (int r = 0; r < h; r++) {
+			uint64_t have = e > (uint64_t)(h - 1 - r) * 8 ? e - (uint64_t)(h - 1 - r) * 8 : 0;
+			if (have > 8)
+				have = 8;
+			move(y0 + r, 11 + x);
+			if (t->utf8)
+				addstr(eighths[have]);
+			else
+				addch(have >= 4 ? '#' : ' ');
+		}
+		attroff(attr_of(t, C_BAR));
+	}
+	snprintf(buf, sizeof buf, "%" PRIu64 " ms", tr->duration_us / 1000);
+	mvaddstr(y0 + h, 11, "0 ms");
+	mvaddstr(y0 + h, 11 + w - (int)strlen(buf), buf);
+	attron(attr_of(t, C_DIM));
+	snprintf(buf, sizeof buf, "peak at %" PRIu64 " ms", tr->peak_time_us / 1000);
+	mvaddstr(y0 + h + 1, 11, buf);
+	attroff(attr_of(t, C_DIM));
+}
+
 static void
 draw(struct tui *t)
 {
@@ -799,11 +892,15 @@ draw(struct tui *t)
 		return;
 	}
 	draw_title(t);
-	if (t->cur == P_SUMMARY) {
+	if (t->h && t->cur == P_SUMMARY) {
 		draw_summary_totals(t, y);
 		y += 4;
 	}
-	if (t->cur == P_RETAINERS || t->cur == P_INSPECTOR) {
+	if (t->tr && t->cur == T_TIMELINE) {
+		draw_chart(t, y);
+		y += chart_rows(t);
+	}
+	if (t->h && (t->cur == P_RETAINERS || t->cur == P_INSPECTOR)) {
 		draw_subject(t, p, y);
 		y++;
 	}
@@ -1113,7 +1210,7 @@ command(struct tui *t, enum cmd c)
 			break;
 		if (tr->lines[tr->cursor].more) {
 			tree_more(tr, tr->cursor);
-		} else if (t->cur == P_SUMMARY) {
+		} else if (t->h && t->cur == P_SUMMARY) {
 			/* to the class in the Classes pane, expanded */
 			struct pane *cp = &t->panes[P_CLASSES];
 			uint64_t id = tr->lines[tr->cursor].row.id;
@@ -1144,6 +1241,24 @@ command(struct tui *t, enum cmd c)
 	case CMD_PANE5: switch_pane(t, P_INSPECTOR); break;
 	case CMD_RETAINERS:
 	case CMD_INSPECT:
+	case CMD_PATH:
+	case CMD_SEARCH:
+	case CMD_SEARCH_NEXT:
+	case CMD_SEARCH_PREV:
+		if (t->tr) {
+			message(t, "an allocation trace has no objects: that key is for heap dumps");
+			break;
+		}
+		if (c == CMD_PATH)
+			goto path;
+		if (c == CMD_SEARCH) {
+			search(t);
+			break;
+		}
+		if (c == CMD_SEARCH_NEXT || c == CMD_SEARCH_PREV) {
+			search_again(t, c == CMD_SEARCH_PREV);
+			break;
+		}
 		obj = selected_object(t);
 		if (obj == HEAP_NONE) {
 			message(t, "select an object first (a class is not one: Enter lists its instances)");
@@ -1151,7 +1266,7 @@ command(struct tui *t, enum cmd c)
 		}
 		open_subject(t, c == CMD_RETAINERS ? P_RETAINERS : P_INSPECTOR, obj);
 		break;
-	case CMD_PATH:
+	path:
 		if (t->cur != P_RETAINERS) {
 			obj = selected_object(t);
 			if (obj == HEAP_NONE) {
@@ -1162,9 +1277,6 @@ command(struct tui *t, enum cmd c)
 		}
 		shortest_path(t);
 		break;
-	case CMD_SEARCH: search(t); break;
-	case CMD_SEARCH_NEXT: search_again(t, false); break;
-	case CMD_SEARCH_PREV: search_again(t, true); break;
 	case CMD_SORT:
 		tree_sort(tr, (tr->col + 1) % p->view->ops->ncols,
 		          p->view->ops->cols[(tr->col + 1) % p->view->ops->ncols].type != COL_TEXT);
@@ -1210,7 +1322,9 @@ mouse(struct tui *t)
 	MEVENT ev;
 	struct pane *p = &t->panes[t->cur];
 	size_t rows = (size_t)body_rows(t, t->cur);
-	int first = 2 + (t->cur == P_SUMMARY ? 4 : 0) + (t->cur == P_INSPECTOR || t->cur == P_RETAINERS ? 1 : 0);
+	int first = 2 + (t->h && t->cur == P_SUMMARY ? 4 : 0) +
+	            (t->h && (t->cur == P_INSPECTOR || t->cur == P_RETAINERS) ? 1 : 0) +
+	            (t->tr && t->cur == T_TIMELINE ? chart_rows(t) : 0);
 
 	if (getmouse(&ev) != OK)
 		return REACT_NONE;
@@ -1230,7 +1344,7 @@ mouse(struct tui *t)
 		/* the tabs: " heapsift " then " N Title " each */
 		int x = 10;
 		for (int i = 0; i < P_COUNT; i++) {
-			int w = (int)strlen(pane_defs[i].title) + 4;
+			int w = (int)strlen(t->defs[i].title) + 4;
 			if (ev.x >= x && ev.x < x + w) {
 				switch_pane(t, i);
 				return REACT_DRAW;
@@ -1361,19 +1475,9 @@ tui_main(const struct tui_opts *opts)
 	prog.ctx = &ls;
 	error_clear(&err);
 	r = load_file(opts->path, opts->input_format, &prog, &m, &err);
-	if (r == HS_OK && m.kind == MODEL_TRACE) {
-		/* no trace panes yet: the report instead */
-		endwin();
-		fprintf(stderr, "heapsift: the viewer has no trace panes yet; here is the report\n");
-		r = report_write_trace(m.trace, EXPORT_TEXT, 20, stdout);
-		model_free(&m);
-		if (t.keylog)
-			fclose(t.keylog);
-		return r ? 2 : 0;
-	}
-	if (r == HS_OK)
+	if (r == HS_OK && m.kind == MODEL_HEAP)
 		r = analyze_heap(m.heap, &prog, &err);
-	if (r == HS_OK && !got_signal) {
+	if (r == HS_OK && !got_signal && m.kind == MODEL_HEAP) {
 		progress_phase(&prog, "retainers", 0);
 		retainers_build(m.heap);	/* for the Retainers pane: now, not on a key */
 	}
@@ -1392,7 +1496,9 @@ tui_main(const struct tui_opts *opts)
 			fclose(t.keylog);
 		return status;
 	}
-	t.h = m.heap;
+	t.h = m.kind == MODEL_HEAP ? m.heap : NULL;
+	t.tr = m.kind == MODEL_TRACE ? m.trace : NULL;
+	t.defs = t.h ? pane_defs : trace_pane_defs;
 	for (int i = 0; i < P_COUNT; i++)
 		pane_setup(&t, i, HEAP_NONE);
 	t.cur = P_SUMMARY;

@@ -2,6 +2,7 @@
  * (the innermost source location of the stacks, with every measure). */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,7 @@ const struct view_ops view_timeline = {
 };
 
 static const struct view_col sizes_cols[] = {
+	{ "range", "Request size", COL_TEXT, "the bucket, as min-max bytes" },
 	{ "min_size", "From", COL_BYTES, "the smallest request size of the bucket" },
 	{ "max_size", "To", COL_BYTES, "the largest" },
 	{ "allocations", "Allocs", COL_COUNT, "allocations of a size in the bucket" },
@@ -210,11 +212,17 @@ static void
 sizes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	uint64_t k = row->key;
+	uint64_t lo = k == 0 ? 0 : (uint64_t)1 << (k - 1);
+	uint64_t hi = k == 0 ? 0 : k == 64 ? UINT64_MAX : ((uint64_t)1 << k) - 1;
 	switch (col) {
-	case 0: cell_u(out, COL_BYTES, k == 0 ? 0 : (uint64_t)1 << (k - 1)); break;
-	case 1: cell_u(out, COL_BYTES, k == 0 ? 0 : k == 64 ? UINT64_MAX : ((uint64_t)1 << k) - 1); break;
-	case 2: cell_u(out, COL_COUNT, v->trace->size_count[k]); break;
-	case 3: cell_u(out, COL_BYTES, v->trace->size_bytes[k]); break;
+	case 0:
+		snprintf(v->text, sizeof v->text, "%" PRIu64 "-%" PRIu64, lo, hi);
+		cell_text(v, out, v->text);
+		break;
+	case 1: cell_u(out, COL_BYTES, lo); break;
+	case 2: cell_u(out, COL_BYTES, hi); break;
+	case 3: cell_u(out, COL_COUNT, v->trace->size_count[k]); break;
+	case 4: cell_u(out, COL_BYTES, v->trace->size_bytes[k]); break;
 	}
 }
 
@@ -224,7 +232,7 @@ const struct view_ops view_sizes = {
 	.help = "request sizes: allocations and bytes per power-of-two bucket",
 	.cols = sizes_cols,
 	.ncols = sizeof sizes_cols / sizeof sizes_cols[0],
-	.default_sort = 0,
+	.default_sort = 1,
 	.children = sizes_children,
 	.cell = sizes_cell,
 };

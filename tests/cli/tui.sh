@@ -136,5 +136,29 @@ check "ASCII: markers are plain" '^ - \(root\)'
 keys q
 check "ASCII: q" '^EXIT=0$'
 
+# An allocation trace: its own panes (tests/trace/alloc-test.c recorded)
+if command -v gcc >/dev/null; then
+	tdir=$(mktemp -d)
+	gcc -g -O1 -fno-optimize-sibling-calls -o "$tdir/alloc-test" "$top_srcdir/tests/trace/alloc-test.c" &&
+		"$HEAPSIFT" record -o "$tdir/a.trace" "$tdir/alloc-test" 2>/dev/null
+	fresh 120 40 \
+		"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $tdir/a.trace; echo EXIT=\$?; sleep 600"
+	check "trace: the panes" '1 Summary +2 Call sites +3 Call tree +4 Callers +5 Timeline'
+	check "trace: the summary's allocated bytes" '^ allocated_bytes +1,055,590 *$'
+	keys 2
+	check "trace: call sites, the leak's inlined helper" '^ make_buf +4.88 KiB +4.88 KiB +5 '
+	keys 3
+	check "trace: the call tree from _start" '^ . _start '
+	keys 4
+	check "trace: callers, the biggest first" '^ . peak +1.00 MiB '
+	keys 5
+	check "trace: the timeline's chart" 'peak at [0-9]+ ms'
+	keys r
+	check "trace: object keys say why not" 'an allocation trace has no objects'
+	keys q
+	check "trace: q" '^EXIT=0$'
+	rm -rf "$tdir"
+fi
+
 echo "tui: $n checks, $failed failed"
 [ "$failed" -eq 0 ]
