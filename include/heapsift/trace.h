@@ -50,12 +50,13 @@ struct trace {
 	uint32_t *parent;
 	uint64_t *ip;
 	struct trace_measure *node_m;	/* made exactly at the node */
-	uint32_t *node_site;		/* its call site */
-	/* frames of node i: its symbolized return address (inline frames
-	 * expanded), frames[frame_first[i] .. frame_first[i+1]) innermost first */
-	uint32_t *frame_first;
+	uint32_t *node_site;		/* its call site (UINT32_MAX: none) */
+	/* frames of node i, symbolized when first asked for (trace_frames):
+	 * frames[frame_first[i] .. + frame_count[i]), innermost first */
+	uint32_t *frame_first, *frame_count;
 	struct sym_frame *frames;
 	const char **frame_module;
+	size_t frames_used, frames_cap;
 
 	struct trace_site *sites;
 	uint32_t site_count;
@@ -75,6 +76,12 @@ struct trace {
 
 void trace_free(struct trace *t);
 
+/* Node i's frames (its return address symbolized, inline frames expanded,
+ * innermost first), symbolized on first use; *module gets the file.
+ * Valid until the next call (the array may move). */
+const struct sym_frame *trace_frames(struct trace *t, uint32_t node, uint32_t *count,
+                                     const char **module);
+
 /* Flame-graph stacks (src/export/folded.c). */
 enum trace_measure_kind {
 	TRACE_ALLOCATIONS, TRACE_BYTES, TRACE_TEMPORARY, TRACE_PEAK, TRACE_LEAKED_BYTES, TRACE_LEAKED,
@@ -83,6 +90,6 @@ enum trace_measure_kind {
 bool trace_measure_parse(const char *s, enum trace_measure_kind *k);
 /* One line per stack with a non-zero weight: its functions root first,
  * ';'-separated, a space, the weight.  0, or -1 on a write error. */
-int trace_write_folded(const struct trace *t, enum trace_measure_kind k, FILE *out);
+int trace_write_folded(struct trace *t, enum trace_measure_kind k, FILE *out);
 
 #endif

@@ -44,7 +44,7 @@ trace_measure_parse(const char *s, enum trace_measure_kind *k)
 }
 
 int
-trace_write_folded(const struct trace *t, enum trace_measure_kind k, FILE *out)
+trace_write_folded(struct trace *t, enum trace_measure_kind k, FILE *out)
 {
 	uint32_t *path = xmallocarray(t->node_count ? t->node_count : 1, sizeof *path);
 
@@ -59,8 +59,10 @@ trace_write_folded(const struct trace *t, enum trace_measure_kind k, FILE *out)
 		while (depth-- > 0) {
 			uint32_t n = path[depth];
 			/* a node's frames are innermost first: its outermost first here */
-			for (uint32_t f = t->frame_first[n + 1]; f-- > t->frame_first[n];) {
-				const char *name = t->frames[f].function;
+			uint32_t nf;
+			const struct sym_frame *fr = trace_frames(t, n, &nf, NULL);
+			for (uint32_t f = nf; f-- > 0;) {
+				const char *name = fr[f].function;
 				if (!first)
 					putc(';', out);
 				first = false;

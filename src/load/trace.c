@@ -132,6 +132,7 @@ struct tl {
 	uint32_t *saved_epoch, epoch;
 	struct sym_maps *maps;
 	uint64_t tl_step;
+	uint64_t tl_end;	/* where the last point's interval ends */
 };
 
 static int
@@ -145,7 +146,7 @@ timeline_add(struct tl *l)
 {
 	struct trace *t = l->t;
 	struct trace_point *last = t->timeline_count ? &t->timeline[t->timeline_count - 1] : NULL;
-	if (last && l->time_us / l->tl_step == last->time_us / l->tl_step) {
+	if (last && l->time_us < l->tl_end) {
 		if (l->heap > last->heap)
 			last->heap = l->heap;	/* a bucket keeps its highest point */
 		return;
@@ -166,6 +167,7 @@ timeline_add(struct tl *l)
 		t->timeline_count = w;
 	}
 	t->timeline[t->timeline_count++] = (struct trace_point){ l->time_us, l->heap };
+	l->tl_end = (l->time_us / l->tl_step + 1) * l->tl_step;
 }
 
 static unsigned
@@ -214,21 +216,35 @@ do_free(struct tl *l, uint64_t addr)
 	lmap_del(&l->live, e);
 }
 
+/* The slot of addr: its entry, or the empty slot where it goes. */
+static struct live *
+lmap_slot(struct lmap *m, uint64_t addr)
+{
+	size_t mask, i;
+	if ((m->n + 1) * 4 > m->cap * 3)
+		lmap_grow(m);
+	mask = m->cap - 1;
+	for (i = lhash(addr) & mask; m->s[i].addr && m->s[i].addr != addr; i = (i + 1) & mask)
+		;
+	return &m->s[i];
+}
+
 static void
 do_alloc(struct tl *l, uint32_t node, uint64_t size, uint64_t addr)
 {
 	struct trace *t = l->t;
 	uint64_t heap;
-	struct live *e = lmap_find(&l->live, addr);
-	if (e) {	/* the free was lost (or raced the record): it is gone */
+	struct live *e = lmap_slot(&l->live, addr);
+	if (e->addr) {	/* the free was lost (or raced the record): it is gone */
 		l->heap -= e->size;
 		touch(l, e->node);
 		l->cur[e->node] -= e->size;
-		lmap_del(&l->live, e);
+	} else {
+		l->live.n++;
 	}
 	if (t->sample_bytes && size < t->sample_bytes)
 		size = t->sample_bytes;	/* a sample stands for sample_bytes */
-	lmap_put(&l->live, addr, size, node);
+	*e = (struct live){ addr, size, node };
 	heap = l->heap + size;	/* kept in a register: see the peak test below */
 	l->heap = heap;
 	touch(l, node);
@@ -385,10 +401,48 @@ walk(struct tl *l)
 
 /* --- symbols and call sites ----------------------------------------------------- */
 
-struct site_key {
-	const char *function, *file;
-	uint32_t line;
-};
+const struct sym_frame *
+trace_frames(struct trace *t, uint32_t i, uint32_t *count, const char **module)
+{
+	if (i == 0 || i >= t->node_count) {
+		*count = 0;
+		if (module)
+			*module = "??";
+		return t->frames;
+	}
+	if (t->frame_first[i] == UINT32_MAX) {
+		struct sym_result r = { NULL, 0 };
+		const char *mod = NULL;
+		struct sym_frame one;
+		/* return addresses: the call is the instruction before */
+		if (t->maps)
+			r = sym_maps_lookup(t->maps, t->ip[i] - 1, &mod);
+		if (r.count == 0) {
+			char buf[32];
+			snprintf(buf, sizeof buf, "0x%" PRIx64, t->ip[i]);
+			one = (struct sym_frame){ arena_strndup(&t->strings, buf, strlen(buf)), "??", 0, 0 };
+			r.frames = &one;
+			r.count = 1;
+		}
+		if (t->frames_used + r.count > t->frames_cap) {
+			size_t cap = t->frames_cap;
+			XGROW(t->frames, cap, t->frames_used + r.count);
+			t->frame_module = xreallocarray(t->frame_module, cap, sizeof *t->frame_module);
+			t->frames_cap = cap;
+		}
+		for (uint32_t k = 0; k < r.count; k++) {
+			t->frames[t->frames_used + k] = r.frames[k];
+			t->frame_module[t->frames_used + k] = mod ? mod : "??";
+		}
+		t->frame_first[i] = (uint32_t)t->frames_used;
+		t->frame_count[i] = r.count;
+		t->frames_used += r.count;
+	}
+	*count = t->frame_count[i];
+	if (module)
+		*module = t->frame_module[t->frame_first[i]];
+	return t->frames + t->frame_first[i];
+}
 
 static size_t
 str_hash(const char *s, size_t h)
@@ -398,75 +452,58 @@ str_hash(const char *s, size_t h)
 	return h;
 }
 
+/* Call sites: the innermost frames of the stacks that allocated, merged
+ * by function, file and line.  Only those nodes are symbolized now. */
 static void
-symbolize(struct trace *t, struct sym_maps *maps)
+make_sites(struct trace *t)
 {
-	size_t capf = 0, capsites = 0, hcap = 1024;
-	uint32_t *htab, nf = 0;
+	size_t capsites = 0, hcap = 1024;
+	uint32_t *htab;
 
-	t->frame_first = xmallocarray((size_t)t->node_count + 1, sizeof *t->frame_first);
+	t->frame_first = xmallocarray(t->node_count, sizeof *t->frame_first);
+	t->frame_count = xcalloc(t->node_count, sizeof *t->frame_count);
+	memset(t->frame_first, 0xff, t->node_count * sizeof *t->frame_first);
 	t->node_site = xmallocarray(t->node_count, sizeof *t->node_site);
 	while (hcap < (size_t)t->node_count * 2)
 		hcap *= 2;
 	htab = xmallocarray(hcap, sizeof *htab);
 	memset(htab, 0xff, hcap * sizeof *htab);
 	for (uint32_t i = 0; i < t->node_count; i++) {
-		struct sym_result r = { NULL, 0 };
-		const char *module = NULL;
-		struct sym_frame one;
+		const struct sym_frame *f;
+		const char *module;
+		uint32_t n, s;
 		size_t h;
-		uint32_t s;
-		t->frame_first[i] = nf;
-		if (i == 0) {
-			t->node_site[i] = UINT32_MAX;
+		t->node_site[i] = UINT32_MAX;
+		if (i == 0 || (t->node_m[i].allocations == 0 && t->node_m[i].leaked == 0))
 			continue;
-		}
-		/* return addresses: the call is the instruction before */
-		r = sym_maps_lookup(maps, t->ip[i] - 1, &module);
-		if (r.count == 0) {
-			char buf[32];
-			snprintf(buf, sizeof buf, "0x%" PRIx64, t->ip[i]);
-			one = (struct sym_frame){ arena_strndup(&t->strings, buf, strlen(buf)), "??", 0, 0 };
-			r.frames = &one;
-			r.count = 1;
-		}
-		XGROW(t->frames, capf, (size_t)nf + r.count);
-		t->frame_module = xreallocarray(t->frame_module, capf, sizeof *t->frame_module);
-		for (uint32_t k = 0; k < r.count; k++) {
-			t->frames[nf + k] = r.frames[k];
-			t->frame_module[nf + k] = module ? module : "??";
-		}
-		nf += r.count;
-		/* the call site: the innermost frame's location */
-		h = str_hash(r.frames[0].function, str_hash(r.frames[0].file, r.frames[0].line));
+		f = trace_frames(t, i, &n, &module);
+		h = str_hash(f[0].function, str_hash(f[0].file, f[0].line));
 		for (h &= hcap - 1; (s = htab[h]) != UINT32_MAX; h = (h + 1) & (hcap - 1))
-			if (t->sites[s].line == r.frames[0].line &&
-			    strcmp(t->sites[s].function, r.frames[0].function) == 0 &&
-			    strcmp(t->sites[s].file, r.frames[0].file) == 0)
+			if (t->sites[s].line == f[0].line && strcmp(t->sites[s].function, f[0].function) == 0 &&
+			    strcmp(t->sites[s].file, f[0].file) == 0)
 				break;
 		if (s == UINT32_MAX) {
 			s = t->site_count++;
 			XGROW(t->sites, capsites, t->site_count);
 			memset(&t->sites[s], 0, sizeof t->sites[s]);
-			t->sites[s].function = r.frames[0].function;
-			t->sites[s].file = r.frames[0].file;
-			t->sites[s].line = r.frames[0].line;
-			t->sites[s].module = module ? module : "??";
+			t->sites[s].function = f[0].function;
+			t->sites[s].file = f[0].file;
+			t->sites[s].line = f[0].line;
+			t->sites[s].module = module;
 			htab[h] = s;
 		}
 		t->node_site[i] = s;
+		{
+			struct trace_measure *d = &t->sites[s].m, *m = &t->node_m[i];
+			d->allocations += m->allocations;
+			d->bytes += m->bytes;
+			d->temporary += m->temporary;
+			d->peak_bytes += m->peak_bytes;
+			d->leaked_bytes += m->leaked_bytes;
+			d->leaked += m->leaked;
+		}
 	}
-	t->frame_first[t->node_count] = nf;
 	free(htab);
-	for (uint32_t i = 1; i < t->node_count; i++) {
-		struct trace_measure *d = &t->sites[t->node_site[i]].m, *m = &t->node_m[i];
-		d->allocations += m->allocations;
-		d->bytes += m->bytes;
-		d->temporary += m->temporary;
-		d->peak_bytes += m->peak_bytes;
-		d->leaked_bytes += m->leaked_bytes;
-		d->leaked += m->leaked;
-	}
 }
 
 /* --- the loader ---------------------------------------------------------------- */
@@ -538,8 +575,8 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 		t->node_m[i].peak_bytes = at_peak;
 		t->total.peak_bytes += at_peak;
 	}
-	symbolize(t, l.maps);
 	t->maps = l.maps;
+	make_sites(t);
 	free(l.cur);
 	free(l.saved);
 	free(l.saved_epoch);
@@ -572,6 +609,7 @@ trace_free(struct trace *t)
 	free(t->node_m);
 	free(t->node_site);
 	free(t->frame_first);
+	free(t->frame_count);
 	free(t->frames);
 	free(t->frame_module);
 	free(t->sites);

@@ -299,9 +299,10 @@ ftree_topdown(struct ftree *f, const struct trace *t)
 	f->count = 1;
 	at[0] = 0;
 	for (uint32_t i = 1; i < t->node_count; i++) {
-		uint32_t cur = at[t->parent[i] < i ? t->parent[i] : 0];
-		for (uint32_t k = t->frame_first[i + 1]; k-- > t->frame_first[i];)
-			cur = ftree_child(f, cur, &t->frames[k]);
+		uint32_t cur = at[t->parent[i] < i ? t->parent[i] : 0], nf;
+		const struct sym_frame *fr = trace_frames((struct trace *)t, i, &nf, NULL);
+		for (uint32_t k = nf; k-- > 0;)
+			cur = ftree_child(f, cur, &fr[k]);
 		at[i] = cur;
 	}
 	{
@@ -336,11 +337,14 @@ ftree_bottomup(struct ftree *f, const struct trace *t)
 		if (measure_zero(&t->node_m[i]))
 			continue;
 		measure_add(&f->n[0].m, &t->node_m[i]);
-		for (uint32_t n = i; n != 0; n = t->parent[n] < n ? t->parent[n] : 0)
-			for (uint32_t k = t->frame_first[n]; k < t->frame_first[n + 1]; k++) {
-				cur = ftree_child(f, cur, &t->frames[k]);
+		for (uint32_t n = i; n != 0; n = t->parent[n] < n ? t->parent[n] : 0) {
+			uint32_t nf;
+			const struct sym_frame *fr = trace_frames((struct trace *)t, n, &nf, NULL);
+			for (uint32_t k = 0; k < nf; k++) {
+				cur = ftree_child(f, cur, &fr[k]);
 				measure_add(&f->n[cur].m, &t->node_m[i]);
 			}
+		}
 	}
 }
 
