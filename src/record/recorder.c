@@ -16,7 +16,8 @@
  * Only the process `heapsift record` started is recorded: children forked
  * by it stop recording (their copy of the buffer is dropped), programs it
  * executes are not recorded (HEAPSIFT_TRACE_PID names the one process).
- * exit() and returning from main flush through a destructor; _exit, abort,
+ * The module list (/proc/self/maps) is written at the start and after
+ * each dlopen.  exit() and returning from main flush through a destructor; _exit, abort,
  * SIGINT and SIGTERM (when the program has not taken them over) flush
  * first.  A block is written whenever 64 KiB of events are buffered and at
  * least every 100 ms of allocation activity, so after SIGKILL the file
@@ -718,6 +719,29 @@ pvalloc(size_t size)
 		in_hook = 0;
 	}
 	return p;
+}
+
+/* A library loaded later: its mappings go into the trace, so that its
+ * frames can be symbolized. */
+EXPORT void *
+dlopen(const char *file, int mode)
+{
+	static void *(*real)(const char *, int);
+	void *h;
+	if (real == NULL)
+		real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	if (real == NULL)
+		return NULL;
+	h = real(file, mode);
+	if (h && active && !in_hook) {
+		in_hook = 1;
+		pthread_mutex_lock(&lock);
+		if (active)
+			put_maps();
+		pthread_mutex_unlock(&lock);
+		in_hook = 0;
+	}
+	return h;
 }
 
 EXPORT void

@@ -158,6 +158,16 @@ n=$((n + 1))
 [ "$(value <("$HEAPSIFT" export "$tmp/p.trace" --view summary --format csv) name allocations value)" -gt 20000 ] ||
 	fail "python3's trace has too few allocations"
 
+# --- dlopen: a library loaded later has its frames symbolized (libz's
+# deflateInit allocates from inside libz)
+printf '#include <dlfcn.h>\n#include <string.h>\nint main(void) { void *h = dlopen("libz.so.1", RTLD_NOW); typedef int (*f_t)(void *, int, const char *, int); char s[112]; memset(s, 0, sizeof s); f_t f = h ? (f_t)dlsym(h, "deflateInit_") : 0; return f ? f(s, 6, "1.2.13", (int)sizeof s) != 0 : 2; }\n' >"$tmp/dl.c"
+if gcc -o "$tmp/dl" "$tmp/dl.c" -ldl 2>/dev/null; then
+	"$HEAPSIFT" record -o "$tmp/dl.trace" "$tmp/dl" 2>/dev/null
+	want "dlopen program's status" "$?" 0
+	"$HEAPSIFT" export "$tmp/dl.trace" --view callsites --format csv >"$tmp/dl.csv"
+	want "a dlopen'ed library's frames" "$(value "$tmp/dl.csv" function deflateInit2_ allocations)" 5
+fi
+
 # --- fork and exec: a shell whose children run sort; only the shell is
 # recorded, the children's output is unchanged
 "$HEAPSIFT" record -o "$tmp/f.trace" sh -c "sort '$tmp/in' | tr a-z A-Z" >"$tmp/fork.out" 2>/dev/null
