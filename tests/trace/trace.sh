@@ -175,6 +175,32 @@ want "fork+exec output" "$(tr '\n' ' ' <"$tmp/fork.out")" "APPLE FIG PEAR "
 want "the shell's trace" "$(value <("$HEAPSIFT" export "$tmp/f.trace" --view summary --format csv) \
 	name complete value)" yes
 
+# --- fork without exec: the child's allocations are not in the trace, the
+# parent's are, and both run to their end
+printf '#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\nstatic void *volatile s;\nint main(void) { s = malloc(111); pid_t p = fork(); if (p == 0) { for (int i = 0; i < 50; i++) s = malloc(222); _exit(7); } int st; waitpid(p, &st, 0); s = malloc(333); return WIFEXITED(st) && WEXITSTATUS(st) == 7 ? 0 : 1; }\n' >"$tmp/fork.c"
+gcc -o "$tmp/fork" "$tmp/fork.c"
+"$HEAPSIFT" record -o "$tmp/fk.trace" "$tmp/fork" 2>/dev/null
+want "fork: both ends ran" "$?" 0
+"$HEAPSIFT" export "$tmp/fk.trace" --view sizes --format csv >"$tmp/fk.csv"
+want "fork: the parent's allocations" "$(value "$tmp/fk.csv" range 64-127 allocations):$(value "$tmp/fk.csv" range 256-511 allocations)" "1:1"
+want "fork: none of the child's" "$(value "$tmp/fk.csv" range 128-255 allocations)" ""
+
+# --- SIGKILL: the trace is readable up to its last complete block
+printf '#include <stdlib.h>\n#include <unistd.h>\nstatic void *volatile s;\nint main(void) { for (;;) { for (int i = 0; i < 1000; i++) s = malloc(64); usleep(10000); } }\n' >"$tmp/spin.c"
+gcc -o "$tmp/spin" "$tmp/spin.c"
+"$HEAPSIFT" record -o "$tmp/kill.trace" "$tmp/spin" 2>/dev/null &
+rec=$!
+sleep 1.5
+pkill -KILL -x spin	# the program, not heapsift record
+wait "$rec"
+want "SIGKILL status" "$?" 137
+"$HEAPSIFT" export "$tmp/kill.trace" --view summary --format csv >"$tmp/kill.csv" 2>&1
+want "a killed program's trace loads" "$?" 0
+want "a killed program's trace is marked" "$(value "$tmp/kill.csv" name complete value)" "no (cut short)"
+n=$((n + 1))
+[ "$(value "$tmp/kill.csv" name allocations value)" -ge 10000 ] ||
+	fail "a killed program's trace has too few allocations: $(cat "$tmp/kill.csv")"
+
 # --- SIGTERM: the status says so and the trace was flushed
 printf '#include <signal.h>\n#include <stdlib.h>\nint main(void) { void *volatile p = malloc(10); (void)p; raise(SIGTERM); return 0; }\n' >"$tmp/sig.c"
 gcc -o "$tmp/sig" "$tmp/sig.c"
