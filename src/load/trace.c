@@ -452,6 +452,39 @@ str_hash(const char *s, size_t h)
 	return h;
 }
 
+/* C++'s operator new is an allocation function too: a call site is the
+ * first frame that is not in one (the whole stack's, if all are). */
+static bool
+allocator_frame(const char *fn)
+{
+	return strncmp(fn, "operator new", 12) == 0 || strncmp(fn, "_Znwm", 5) == 0 ||
+	       strncmp(fn, "_Znam", 5) == 0;
+}
+
+static struct sym_frame
+site_frame(struct trace *t, uint32_t i, const char **module)
+{
+	struct sym_frame first = { "??", "??", 0, 0 };
+	const char *first_mod = "??";
+	for (uint32_t node = i, hops = 0; node != 0 && hops < 64; hops++) {
+		uint32_t n;
+		const char *mod;
+		const struct sym_frame *f = trace_frames(t, node, &n, &mod);
+		if (hops == 0 && n > 0) {
+			first = f[0];
+			first_mod = mod;
+		}
+		for (uint32_t k = 0; k < n; k++)
+			if (!allocator_frame(f[k].function)) {
+				*module = mod;
+				return f[k];
+			}
+		node = t->parent[node] < node ? t->parent[node] : 0;
+	}
+	*module = first_mod;
+	return first;
+}
+
 /* Call sites: the innermost frames of the stacks that allocated, merged
  * by function, file and line.  Only those nodes are symbolized now. */
 static void
@@ -469,26 +502,26 @@ make_sites(struct trace *t)
 	htab = xmallocarray(hcap, sizeof *htab);
 	memset(htab, 0xff, hcap * sizeof *htab);
 	for (uint32_t i = 0; i < t->node_count; i++) {
-		const struct sym_frame *f;
+		struct sym_frame f;
 		const char *module;
-		uint32_t n, s;
+		uint32_t s;
 		size_t h;
 		t->node_site[i] = UINT32_MAX;
 		if (i == 0 || (t->node_m[i].allocations == 0 && t->node_m[i].leaked == 0))
 			continue;
-		f = trace_frames(t, i, &n, &module);
-		h = str_hash(f[0].function, str_hash(f[0].file, f[0].line));
+		f = site_frame(t, i, &module);
+		h = str_hash(f.function, str_hash(f.file, f.line));
 		for (h &= hcap - 1; (s = htab[h]) != UINT32_MAX; h = (h + 1) & (hcap - 1))
-			if (t->sites[s].line == f[0].line && strcmp(t->sites[s].function, f[0].function) == 0 &&
-			    strcmp(t->sites[s].file, f[0].file) == 0)
+			if (t->sites[s].line == f.line && strcmp(t->sites[s].function, f.function) == 0 &&
+			    strcmp(t->sites[s].file, f.file) == 0)
 				break;
 		if (s == UINT32_MAX) {
 			s = t->site_count++;
 			XGROW(t->sites, capsites, t->site_count);
 			memset(&t->sites[s], 0, sizeof t->sites[s]);
-			t->sites[s].function = f[0].function;
-			t->sites[s].file = f[0].file;
-			t->sites[s].line = f[0].line;
+			t->sites[s].function = f.function;
+			t->sites[s].file = f.file;
+			t->sites[s].line = f.line;
 			t->sites[s].module = module;
 			htab[h] = s;
 		}

@@ -175,6 +175,17 @@ want "fork+exec output" "$(tr '\n' ' ' <"$tmp/fork.out")" "APPLE FIG PEAR "
 want "the shell's trace" "$(value <("$HEAPSIFT" export "$tmp/f.trace" --view summary --format csv) \
 	name complete value)" yes
 
+# --- C++: new and delete arrive through malloc and free; the call site is
+# the code that called operator new
+if command -v g++ >/dev/null; then
+	printf 'int main() {\n\tint *p = new int[10];\n\tdelete[] p;\n\tint *q = new int[25];\n\treturn q == nullptr;\n}\n' >"$tmp/new.cc"
+	g++ -g -O0 -o "$tmp/new" "$tmp/new.cc"
+	"$HEAPSIFT" record -o "$tmp/new.trace" "$tmp/new" 2>/dev/null
+	"$HEAPSIFT" export "$tmp/new.trace" --view callsites --format csv >"$tmp/new.csv"
+	want "new: main's line 2" "$(value "$tmp/new.csv" bytes 40 location | sed 's|.*/||')" new.cc:2
+	want "new: the leak at line 4" "$(value "$tmp/new.csv" location "$tmp/new.cc:4" leaked_bytes)" 100
+fi
+
 # --- fork without exec: the child's allocations are not in the trace, the
 # parent's are, and both run to their end
 printf '#include <stdlib.h>\n#include <sys/wait.h>\n#include <unistd.h>\nstatic void *volatile s;\nint main(void) { s = malloc(111); pid_t p = fork(); if (p == 0) { for (int i = 0; i < 50; i++) s = malloc(222); _exit(7); } int st; waitpid(p, &st, 0); s = malloc(333); return WIFEXITED(st) && WEXITSTATUS(st) == 7 ? 0 : 1; }\n' >"$tmp/fork.c"
