@@ -595,10 +595,34 @@ recorder_fini(void)
 
 /* --- the allocator's entry points ------------------------------------------------- */
 
+/* Sampled mode's fast paths: an allocation the countdown passes over and
+ * the free of an address never sampled cost a subtraction or a bit test. */
+static inline bool
+skip_sampled(size_t size)
+{
+	if (sample_bytes && size < sample_left) {
+		sample_left -= size;
+		return true;
+	}
+	return false;
+}
+
+static inline bool
+never_sampled(const void *p)
+{
+	size_t b;
+	if (sampled == NULL)
+		return false;
+	b = sampled_bit(p);
+	return !(__atomic_load_n(&sampled[b / 64], __ATOMIC_RELAXED) >> (b % 64) & 1);
+}
+
 EXPORT void *
 malloc(size_t size)
 {
 	void *p = __libc_malloc(size);
+	if (skip_sampled(size))
+		return p;
 	if (p && active && !in_hook) {
 		in_hook = 1;
 		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
@@ -610,6 +634,10 @@ malloc(size_t size)
 EXPORT void
 free(void *p)
 {
+	if (never_sampled(p)) {
+		__libc_free(p);
+		return;
+	}
 	if (p && active && !in_hook) {
 		in_hook = 1;
 		record_free(p);	/* before the address can be handed out again */
