@@ -17,7 +17,7 @@
  * by it stop recording (their copy of the buffer is dropped), programs it
  * executes are not recorded (HEAPSIFT_TRACE_PID names the one process).
  * The module list (/proc/self/maps) is written at the start and after
- * each dlopen.  exit() and returning from main flush through a destructor; _exit, abort,
+ * each dlopen and dlclose.  exit() and returning from main flush through a destructor; _exit, abort,
  * SIGINT and SIGTERM (when the program has not taken them over) flush
  * first.  A block is written whenever 64 KiB of events are buffered and at
  * least every 100 ms of allocation activity, so after SIGKILL the file
@@ -770,6 +770,27 @@ dlopen(const char *file, int mode)
 		in_hook = 0;
 	}
 	return h;
+}
+
+EXPORT int
+dlclose(void *handle)
+{
+	static int (*real)(void *);
+	int r;
+	if (real == NULL)
+		real = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+	if (real == NULL)
+		return -1;
+	r = real(handle);
+	if (r == 0 && active && !in_hook) {
+		in_hook = 1;
+		pthread_mutex_lock(&lock);
+		if (active)
+			put_maps();
+		pthread_mutex_unlock(&lock);
+		in_hook = 0;
+	}
+	return r;
 }
 
 EXPORT void
