@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "heapsift/analyze.h"
+#include "heapsift/diff.h"
 #include "heapsift/export.h"
 #include "heapsift/heap.h"
 #include "heapsift/load.h"
@@ -40,6 +41,8 @@ usage(FILE *out)
 	        "       %s report FILE [--top N] [--format text|json|csv]\n"
 	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
+	        "       %s diff BASE TARGET [--format text|csv|tsv|json] [--top N] [--sort COLUMN]\n"
+	        "       %s check BASE TARGET --max-growth BYTES|PERCENT%% [--class PATTERN]\n"
 	        "       %s record [-o FILE] [--sample BYTES] [--] CMD [ARGS...]\n"
 	        "       %s symbolize -e FILE [-f] [-i] [-C] [-a] [--json] [--debug-dir DIR] [ADDR...]\n"
 	        "       %s --help | --version\n"
@@ -50,6 +53,8 @@ usage(FILE *out)
 	        "Commands:\n"
 	        "  report   summary, top classes and top objects by retained size\n"
 	        "  export   one view's rows as text, CSV, TSV or JSON\n"
+	        "  diff     what changed between two dumps (per class) or traces (per call site)\n"
+	        "  check    exit status 3 when TARGET grew more than the limit over BASE (for CI)\n"
 	        "  record   run CMD with the allocation recorder; the trace opens like a dump\n"
 	        "  symbolize  addresses of an ELF file to functions, files and lines, inline\n"
 	        "           frames too (addr2line's layout; see heapsift(1))\n"
@@ -73,7 +78,7 @@ usage(FILE *out)
 	        "  -V, --version           the version\n"
 	        "\n"
 	        "Views:\n",
-	        progname, progname, progname, progname, progname, progname);
+	        progname, progname, progname, progname, progname, progname, progname, progname);
 	for (size_t i = 0; heap_views[i]; i++)
 		fprintf(out, "  %-12s %s\n", heap_views[i]->name, heap_views[i]->help);
 	fprintf(out, "\nViews of allocation traces (heapsift record):\n");
@@ -317,6 +322,197 @@ cmd_export(const struct cli *c)
 	view_free(v);
 	model_free(&m);
 	return write_result(r);
+}
+
+/* --- diff and check ------------------------------------------------------------ */
+
+#define EXIT_GREW 3
+
+/* Loads BASE and TARGET (both dumps or both traces) and diffs them. */
+static int
+load_pair(const char *base, const char *target, bool quiet, struct model m[2], struct diff **out)
+{
+	struct cli c;
+	int r;
+
+	memset(&c, 0, sizeof c);
+	c.quiet = quiet;
+	c.file = base;
+	if ((r = load_and_analyse(&c, &m[0])) != 0)
+		return r;
+	c.file = target;
+	if ((r = load_and_analyse(&c, &m[1])) != 0) {
+		model_free(&m[0]);
+		return r;
+	}
+	if (m[0].kind != m[1].kind) {
+		fprintf(stderr, "%s: %s and %s are not of one kind (a heap dump and a trace)\n", progname,
+		        base, target);
+		model_free(&m[0]);
+		model_free(&m[1]);
+		return EXIT_INPUT;
+	}
+	*out = m[0].kind == MODEL_TRACE ? diff_traces(m[0].trace, m[1].trace)
+	                                : diff_heaps(m[0].heap, m[1].heap);
+	return 0;
+}
+
+static int
+cmd_diff(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct export_opts o;
+	const char *sort = NULL;
+	struct model m[2];
+	struct diff *d;
+	struct view *v;
+	bool quiet = false;
+	uint64_t top;
+	int opt, r;
+
+	export_opts_init(&o);
+	while ((opt = getopt_long(argc, argv, "f:n:s:qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (!export_format_parse(optarg, &o.format))
+				return usage_error("diff: --format must be text, csv, tsv or json, not '%s'",
+				                   optarg);
+			break;
+		case 'n':
+			if (!parse_u64(optarg, &top))
+				return usage_error("--top wants a number, not '%s'", optarg);
+			o.top = (size_t)top;
+			break;
+		case 's': sort = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("diff: two files (heapsift diff BASE TARGET)");
+	if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0)
+		return r;
+	v = view_new_diff(d);
+	if (sort && !export_sort_parse(v, sort, &o)) {
+		view_free(v);
+		diff_free(d);
+		model_free(&m[0]);
+		model_free(&m[1]);
+		return usage_error("diff: no column '%s' (see heapsift(1))", sort);
+	}
+	r = export_view(v, &o, stdout);
+	view_free(v);
+	diff_free(d);
+	model_free(&m[0]);
+	model_free(&m[1]);
+	return write_result(r);
+}
+
+/* SIZE[k|M|G] (1024-based) or PERCENT% */
+static bool
+parse_limit(const char *s, uint64_t *bytes, double *percent)
+{
+	char *end;
+	double v;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return false;
+	*percent = -1;
+	if (strcmp(end, "%") == 0) {
+		*percent = v;
+		return true;
+	}
+	if (*end == 'k' || *end == 'K')
+		v *= 1024, end++;
+	else if (*end == 'M')
+		v *= 1024 * 1024, end++;
+	else if (*end == 'G')
+		v *= 1024.0 * 1024 * 1024, end++;
+	if (*end != '\0' || v > 1.8e19)
+		return false;
+	*bytes = (uint64_t)v;
+	return true;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "max-growth", required_argument, NULL, 'm' },
+		{ "class", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *limit = NULL, *pattern = NULL;
+	uint64_t max_bytes = 0, base = 0, target = 0;
+	double pct = -1;
+	struct model m[2];
+	struct diff *d;
+	bool quiet = false, grew;
+	int opt, r;
+	int64_t growth;
+
+	while ((opt = getopt_long(argc, argv, "m:c:qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': limit = optarg; break;
+		case 'c': pattern = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
+		}
+	}
+	if (limit == NULL || !parse_limit(limit, &max_bytes, &pct))
+		return usage_error("check: --max-growth wants bytes (like 1048576 or 10M) or a percentage "
+		                   "(like 5%%)%s%s%s", limit ? ", not '" : "", limit ? limit : "",
+		                   limit ? "'" : "");
+	if (argc - optind != 2)
+		return usage_error("check: two files (heapsift check BASE TARGET --max-growth LIMIT)");
+	if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0)
+		return r;
+	/* heaps: the shallow sizes of the classes (all, or those whose name
+	 * has the pattern); traces: the bytes live at the peak */
+	for (uint32_t i = 0; i < d->row_count; i++) {
+		const struct diff_row *row = &d->rows[i];
+		int k = d->traces ? 3 : 1;
+		if (pattern && !strstr(row->name, pattern))
+			continue;
+		base += row->base[k];
+		target += row->target[k];
+	}
+	growth = target >= base ? (int64_t)(target - base) : -(int64_t)(base - target);
+	grew = pct >= 0 ? (growth > 0 && (base == 0 || (double)growth * 100.0 / (double)base > pct))
+	                : growth > 0 && (uint64_t)growth > max_bytes;
+	printf("%s: %" PRIu64 " -> %" PRIu64 " bytes (%+" PRId64 "%s%s), limit %s: %s\n",
+	       d->traces ? "peak" : pattern ? "classes matching" : "heap", base, target, growth,
+	       pattern ? ", " : "", pattern ? pattern : "", limit, grew ? "GREW" : "ok");
+	if (grew) {
+		struct view *v = view_new_diff(d);
+		struct export_opts o;
+		export_opts_init(&o);
+		o.top = 10;
+		printf("\nWhat grew most:\n");
+		export_view(v, &o, stdout);
+		view_free(v);
+	}
+	diff_free(d);
+	model_free(&m[0]);
+	model_free(&m[1]);
+	r = write_result(0);
+	return r ? r : grew ? EXIT_GREW : 0;
 }
 
 /* --- record --------------------------------------------------------------- */
@@ -601,6 +797,14 @@ main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 1);
 
 	memset(&c, 0, sizeof c);
+	if (argc > 1 && strcmp(argv[1], "diff") == 0) {
+		argv[1] = argv[0];
+		return cmd_diff(argc - 1, argv + 1);
+	}
+	if (argc > 1 && strcmp(argv[1], "check") == 0) {
+		argv[1] = argv[0];
+		return cmd_check(argc - 1, argv + 1);
+	}
 	if (argc > 1 && strcmp(argv[1], "record") == 0) {
 		argv[1] = argv[0];
 		return cmd_record(argc - 1, argv + 1);

@@ -25,6 +25,7 @@
 
 struct heap;
 struct trace;
+struct diff;
 
 enum col_type {
 	COL_TEXT,	/* string */
@@ -107,6 +108,7 @@ struct view {
 	const struct view_ops *ops;
 	struct heap *heap;	/* a heap view's model */
 	struct trace *trace;	/* a trace view's model */
+	struct diff *diff;	/* a diff view's */
 	void *priv;
 	unsigned flags;
 	uint32_t subject;	/* the object of retainers/inspect; HEAP_NONE if none */
@@ -123,6 +125,8 @@ const struct view_ops *trace_view_find(const char *name);
 struct view *view_new(const struct view_ops *ops, struct heap *h);
 /* Creates a view over a loaded trace. */
 struct view *view_new_trace(const struct view_ops *ops, struct trace *t);
+/* The diff view of d (heaps or traces). */
+struct view *view_new_diff(struct diff *d);
 void view_free(struct view *v);
 
 /* Column index by name, or -1. */
@@ -173,5 +177,7 @@ extern const struct view_ops view_calltree;
 extern const struct view_ops view_callers;
 extern const struct view_ops view_timeline;
 extern const struct view_ops view_sizes;
+extern const struct view_ops view_diff_heap;
+extern const struct view_ops view_diff_trace;
 
 #endif

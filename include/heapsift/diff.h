@@ -1,0 +1,45 @@
+/* diff: what changed between two dumps of the same kind: per class for
+ * heap dumps (counts and shallow sizes; for V8, also the objects new and
+ * deleted, matched by node id as DevTools' Comparison matches them), per
+ * call site for allocation traces (frames matched by function, file and
+ * line, not by address, as pprof -base matches them).
+ *
+ * diff_new borrows both models (analysed heaps, loaded traces) for the
+ * diff's life; diff_free releases what it made. */
+#ifndef HEAPSIFT_DIFF_H
+#define HEAPSIFT_DIFF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "heapsift/arena.h"
+
+struct heap;
+struct trace;
+
+struct diff_row {
+	const char *name;	/* class, or function */
+	const char *location;	/* call site's file:line, or NULL */
+	/* heaps: [0] count, [1] shallow bytes; traces: [0] allocations,
+	 * [1] bytes, [2] leaked bytes, [3] peak bytes */
+	uint64_t base[4], target[4];
+	/* heaps matched by object id (V8): objects new in target, deleted
+	 * since base, and their bytes */
+	uint64_t new_count, new_size, deleted_count, deleted_size;
+};
+
+struct diff {
+	bool traces;		/* rows are call sites */
+	bool by_id;		/* new/deleted are known (V8 node ids) */
+	const char *base_path, *target_path;
+	struct diff_row *rows;
+	uint32_t row_count;
+	uint64_t base_total, target_total;	/* heaps: total size; traces: peak */
+	struct arena strings;
+};
+
+struct diff *diff_heaps(struct heap *base, struct heap *target);
+struct diff *diff_traces(struct trace *base, struct trace *target);
+void diff_free(struct diff *d);
+
+#endif

@@ -1,0 +1,159 @@
+/* diff: two dumps (or two traces) compared, row by row (diff.h). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapsift/diff.h"
+#include "heapsift/heap.h"
+#include "heapsift/trace.h"
+#include "heapsift/xalloc.h"
+
+/* rows by key (a string), open addressing */
+struct rowmap {
+	struct diff *d;
+	uint32_t *slot;
+	size_t cap, rowcap;
+};
+
+static size_t
+hash_str(const char *s, const char *t)
+{
+	size_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001B3ULL;
+	h = (h ^ 0xff) * 0x100000001B3ULL;
+	for (; t && *t; t++)
+		h = (h ^ (unsigned char)*t) * 0x100000001B3ULL;
+	return h;
+}
+
+static struct diff_row *
+row_of(struct rowmap *m, const char *name, const char *location)
+{
+	struct diff *d = m->d;
+	size_t i;
+	if ((size_t)d->row_count * 2 + 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 1024;
+		uint32_t *ns = xmallocarray(ncap, sizeof *ns);
+		memset(ns, 0xff, ncap * sizeof *ns);
+		for (uint32_t r = 0; r < d->row_count; r++) {
+			size_t j = hash_str(d->rows[r].name, d->rows[r].location) & (ncap - 1);
+			while (ns[j] != UINT32_MAX)
+				j = (j + 1) & (ncap - 1);
+			ns[j] = r;
+		}
+		free(m->slot);
+		m->slot = ns;
+		m->cap = ncap;
+	}
+	for (i = hash_str(name, location) & (m->cap - 1); m->slot[i] != UINT32_MAX; i = (i + 1) & (m->cap - 1)) {
+		const struct diff_row *r = &d->rows[m->slot[i]];
+		if (strcmp(r->name, name) == 0 &&
+		    (r->location == location || (r->location && location && strcmp(r->location, location) == 0)))
+			return &d->rows[m->slot[i]];
+	}
+	XGROW(d->rows, m->rowcap, (size_t)d->row_count + 1);
+	memset(&d->rows[d->row_count], 0, sizeof d->rows[d->row_count]);
+	d->rows[d->row_count].name = arena_strndup(&d->strings, name, strlen(name));
+	d->rows[d->row_count].location = location ? arena_strndup(&d->strings, location, strlen(location)) : NULL;
+	m->slot[i] = d->row_count;
+	return &d->rows[d->row_count++];
+}
+
+static struct diff *
+diff_new(const char *base_path, const char *target_path)
+{
+	struct diff *d = xcalloc(1, sizeof *d);
+	arena_init(&d->strings);
+	d->base_path = arena_strndup(&d->strings, base_path, strlen(base_path));
+	d->target_path = arena_strndup(&d->strings, target_path, strlen(target_path));
+	return d;
+}
+
+static const char *
+class_name(const struct heap *h, uint32_t c)
+{
+	return heap_str(h, h->classes[c].name);
+}
+
+struct diff *
+diff_heaps(struct heap *base, struct heap *target)
+{
+	struct diff *d = diff_new(base->path, target->path);
+	struct rowmap m = { d, NULL, 0, 0 };
+	struct heap *hs[2] = { base, target };
+
+	d->base_total = base->total_size;
+	d->target_total = target->total_size;
+	for (int k = 0; k < 2; k++)
+		for (uint32_t c = 0; c < hs[k]->class_count; c++) {
+			struct diff_row *r;
+			if (hs[k]->classes[c].count == 0)
+				continue;
+			r = row_of(&m, class_name(hs[k], c), NULL);
+			(k ? r->target : r->base)[0] += hs[k]->classes[c].count;
+			(k ? r->target : r->base)[1] += hs[k]->classes[c].shallow;
+		}
+	/* V8 node ids stay with their objects from one snapshot to the next
+	 * of the same process: new = in target only, deleted = in base only */
+	d->by_id = base->rules == HEAP_RULES_V8 && target->rules == HEAP_RULES_V8;
+	for (int k = 0; k < 2 && d->by_id; k++) {
+		struct heap *h = hs[k], *other = hs[1 - k];
+		for (uint32_t n = 0; n < h->node_count; n++) {
+			struct diff_row *r;
+			if (h->node_self[n] == 0 || heap_find_id(other, heap_node_id(h, n)) != HEAP_NONE)
+				continue;
+			r = row_of(&m, class_name(h, h->node_class[n]), NULL);
+			if (k) {
+				r->new_count++;
+				r->new_size += h->node_self[n];
+			} else {
+				r->deleted_count++;
+				r->deleted_size += h->node_self[n];
+			}
+		}
+	}
+	free(m.slot);
+	return d;
+}
+
+struct diff *
+diff_traces(struct trace *base, struct trace *target)
+{
+	struct diff *d = diff_new(base->path, target->path);
+	struct rowmap m = { d, NULL, 0, 0 };
+	struct trace *ts[2] = { base, target };
+
+	d->traces = true;
+	d->base_total = base->peak_heap;
+	d->target_total = target->peak_heap;
+	for (int k = 0; k < 2; k++)
+		for (uint32_t s = 0; s < ts[k]->site_count; s++) {
+			const struct trace_site *site = &ts[k]->sites[s];
+			char loc[4096];
+			struct diff_row *r;
+			uint64_t *v;
+			snprintf(loc, sizeof loc, "%s:%" PRIu32, site->file, site->line);
+			r = row_of(&m, site->function, loc);
+			v = k ? r->target : r->base;
+			v[0] += site->m.allocations;
+			v[1] += site->m.bytes;
+			v[2] += site->m.leaked_bytes;
+			v[3] += site->m.peak_bytes;
+		}
+	free(m.slot);
+	return d;
+}
+
+void
+diff_free(struct diff *d)
+{
+	if (d == NULL)
+		return;
+	free(d->rows);
+	arena_free(&d->strings);
+	free(d);
+}

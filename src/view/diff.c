@@ -1,0 +1,142 @@
+/* The diff views: per class (heap dumps) and per call site (traces), each
+ * measure in base and target and their signed difference. */
+#include "config.h"
+
+#include <string.h>
+
+#include "heapsift/diff.h"
+#include "heapsift/view.h"
+
+static void
+diff_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	if (parent)
+		return;
+	for (uint64_t k = 0; k < v->diff->row_count; k++)
+		vrows_push(out, k);
+}
+
+static int64_t
+delta(uint64_t a, uint64_t b)
+{
+	return b >= a ? (int64_t)(b - a) : -(int64_t)(a - b);
+}
+
+/* --- heaps ------------------------------------------------------------------------- */
+
+enum { DH_CLASS, DH_BASE_COUNT, DH_TARGET_COUNT, DH_COUNT_DELTA, DH_BASE_SIZE, DH_TARGET_SIZE,
+       DH_SIZE_DELTA, DH_NEW, DH_DELETED, DH_NEW_SIZE, DH_DELETED_SIZE };
+
+static const struct view_col diff_heap_cols[] = {
+	[DH_CLASS] = { "class", "Constructor", COL_TEXT, "class or constructor (matched by name)" },
+	[DH_BASE_COUNT] = { "base_count", "Base #", COL_COUNT, "instances in the base dump" },
+	[DH_TARGET_COUNT] = { "target_count", "Target #", COL_COUNT, "instances in the target dump" },
+	[DH_COUNT_DELTA] = { "count_delta", "# Delta", COL_INT, "target_count - base_count" },
+	[DH_BASE_SIZE] = { "base_size", "Base size", COL_BYTES, "their shallow sizes in the base" },
+	[DH_TARGET_SIZE] = { "target_size", "Target size", COL_BYTES, "in the target" },
+	[DH_SIZE_DELTA] = { "size_delta", "Size delta", COL_INT, "target_size - base_size, bytes" },
+	[DH_NEW] = { "new_count", "# New", COL_COUNT,
+	             "objects in the target whose id the base does not have (V8)" },
+	[DH_DELETED] = { "deleted_count", "# Deleted", COL_COUNT,
+	                 "objects of the base whose id the target does not have (V8)" },
+	[DH_NEW_SIZE] = { "new_size", "Alloc. size", COL_BYTES, "shallow size of the new objects (V8)" },
+	[DH_DELETED_SIZE] = { "deleted_size", "Freed size", COL_BYTES,
+	                      "shallow size of the deleted objects (V8)" },
+};
+
+static void
+diff_heap_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct diff *d = v->diff;
+	const struct diff_row *r = &d->rows[row->key];
+	switch (col) {
+	case DH_CLASS: cell_text(v, out, r->name); break;
+	case DH_BASE_COUNT: cell_u(out, COL_COUNT, r->base[0]); break;
+	case DH_TARGET_COUNT: cell_u(out, COL_COUNT, r->target[0]); break;
+	case DH_COUNT_DELTA: cell_i(out, delta(r->base[0], r->target[0])); break;
+	case DH_BASE_SIZE: cell_u(out, COL_BYTES, r->base[1]); break;
+	case DH_TARGET_SIZE: cell_u(out, COL_BYTES, r->target[1]); break;
+	case DH_SIZE_DELTA: cell_i(out, delta(r->base[1], r->target[1])); break;
+	case DH_NEW: cell_u(out, COL_COUNT, r->new_count); out->empty = !d->by_id; break;
+	case DH_DELETED: cell_u(out, COL_COUNT, r->deleted_count); out->empty = !d->by_id; break;
+	case DH_NEW_SIZE: cell_u(out, COL_BYTES, r->new_size); out->empty = !d->by_id; break;
+	case DH_DELETED_SIZE: cell_u(out, COL_BYTES, r->deleted_size); out->empty = !d->by_id; break;
+	}
+}
+
+const struct view_ops view_diff_heap = {
+	.name = "diff",
+	.title = "Diff",
+	.help = "two dumps: per class, counts and sizes in each and their deltas (V8: new and deleted objects)",
+	.cols = diff_heap_cols,
+	.ncols = sizeof diff_heap_cols / sizeof diff_heap_cols[0],
+	.default_sort = DH_SIZE_DELTA,
+	.default_desc = true,
+	.children = diff_children,
+	.cell = diff_heap_cell,
+};
+
+/* --- traces ------------------------------------------------------------------------ */
+
+enum { DT_FUNCTION, DT_LOCATION, DT_BASE_ALLOCS, DT_TARGET_ALLOCS, DT_ALLOCS_DELTA, DT_BASE_BYTES,
+       DT_TARGET_BYTES, DT_BYTES_DELTA, DT_BASE_LEAKED, DT_TARGET_LEAKED, DT_LEAKED_DELTA,
+       DT_BASE_PEAK, DT_TARGET_PEAK, DT_PEAK_DELTA };
+
+static const struct view_col diff_trace_cols[] = {
+	[DT_FUNCTION] = { "function", "Function", COL_TEXT, "the call site's function" },
+	[DT_LOCATION] = { "location", "Location", COL_TEXT, "its file:line (sites are matched by both)" },
+	[DT_BASE_ALLOCS] = { "base_allocations", "Base allocs", COL_COUNT, "calls in the base trace" },
+	[DT_TARGET_ALLOCS] = { "target_allocations", "Target allocs", COL_COUNT, "in the target" },
+	[DT_ALLOCS_DELTA] = { "allocations_delta", "Allocs delta", COL_INT, "target - base" },
+	[DT_BASE_BYTES] = { "base_bytes", "Base bytes", COL_BYTES, "bytes allocated in the base" },
+	[DT_TARGET_BYTES] = { "target_bytes", "Target bytes", COL_BYTES, "in the target" },
+	[DT_BYTES_DELTA] = { "bytes_delta", "Bytes delta", COL_INT, "target - base" },
+	[DT_BASE_LEAKED] = { "base_leaked_bytes", "Base leaked", COL_BYTES, "live at the base's end" },
+	[DT_TARGET_LEAKED] = { "target_leaked_bytes", "Target leaked", COL_BYTES, "live at the target's end" },
+	[DT_LEAKED_DELTA] = { "leaked_delta", "Leaked delta", COL_INT, "target - base" },
+	[DT_BASE_PEAK] = { "base_peak_bytes", "Base peak", COL_BYTES, "live at the base's peak" },
+	[DT_TARGET_PEAK] = { "target_peak_bytes", "Target peak", COL_BYTES, "live at the target's peak" },
+	[DT_PEAK_DELTA] = { "peak_delta", "Peak delta", COL_INT, "target - base" },
+};
+
+static void
+diff_trace_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct diff_row *r = &v->diff->rows[row->key];
+	switch (col) {
+	case DT_FUNCTION: cell_text(v, out, r->name); break;
+	case DT_LOCATION: cell_text(v, out, r->location ? r->location : ""); break;
+	case DT_BASE_ALLOCS: cell_u(out, COL_COUNT, r->base[0]); break;
+	case DT_TARGET_ALLOCS: cell_u(out, COL_COUNT, r->target[0]); break;
+	case DT_ALLOCS_DELTA: cell_i(out, delta(r->base[0], r->target[0])); break;
+	case DT_BASE_BYTES: cell_u(out, COL_BYTES, r->base[1]); break;
+	case DT_TARGET_BYTES: cell_u(out, COL_BYTES, r->target[1]); break;
+	case DT_BYTES_DELTA: cell_i(out, delta(r->base[1], r->target[1])); break;
+	case DT_BASE_LEAKED: cell_u(out, COL_BYTES, r->base[2]); break;
+	case DT_TARGET_LEAKED: cell_u(out, COL_BYTES, r->target[2]); break;
+	case DT_LEAKED_DELTA: cell_i(out, delta(r->base[2], r->target[2])); break;
+	case DT_BASE_PEAK: cell_u(out, COL_BYTES, r->base[3]); break;
+	case DT_TARGET_PEAK: cell_u(out, COL_BYTES, r->target[3]); break;
+	case DT_PEAK_DELTA: cell_i(out, delta(r->base[3], r->target[3])); break;
+	}
+}
+
+const struct view_ops view_diff_trace = {
+	.name = "diff",
+	.title = "Diff",
+	.help = "two traces: per call site, allocations, bytes, leaked and peak in each and their deltas",
+	.cols = diff_trace_cols,
+	.ncols = sizeof diff_trace_cols / sizeof diff_trace_cols[0],
+	.default_sort = DT_LEAKED_DELTA,
+	.default_desc = true,
+	.children = diff_children,
+	.cell = diff_trace_cell,
+};
+
+struct view *
+view_new_diff(struct diff *d)
+{
+	struct view *v = view_new_trace(d->traces ? &view_diff_trace : &view_diff_heap, NULL);
+	v->diff = d;
+	return v;
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Diffs and the CI gate: heapsift diff and heapsift check on three V8
+# snapshots of a node program that retains N more objects of one class
+# between each (grow.js), and on two recordings of a C program that leaks
+# 10 and then 30 blocks (grow.c).  make check sets HEAPSIFT and top_srcdir.
+set -u
+: "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
+command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+src=$top_srcdir/tests/diff
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+n=0
+
+if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
+fail() {
+	echo "FAIL: $*"
+	[ "$console" = 1 ] && echo "diff.sh: FAIL: $*" >&9
+	failed=$((failed + 1))
+	return 0
+}
+value() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, keycol, key, col = sys.argv[1:5]
+for row in csv.DictReader(open(path, encoding='utf-8')):
+    if row[keycol] == key:
+        print(row[col]); break
+PY
+}
+want() {
+	n=$((n + 1))
+	[ "$2" = "$3" ] || fail "$1: $2, not $3"
+}
+
+# --- V8: +1000 LeakedItem between each snapshot
+if command -v node >/dev/null; then
+	node "$src/grow.js" "$tmp" 1000 || fail "grow.js"
+	"$HEAPSIFT" diff "$tmp/base.heapsnapshot" "$tmp/target.heapsnapshot" --format csv >"$tmp/d.csv" ||
+		fail "diff of two snapshots"
+	want "LeakedItem base count" "$(value "$tmp/d.csv" class LeakedItem base_count)" 1000
+	want "LeakedItem count delta" "$(value "$tmp/d.csv" class LeakedItem count_delta)" 1000
+	want "LeakedItem new objects (by id)" "$(value "$tmp/d.csv" class LeakedItem new_count)" 1000
+	want "LeakedItem deleted objects" "$(value "$tmp/d.csv" class LeakedItem deleted_count)" 0
+	want "LeakedItem size delta" "$(value "$tmp/d.csv" class LeakedItem size_delta)" \
+		"$(value "$tmp/d.csv" class LeakedItem new_size)"
+	want "the biggest growth first" "$(sed -n 2p "$tmp/d.csv" | cut -d, -f1)" LeakedItem
+	"$HEAPSIFT" check "$tmp/base.heapsnapshot" "$tmp/final.heapsnapshot" --class LeakedItem \
+		--max-growth 50% >"$tmp/c.out"
+	want "check: LeakedItem doubled, 50% allowed" "$?" 3
+	n=$((n + 1))
+	grep -q '^LeakedItem ' "$tmp/c.out" || fail "check names what grew: $(head -5 "$tmp/c.out")"
+	"$HEAPSIFT" check "$tmp/base.heapsnapshot" "$tmp/final.heapsnapshot" --class LeakedItem \
+		--max-growth 1M >/dev/null
+	want "check: within 1 MiB" "$?" 0
+else
+	echo "node not installed: the V8 diffs skipped"
+fi
+
+# --- traces: 10 then 30 leaked blocks at one call site
+if command -v gcc >/dev/null; then
+	gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/grow" "$src/grow.c"
+	"$HEAPSIFT" record -o "$tmp/a.trace" "$tmp/grow" 10 2>/dev/null
+	"$HEAPSIFT" record -o "$tmp/b.trace" "$tmp/grow" 30 2>/dev/null
+	"$HEAPSIFT" diff "$tmp/a.trace" "$tmp/b.trace" --format csv >"$tmp/t.csv" || fail "diff of two traces"
+	want "trace diff: calls" "$(value "$tmp/t.csv" function leak allocations_delta)" 20
+	want "trace diff: leaked bytes" "$(value "$tmp/t.csv" function leak leaked_delta)" 1280
+	want "trace diff: the unchanged site" "$(value "$tmp/t.csv" function keep leaked_delta)" 0
+	want "trace diff: location" "$(value "$tmp/t.csv" function leak location | sed 's|.*/||')" grow.c:5
+	"$HEAPSIFT" check "$tmp/a.trace" "$tmp/b.trace" --max-growth 1k >/dev/null
+	want "check traces: 1280 bytes over 1 KiB" "$?" 3
+	"$HEAPSIFT" check "$tmp/a.trace" "$tmp/b.trace" --max-growth 2k >/dev/null
+	want "check traces: within 2 KiB" "$?" 0
+	"$HEAPSIFT" check "$tmp/b.trace" "$tmp/a.trace" --max-growth 0 >/dev/null
+	want "check: shrinking is not growth" "$?" 0
+fi
+
+# --- usage and input errors
+"$HEAPSIFT" diff "$tmp/a.trace" >/dev/null 2>&1
+want "diff with one file" "$?" 1
+"$HEAPSIFT" check "$tmp/a.trace" "$tmp/b.trace" >/dev/null 2>&1
+want "check without a limit" "$?" 1
+"$HEAPSIFT" check "$tmp/a.trace" "$tmp/b.trace" --max-growth lots >/dev/null 2>&1
+want "check with a bad limit" "$?" 1
+if [ -f "$tmp/base.heapsnapshot" ] && [ -f "$tmp/a.trace" ]; then
+	"$HEAPSIFT" diff "$tmp/base.heapsnapshot" "$tmp/a.trace" >"$tmp/mix.out" 2>&1
+	want "a dump and a trace" "$?" 2
+	n=$((n + 1))
+	grep -q 'not of one kind' "$tmp/mix.out" || fail "mixed kinds message: $(cat "$tmp/mix.out")"
+fi
+
+echo "diff: $n checks, $failed failed"
+[ "$failed" -eq 0 ]
