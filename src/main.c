@@ -42,6 +42,7 @@ usage(FILE *out)
 	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
 	        "       %s diff BASE TARGET [--format text|csv|tsv|json] [--top N] [--sort COLUMN]\n"
+	        "       %s diff TRACE --from TIME --to TIME [...]\n"
 	        "       %s check BASE TARGET --max-growth BYTES|PERCENT%% [--class PATTERN]\n"
 	        "       %s record [-o FILE] [--sample BYTES] [--] CMD [ARGS...]\n"
 	        "       %s symbolize -e FILE [-f] [-i] [-C] [-a] [--json] [--debug-dir DIR] [ADDR...]\n"
@@ -78,7 +79,8 @@ usage(FILE *out)
 	        "  -V, --version           the version\n"
 	        "\n"
 	        "Views:\n",
-	        progname, progname, progname, progname, progname, progname, progname, progname);
+	        progname, progname, progname, progname, progname, progname, progname, progname,
+	        progname);
 	for (size_t i = 0; heap_views[i]; i++)
 		fprintf(out, "  %-12s %s\n", heap_views[i]->name, heap_views[i]->help);
 	fprintf(out, "\nViews of allocation traces (heapsift record):\n");
@@ -357,10 +359,38 @@ load_pair(const char *base, const char *target, bool quiet, struct model m[2], s
 	return 0;
 }
 
+/* 1500ms, 2.5s, 3m; a bare number is milliseconds.  In microseconds. */
+static bool
+parse_time(const char *s, uint64_t *us)
+{
+	char *end;
+	double v;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return false;
+	if (strcmp(end, "s") == 0)
+		v *= 1e6;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		v *= 60e6;
+	else if (strcmp(end, "ms") == 0 || *end == '\0')
+		v *= 1e3;
+	else if (strcmp(end, "us") == 0)
+		;
+	else
+		return false;
+	if (v > 1.8e19)
+		return false;
+	*us = (uint64_t)v;
+	return true;
+}
+
 static int
 cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
@@ -374,12 +404,18 @@ cmd_diff(int argc, char **argv)
 	struct diff *d;
 	struct view *v;
 	bool quiet = false;
-	uint64_t top;
+	uint64_t top, from = UINT64_MAX, to = UINT64_MAX;
 	int opt, r;
 
 	export_opts_init(&o);
-	while ((opt = getopt_long(argc, argv, "f:n:s:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "F:T:f:n:s:qh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'F':
+		case 'T':
+			if (!parse_time(optarg, opt == 'F' ? &from : &to))
+				return usage_error("--%s wants a time since the start (like 1500ms, 2.5s, 3m), "
+				                   "not '%s'", opt == 'F' ? "from" : "to", optarg);
+			break;
 		case 'f':
 			if (!export_format_parse(optarg, &o.format))
 				return usage_error("diff: --format must be text, csv, tsv or json, not '%s'",
@@ -398,10 +434,39 @@ cmd_diff(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2)
-		return usage_error("diff: two files (heapsift diff BASE TARGET)");
-	if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0)
+	if ((from != UINT64_MAX || to != UINT64_MAX) && argc - optind == 1) {
+		/* one trace, as it stood at two moments */
+		struct cli c;
+		memset(&c, 0, sizeof c);
+		c.quiet = quiet;
+		c.file = argv[optind];
+		if (from == UINT64_MAX)
+			from = 0;
+		if (to < from)
+			return usage_error("diff: --to comes before --from");
+		trace_stop_us = from;
+		if ((r = load_and_analyse(&c, &m[0])) != 0)
+			return r;
+		trace_stop_us = to;
+		if ((r = load_and_analyse(&c, &m[1])) != 0) {
+			model_free(&m[0]);
+			return r;
+		}
+		trace_stop_us = UINT64_MAX;
+		if (m[0].kind != MODEL_TRACE) {
+			model_free(&m[0]);
+			model_free(&m[1]);
+			return usage_error("diff: --from and --to are for allocation traces");
+		}
+		d = diff_traces(m[0].trace, m[1].trace);
+	} else if (argc - optind != 2) {
+		return usage_error("diff: two files (heapsift diff BASE TARGET), or one trace with --from "
+		                   "and --to");
+	} else if (from != UINT64_MAX || to != UINT64_MAX) {
+		return usage_error("diff: --from and --to take one trace");
+	} else if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0) {
 		return r;
+	}
 	v = view_new_diff(d);
 	if (sort && !export_sort_parse(v, sort, &o)) {
 		view_free(v);

@@ -56,5 +56,8 @@ extern const struct loader_ops loader_trace;
 /* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
  * tell it from the dump.  Set by --java-layout. */
 extern int hprof_layout_force;
+/* traces: events after this many microseconds are not read (the trace as
+ * it stood then; heapsift diff --from/--to).  UINT64_MAX: all. */
+extern uint64_t trace_stop_us;
 
 #endif

@@ -25,6 +25,8 @@
 #include "heapsift/xalloc.h"
 
 #define MAX_NODES (1u << 30)
+
+uint64_t trace_stop_us = UINT64_MAX;
 #define TIMELINE_MAX 2048
 
 /* live allocations: address -> (node, size), open addressing with
@@ -321,6 +323,10 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 			if (a >= t->node_count)
 				return bad(l, off, "an allocation names a stack not defined yet");
 			l->time_us += dt;
+			if (l->time_us > trace_stop_us) {
+				l->time_us -= dt;	/* the trace ends before this one */
+				return 1;
+			}
 			if (ev == TRACE_EV_REALLOC)
 				do_free(l, old);
 			do_alloc(l, (uint32_t)a, b, addr);

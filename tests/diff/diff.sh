@@ -75,6 +75,20 @@ if command -v gcc >/dev/null; then
 	want "check: shrinking is not growth" "$?" 0
 fi
 
+# --- one trace at two moments: what the second phase added
+if command -v gcc >/dev/null; then
+	gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/phases" "$src/phases.c"
+	"$HEAPSIFT" record -o "$tmp/p.trace" "$tmp/phases" 2>/dev/null
+	"$HEAPSIFT" diff "$tmp/p.trace" --from 150ms --to 1m --format csv >"$tmp/p.csv" ||
+		fail "diff --from --to"
+	want "from/to: the late phase's calls" "$(value "$tmp/p.csv" function late allocations_delta)" 20
+	want "from/to: its live bytes" "$(value "$tmp/p.csv" function late leaked_delta)" 4000
+	want "from/to: the early phase, before" "$(value "$tmp/p.csv" function early base_allocations)" 10
+	want "from/to: the early phase's delta" "$(value "$tmp/p.csv" function early allocations_delta)" 0
+	"$HEAPSIFT" diff "$tmp/p.trace" --from 1s --to 150ms >/dev/null 2>&1
+	want "from/to reversed" "$?" 1
+fi
+
 # --- usage and input errors
 "$HEAPSIFT" diff "$tmp/a.trace" >/dev/null 2>&1
 want "diff with one file" "$?" 1
