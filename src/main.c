@@ -43,6 +43,7 @@ usage(FILE *out)
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
 	        "       %s diff BASE TARGET [--format text|csv|tsv|json] [--top N] [--sort COLUMN]\n"
 	        "       %s diff TRACE --from TIME --to TIME [...]\n"
+	        "       %s diff BASE TARGET FINAL [...]\n"
 	        "       %s check BASE TARGET --max-growth BYTES|PERCENT%% [--class PATTERN]\n"
 	        "       %s record [-o FILE] [--sample BYTES] [--] CMD [ARGS...]\n"
 	        "       %s symbolize -e FILE [-f] [-i] [-C] [-a] [--json] [--debug-dir DIR] [ADDR...]\n"
@@ -80,7 +81,7 @@ usage(FILE *out)
 	        "\n"
 	        "Views:\n",
 	        progname, progname, progname, progname, progname, progname, progname, progname,
-	        progname);
+	        progname, progname);
 	for (size_t i = 0; heap_views[i]; i++)
 		fprintf(out, "  %-12s %s\n", heap_views[i]->name, heap_views[i]->help);
 	fprintf(out, "\nViews of allocation traces (heapsift record):\n");
@@ -459,9 +460,46 @@ cmd_diff(int argc, char **argv)
 			return usage_error("diff: --from and --to are for allocation traces");
 		}
 		d = diff_traces(m[0].trace, m[1].trace);
+	} else if (argc - optind == 3 && from == UINT64_MAX && to == UINT64_MAX) {
+		/* three dumps: what target added that final still has */
+		struct model m3;
+		struct cli c;
+		memset(&c, 0, sizeof c);
+		c.quiet = quiet;
+		c.file = argv[optind + 2];
+		if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0)
+			return r;
+		diff_free(d);
+		if ((r = load_and_analyse(&c, &m3)) != 0) {
+			model_free(&m[0]);
+			model_free(&m[1]);
+			return r;
+		}
+		d = m[0].kind == MODEL_HEAP && m3.kind == MODEL_HEAP
+		        ? diff_leaks(m[0].heap, m[1].heap, m3.heap) : NULL;
+		if (d == NULL) {
+			fprintf(stderr, "%s: three dumps need objects that keep their ids from one dump to "
+			        "the next: V8 snapshots of one process\n", progname);
+			model_free(&m[0]);
+			model_free(&m[1]);
+			model_free(&m3);
+			return EXIT_INPUT;
+		}
+		v = view_new_diff(d);
+		if (sort && !export_sort_parse(v, sort, &o)) {
+			r = usage_error("diff: no column '%s' (see heapsift(1))", sort);
+		} else {
+			r = write_result(export_view(v, &o, stdout));
+		}
+		view_free(v);
+		diff_free(d);
+		model_free(&m[0]);
+		model_free(&m[1]);
+		model_free(&m3);
+		return r;
 	} else if (argc - optind != 2) {
-		return usage_error("diff: two files (heapsift diff BASE TARGET), or one trace with --from "
-		                   "and --to");
+		return usage_error("diff: two files (heapsift diff BASE TARGET), three (BASE TARGET "
+		                   "FINAL), or one trace with --from and --to");
 	} else if (from != UINT64_MAX || to != UINT64_MAX) {
 		return usage_error("diff: --from and --to take one trace");
 	} else if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0) {

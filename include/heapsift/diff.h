@@ -30,6 +30,8 @@ struct diff_row {
 
 struct diff {
 	bool traces;		/* rows are call sites */
+	bool leaks;		/* three dumps: rows are (class, retainer path)
+				 * clusters, target[0] objects of target[1] bytes */
 	bool by_id;		/* new/deleted are known (V8 node ids) */
 	const char *base_path, *target_path;
 	struct diff_row *rows;
@@ -40,6 +42,11 @@ struct diff {
 
 struct diff *diff_heaps(struct heap *base, struct heap *target);
 struct diff *diff_traces(struct trace *base, struct trace *target);
+/* memlab's find-leaks: objects in target that base does not have and final
+ * still has (matched by V8 node id), grouped by class and by the shape of
+ * their shortest retainer path in final.  NULL when the dumps have no
+ * stable ids (not V8). */
+struct diff *diff_leaks(struct heap *base, struct heap *target, struct heap *final);
 void diff_free(struct diff *d);
 
 #endif

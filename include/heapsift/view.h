@@ -179,5 +179,6 @@ extern const struct view_ops view_timeline;
 extern const struct view_ops view_sizes;
 extern const struct view_ops view_diff_heap;
 extern const struct view_ops view_diff_trace;
+extern const struct view_ops view_leaks;
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapsift/analyze.h"
 #include "heapsift/diff.h"
 #include "heapsift/heap.h"
 #include "heapsift/trace.h"
@@ -144,6 +145,77 @@ diff_traces(struct trace *base, struct trace *target)
 			v[2] += site->m.leaked_bytes;
 			v[3] += site->m.peak_bytes;
 		}
+	free(m.slot);
+	return d;
+}
+
+/* The shape of v's shortest retainer path in h: class and edge of each hop
+ * towards the root (element indices as []), written into buf. */
+static void
+path_shape(struct heap *h, uint32_t v, char *buf, size_t size)
+{
+	size_t o = 0;
+	int weak = heap_edge_type_find(h, "weak");
+	buf[0] = '\0';
+	for (int hop = 0; hop < 12 && v != h->root; hop++) {
+		uint32_t best = UINT32_MAX, from = HEAP_NONE;
+		char label[128];
+		int32_t d = h->distance[v];
+		/* a retainer one step closer to the root, not through a weak edge */
+		for (uint32_t i = h->ret_first[v]; i < h->ret_first[v + 1]; i++) {
+			uint32_t e = h->ret_edge[i], u = h->ret_src[i];
+			if ((weak >= 0 && h->edge_type[e] == weak) || h->distance[u] < 0 ||
+			    h->distance[u] >= d)
+				continue;
+			if (best == UINT32_MAX || h->distance[u] < h->distance[from]) {
+				best = e;
+				from = u;
+			}
+		}
+		if (best == UINT32_MAX)
+			break;
+		heap_edge_label(h, best, label, sizeof label);
+		if (label[0] == '[')
+			strcpy(label, "[]");
+		o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s%s", o ? " <- " : "",
+		                      heap_str(h, h->classes[h->node_class[from]].name), label);
+		if (o >= size)
+			break;
+		v = from;
+	}
+}
+
+struct diff *
+diff_leaks(struct heap *base, struct heap *target, struct heap *final)
+{
+	struct diff *d;
+	struct rowmap m;
+	char path[1024];
+
+	if (base->rules != HEAP_RULES_V8 || target->rules != HEAP_RULES_V8 ||
+	    final->rules != HEAP_RULES_V8)
+		return NULL;
+	d = diff_new(base->path, target->path);
+	m = (struct rowmap){ d, NULL, 0, 0 };
+	d->leaks = true;
+	d->by_id = true;
+	if (final->ret_first == NULL)
+		retainers_build(final);
+	for (uint32_t n = 0; n < target->node_count; n++) {
+		uint64_t id;
+		uint32_t f;
+		struct diff_row *r;
+		if (target->node_self[n] == 0)
+			continue;
+		id = heap_node_id(target, n);
+		if (heap_find_id(base, id) != HEAP_NONE || (f = heap_find_id(final, id)) == HEAP_NONE ||
+		    final->node_self[f] == 0)
+			continue;
+		path_shape(final, f, path, sizeof path);
+		r = row_of(&m, heap_str(final, final->classes[final->node_class[f]].name), path);
+		r->target[0]++;
+		r->target[1] += final->node_self[f];
+	}
 	free(m.slot);
 	return d;
 }

@@ -133,10 +133,45 @@ const struct view_ops view_diff_trace = {
 	.cell = diff_trace_cell,
 };
 
+/* --- leaks (three dumps) ------------------------------------------------------------ */
+
+static const struct view_col leaks_cols[] = {
+	{ "class", "Constructor", COL_TEXT, "class of the leaked objects" },
+	{ "count", "Count", COL_COUNT, "objects new in target and still alive in final" },
+	{ "size", "Size", COL_BYTES, "their shallow size in final" },
+	{ "retainers", "Retainer path", COL_TEXT,
+	  "the shape of their shortest retainer path in final: class and edge of each step to the root" },
+};
+
+static void
+leaks_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
+{
+	const struct diff_row *r = &v->diff->rows[row->key];
+	switch (col) {
+	case 0: cell_text(v, out, r->name); break;
+	case 1: cell_u(out, COL_COUNT, r->target[0]); break;
+	case 2: cell_u(out, COL_BYTES, r->target[1]); break;
+	case 3: cell_text(v, out, r->location ? r->location : ""); break;
+	}
+}
+
+const struct view_ops view_leaks = {
+	.name = "leaks",
+	.title = "Leaks",
+	.help = "three dumps: objects new in target and alive in final, by class and retainer path",
+	.cols = leaks_cols,
+	.ncols = sizeof leaks_cols / sizeof leaks_cols[0],
+	.default_sort = 2,
+	.default_desc = true,
+	.children = diff_children,
+	.cell = leaks_cell,
+};
+
 struct view *
 view_new_diff(struct diff *d)
 {
-	struct view *v = view_new_trace(d->traces ? &view_diff_trace : &view_diff_heap, NULL);
+	struct view *v = view_new_trace(d->leaks ? &view_leaks : d->traces ? &view_diff_trace
+	                                                                    : &view_diff_heap, NULL);
 	v->diff = d;
 	return v;
 }

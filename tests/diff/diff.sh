@@ -45,6 +45,17 @@ if command -v node >/dev/null; then
 	want "LeakedItem size delta" "$(value "$tmp/d.csv" class LeakedItem size_delta)" \
 		"$(value "$tmp/d.csv" class LeakedItem new_size)"
 	want "the biggest growth first" "$(sed -n 2p "$tmp/d.csv" | cut -d, -f1)" LeakedItem
+	# three dumps: the 1000 added between base and target, all still alive
+	"$HEAPSIFT" diff "$tmp/base.heapsnapshot" "$tmp/target.heapsnapshot" "$tmp/final.heapsnapshot" \
+		--format csv >"$tmp/l.csv" || fail "diff of three snapshots"
+	want "leaks: LeakedItem count" "$(value "$tmp/l.csv" class LeakedItem count)" 1000
+	want "leaks: LeakedItem size" "$(value "$tmp/l.csv" class LeakedItem size)" \
+		"$(value "$tmp/d.csv" class LeakedItem new_size)"
+	n=$((n + 1))
+	case $(value "$tmp/l.csv" class LeakedItem retainers) in
+	"Array[] <- "*) ;;
+	*) fail "leaks: LeakedItem's path does not start at the array: $(value "$tmp/l.csv" class LeakedItem retainers)" ;;
+	esac
 	"$HEAPSIFT" check "$tmp/base.heapsnapshot" "$tmp/final.heapsnapshot" --class LeakedItem \
 		--max-growth 50% >"$tmp/c.out"
 	want "check: LeakedItem doubled, 50% allowed" "$?" 3
