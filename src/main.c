@@ -970,8 +970,27 @@ main(int argc, char **argv)
 		return usage_error("no input format named '%s' (see --help)", c.input_format);
 	if (optind >= argc)
 		return usage_error("which file?");
-	if (optind + 1 < argc)
+	if (optind + 1 < argc && (c.command || argc - optind > 3))
 		return usage_error("one file at a time ('%s' is extra)", argv[optind + 1]);
+	if (optind + 1 < argc) {
+		/* two or three files: their diff, in the viewer or as text */
+		if (c.format || c.view || c.sort || c.object || c.depth_set || c.top_set)
+			return usage_error("with several files, use 'heapsift diff' for options");
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+			struct tui_opts o = { .path = argv[optind], .input_format = c.input_format,
+			                      .ascii = c.ascii, .npaths = argc - optind };
+			for (int k = 0; k < argc - optind; k++)
+				o.paths[k] = argv[optind + k];
+			return tui_main(&o);
+		}
+		fprintf(stderr, "%s: not a terminal, so no interactive viewer; here is the diff\n",
+		        progname);
+		argv[optind - 1] = argv[0];
+		argc -= optind - 1;
+		argv += optind - 1;
+		optind = 0;	/* getopt starts again */
+		return cmd_diff(argc, argv);
+	}
 	c.file = argv[optind];
 	if (c.command && strcmp(c.command, "export") == 0)
 		return cmd_export(&c);

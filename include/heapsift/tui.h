@@ -10,6 +10,9 @@
 
 struct tui_opts {
 	const char *path;
+	/* two or three files: a Diff pane over them (path is the first) */
+	const char *paths[3];
+	int npaths;
 	const char *input_format;	/* NULL: recognise */
 	bool ascii;			/* no Unicode box drawing */
 };

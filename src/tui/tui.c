@@ -24,6 +24,7 @@
 
 #include "heapsift/analyze.h"
 #include "heapsift/heap.h"
+#include "heapsift/diff.h"
 #include "heapsift/load.h"
 #include "heapsift/report.h"
 #include "heapsift/trace.h"
@@ -128,6 +129,21 @@ static const struct pane_def trace_pane_defs[T_COUNT] = {
 	[T_TIMELINE] = { "Timeline", &view_sizes, { "range" }, { "allocations", "bytes" }, true, false },
 };
 
+/* Two or three files: one Diff pane. */
+static const struct pane_def diff_heap_pane[1] = {
+	{ "Diff", &view_diff_heap, { "class" },
+	  { "size_delta", "count_delta", "new_count", "deleted_count", "target_count", "base_count",
+	    "target_size", "base_size" }, false, false },
+};
+static const struct pane_def diff_trace_pane[1] = {
+	{ "Diff", &view_diff_trace, { "function" },
+	  { "leaked_delta", "allocations_delta", "bytes_delta", "peak_delta", "location",
+	    "target_leaked_bytes", "base_leaked_bytes" }, false, false },
+};
+static const struct pane_def diff_leaks_pane[1] = {
+	{ "Leaks", &view_leaks, { "class" }, { "size", "count", "retainers" }, false, false },
+};
+
 struct pane {
 	const struct pane_def *def;
 	struct view *view;
@@ -141,7 +157,9 @@ struct pane {
 struct tui {
 	struct heap *h;		/* a heap dump, or NULL */
 	struct trace *tr;	/* an allocation trace, or NULL */
-	const struct pane_def *defs;	/* pane_defs or trace_pane_defs */
+	const struct pane_def *defs;	/* pane_defs, trace_pane_defs, or a diff's */
+	int npanes;
+	struct diff *diff;	/* two or three files, or NULL */
 	const char *path;
 	bool utf8, color;
 	int rows, cols;
@@ -342,7 +360,8 @@ pane_setup(struct tui *t, int id, uint32_t subject)
 		view_free(p->view);
 	}
 	p->def = d;
-	p->view = t->h ? view_new(d->ops, t->h) : view_new_trace(d->ops, t->tr);
+	p->view = t->diff ? view_new_diff(t->diff)
+	          : t->h ? view_new(d->ops, t->h) : view_new_trace(d->ops, t->tr);
 	p->view->subject = subject;
 	p->view->flags = 0;
 	tree_init(&p->tree, p->view, t->h && id == P_SUMMARY ? 50 : 0, TUI_PAGE);
@@ -490,7 +509,7 @@ draw_title(struct tui *t)
 	move(0, 0);
 	attron(attr_of(t, C_TITLE));
 	x += put_str(t, " heapsift ", t->cols);
-	for (int i = 0; i < P_COUNT && x < t->cols; i++) {
+	for (int i = 0; i < t->npanes && x < t->cols; i++) {
 		char tab[32];
 		snprintf(tab, sizeof tab, " %d %s ", i + 1, t->defs[i].title);
 		if (i == t->cur) {
@@ -1177,7 +1196,7 @@ search_again(struct tui *t, bool backward)
 static void
 switch_pane(struct tui *t, int id)
 {
-	t->cur = (id + P_COUNT) % P_COUNT;
+	t->cur = (id + t->npanes) % t->npanes;
 }
 
 static int
@@ -1245,8 +1264,9 @@ command(struct tui *t, enum cmd c)
 	case CMD_SEARCH:
 	case CMD_SEARCH_NEXT:
 	case CMD_SEARCH_PREV:
-		if (t->tr) {
-			message(t, "an allocation trace has no objects: that key is for heap dumps");
+		if (t->h == NULL) {
+			message(t, t->diff ? "a diff has no objects: that key is for one heap dump"
+			                   : "an allocation trace has no objects: that key is for heap dumps");
 			break;
 		}
 		if (c == CMD_PATH)
@@ -1343,7 +1363,7 @@ mouse(struct tui *t)
 	if (ev.y == 0) {
 		/* the tabs: " heapsift " then " N Title " each */
 		int x = 10;
-		for (int i = 0; i < P_COUNT; i++) {
+		for (int i = 0; i < t->npanes; i++) {
 			int w = (int)strlen(t->defs[i].title) + 4;
 			if (ev.x >= x && ev.x < x + w) {
 				switch_pane(t, i);
@@ -1430,11 +1450,11 @@ int
 tui_main(const struct tui_opts *opts)
 {
 	struct tui t;
-	struct model m;
+	struct model m, more[2];
 	struct hs_error err;
 	struct progress prog;
 	struct load_screen ls;
-	int status = 0, r;
+	int status = 0, r, nmore = 0;
 	const char *codeset, *logpath;
 
 	memset(&t, 0, sizeof t);
@@ -1499,7 +1519,47 @@ tui_main(const struct tui_opts *opts)
 	t.h = m.kind == MODEL_HEAP ? m.heap : NULL;
 	t.tr = m.kind == MODEL_TRACE ? m.trace : NULL;
 	t.defs = t.h ? pane_defs : trace_pane_defs;
-	for (int i = 0; i < P_COUNT; i++)
+	t.npanes = P_COUNT;
+	if (opts->npaths >= 2) {
+		/* the other files, then their diff */
+		for (int k = 1; k < opts->npaths && k < 3; k++) {
+			error_clear(&err);
+			r = load_file(opts->paths[k], opts->input_format, &prog, &more[k - 1], &err);
+			if (r == HS_OK && more[k - 1].kind == MODEL_HEAP)
+				r = analyze_heap(more[k - 1].heap, &prog, &err);
+			if (r != HS_OK || got_signal || more[k - 1].kind != m.kind) {
+				endwin();
+				if (r == HS_OK && !got_signal)
+					fprintf(stderr, "heapsift: %s and %s are not of one kind\n", opts->paths[0],
+					        opts->paths[k]);
+				else
+					fprintf(stderr, "heapsift: %s\n", got_signal ? "cancelled" : err.msg);
+				model_free(&m);
+				for (int j = 0; j < k; j++)
+					model_free(&more[j]);
+				return got_signal ? signal_status() : 2;
+			}
+			nmore = k;
+		}
+		if (opts->npaths == 3)
+			t.diff = m.kind == MODEL_HEAP ? diff_leaks(m.heap, more[0].heap, more[1].heap) : NULL;
+		else
+			t.diff = m.kind == MODEL_HEAP ? diff_heaps(m.heap, more[0].heap)
+			                              : diff_traces(m.trace, more[0].trace);
+		if (t.diff == NULL) {
+			endwin();
+			fprintf(stderr, "heapsift: three dumps need V8 snapshots of one process\n");
+			model_free(&m);
+			for (int j = 0; j < nmore; j++)
+				model_free(&more[j]);
+			return 2;
+		}
+		t.defs = t.diff->leaks ? diff_leaks_pane : t.diff->traces ? diff_trace_pane : diff_heap_pane;
+		t.npanes = 1;
+		t.h = NULL;
+		t.tr = NULL;
+	}
+	for (int i = 0; i < t.npanes; i++)
 		pane_setup(&t, i, HEAP_NONE);
 	t.cur = P_SUMMARY;
 	timeout(250);	/* wake up now and then to see signals */
@@ -1540,7 +1600,7 @@ tui_main(const struct tui_opts *opts)
 		keylog(&t, key, c, &start);
 	}
 	endwin();
-	for (int i = 0; i < P_COUNT; i++)
+	for (int i = 0; i < t.npanes; i++)
 		if (t.panes[i].ready) {
 			tree_free(&t.panes[i].tree);
 			view_free(t.panes[i].view);
@@ -1549,6 +1609,9 @@ tui_main(const struct tui_opts *opts)
 	free(t.matches);
 	if (t.keylog)
 		fclose(t.keylog);
+	diff_free(t.diff);
 	model_free(&m);
+	for (int j = 0; j < nmore; j++)
+		model_free(&more[j]);
 	return status;
 }

@@ -157,6 +157,16 @@ if command -v gcc >/dev/null; then
 	check "trace: object keys say why not" 'an allocation trace has no objects'
 	keys q
 	check "trace: q" '^EXIT=0$'
+	# two traces: the Diff pane
+	gcc -g -O1 -fno-optimize-sibling-calls -o "$tdir/grow" "$top_srcdir/tests/diff/grow.c" &&
+		"$HEAPSIFT" record -o "$tdir/g10.trace" "$tdir/grow" 10 2>/dev/null &&
+		"$HEAPSIFT" record -o "$tdir/g30.trace" "$tdir/grow" 30 2>/dev/null
+	fresh 120 30 \
+		"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $tdir/g10.trace $tdir/g30.trace; echo EXIT=\$?; sleep 600"
+	check "diff: one pane" '^ heapsift +1 Diff '
+	check "diff: the growing call site first" '^ leak +1280 +20 '
+	keys q
+	check "diff: q" '^EXIT=0$'
 	rm -rf "$tdir"
 fi
 
