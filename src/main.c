@@ -42,6 +42,7 @@ usage(FILE *out)
 	        "       %s export FILE --view VIEW [--format text|csv|tsv|json] [--top N]\n"
 	        "                 [--depth N] [--sort COLUMN[:asc|:desc]] [--object ID]\n"
 	        "       %s diff BASE TARGET [--format text|csv|tsv|json] [--top N] [--sort COLUMN]\n"
+	        "                 [--depth 2: each class's new objects]\n"
 	        "       %s diff TRACE --from TIME --to TIME [...]\n"
 	        "       %s diff BASE TARGET FINAL [...]\n"
 	        "       %s check BASE TARGET --max-growth BYTES|PERCENT%% [--class PATTERN]\n"
@@ -392,6 +393,7 @@ cmd_diff(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
+		{ "depth", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
@@ -409,8 +411,13 @@ cmd_diff(int argc, char **argv)
 	int opt, r;
 
 	export_opts_init(&o);
-	while ((opt = getopt_long(argc, argv, "F:T:f:n:s:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "F:T:d:f:n:s:qh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'd':
+			if (!parse_u64(optarg, &top) || top == 0 || top > 64)
+				return usage_error("diff: --depth wants 1 to 64, not '%s'", optarg);
+			o.depth = (unsigned)top;
+			break;
 		case 'F':
 		case 'T':
 			if (!parse_time(optarg, opt == 'F' ? &from : &to))

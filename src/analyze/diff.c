@@ -101,6 +101,8 @@ diff_heaps(struct heap *base, struct heap *target)
 	/* V8 node ids stay with their objects from one snapshot to the next
 	 * of the same process: new = in target only, deleted = in base only */
 	d->by_id = base->rules == HEAP_RULES_V8 && target->rules == HEAP_RULES_V8;
+	uint32_t *row_of_new = NULL;
+	size_t nnew = 0, capnew = 0;
 	for (int k = 0; k < 2 && d->by_id; k++) {
 		struct heap *h = hs[k], *other = hs[1 - k];
 		for (uint32_t n = 0; n < h->node_count; n++) {
@@ -111,12 +113,34 @@ diff_heaps(struct heap *base, struct heap *target)
 			if (k) {
 				r->new_count++;
 				r->new_size += h->node_self[n];
+				XGROW(row_of_new, capnew, 2 * (nnew + 1));
+				row_of_new[2 * nnew] = (uint32_t)(r - d->rows);
+				row_of_new[2 * nnew + 1] = n;
+				nnew++;
 			} else {
 				r->deleted_count++;
 				r->deleted_size += h->node_self[n];
 			}
 		}
 	}
+	if (d->by_id) {
+		/* the new objects by row (counting sort; node order within a row) */
+		d->target = target;
+		d->new_first = xcalloc((size_t)d->row_count + 1, sizeof *d->new_first);
+		d->new_nodes = xmallocarray(nnew ? nnew : 1, sizeof *d->new_nodes);
+		for (size_t i = 0; i < nnew; i++)
+			d->new_first[row_of_new[2 * i] + 1]++;
+		for (uint32_t r = 0; r < d->row_count; r++)
+			d->new_first[r + 1] += d->new_first[r];
+		{
+			uint32_t *fill = xmallocarray((size_t)d->row_count + 1, sizeof *fill);
+			memcpy(fill, d->new_first, ((size_t)d->row_count + 1) * sizeof *fill);
+			for (size_t i = 0; i < nnew; i++)
+				d->new_nodes[fill[row_of_new[2 * i]]++] = row_of_new[2 * i + 1];
+			free(fill);
+		}
+	}
+	free(row_of_new);
 	free(m.slot);
 	return d;
 }
@@ -225,6 +249,8 @@ diff_free(struct diff *d)
 {
 	if (d == NULL)
 		return;
+	free(d->new_first);
+	free(d->new_nodes);
 	free(d->rows);
 	arena_free(&d->strings);
 	free(d);

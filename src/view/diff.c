@@ -2,10 +2,14 @@
  * measure in base and target and their signed difference. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "heapsift/diff.h"
+#include "heapsift/heap.h"
 #include "heapsift/view.h"
+
+#define K_OBJECT ((uint64_t)1 << 62)	/* a new object's row: K_OBJECT | node */
 
 static void
 diff_children(struct view *v, const struct vrow *parent, struct vrows *out)
@@ -44,11 +48,61 @@ static const struct view_col diff_heap_cols[] = {
 	                      "shallow size of the deleted objects (V8)" },
 };
 
+/* a class expands into its new objects (V8 pairs) */
+static void
+diff_heap_children(struct view *v, const struct vrow *parent, struct vrows *out)
+{
+	const struct diff *d = v->diff;
+	if (parent == NULL) {
+		diff_children(v, parent, out);
+		return;
+	}
+	if ((parent->key & K_OBJECT) || d->new_first == NULL)
+		return;
+	for (uint32_t i = d->new_first[parent->key]; i < d->new_first[parent->key + 1]; i++)
+		vrows_push(out, K_OBJECT | d->new_nodes[i]);
+}
+
+static bool
+diff_heap_has_children(struct view *v, const struct vrow *row)
+{
+	const struct diff *d = v->diff;
+	return !(row->key & K_OBJECT) && d->new_first &&
+	       d->new_first[row->key + 1] > d->new_first[row->key];
+}
+
+static void
+diff_object_cell(struct view *v, uint32_t n, size_t col, struct cell *out)
+{
+	const struct heap *h = v->diff->target;
+	switch (col) {
+	case DH_CLASS: {
+		size_t len = heap_display_name(h, n, v->text, sizeof v->text - 24);
+		snprintf(v->text + len, sizeof v->text - len, " @%llu",
+		         (unsigned long long)heap_node_id(h, n));
+		cell_text(v, out, v->text);
+		break;
+	}
+	case DH_TARGET_SIZE: cell_u(out, COL_BYTES, h->node_self[n]); break;
+	case DH_SIZE_DELTA: cell_i(out, h->node_self[n]); break;
+	case DH_NEW_SIZE: cell_u(out, COL_BYTES, h->node_self[n]); break;
+	default:
+		cell_u(out, COL_COUNT, 0);
+		out->empty = true;
+		break;
+	}
+}
+
 static void
 diff_heap_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	const struct diff *d = v->diff;
-	const struct diff_row *r = &d->rows[row->key];
+	const struct diff_row *r;
+	if (row->key & K_OBJECT) {
+		diff_object_cell(v, (uint32_t)row->key, col, out);
+		return;
+	}
+	r = &d->rows[row->key];
 	switch (col) {
 	case DH_CLASS: cell_text(v, out, r->name); break;
 	case DH_BASE_COUNT: cell_u(out, COL_COUNT, r->base[0]); break;
@@ -72,7 +126,9 @@ const struct view_ops view_diff_heap = {
 	.ncols = sizeof diff_heap_cols / sizeof diff_heap_cols[0],
 	.default_sort = DH_SIZE_DELTA,
 	.default_desc = true,
-	.children = diff_children,
+	.tree = true,
+	.children = diff_heap_children,
+	.has_children = diff_heap_has_children,
 	.cell = diff_heap_cell,
 };
 

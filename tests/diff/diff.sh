@@ -44,7 +44,15 @@ if command -v node >/dev/null; then
 	want "LeakedItem deleted objects" "$(value "$tmp/d.csv" class LeakedItem deleted_count)" 0
 	want "LeakedItem size delta" "$(value "$tmp/d.csv" class LeakedItem size_delta)" \
 		"$(value "$tmp/d.csv" class LeakedItem new_size)"
-	want "the biggest growth first" "$(sed -n 2p "$tmp/d.csv" | cut -d, -f1)" LeakedItem
+	want "the biggest growth first" "$(python3 -c 'import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))["class"])' "$tmp/d.csv")" LeakedItem
+	# a class expands into its new objects (matched by id)
+	"$HEAPSIFT" diff "$tmp/base.heapsnapshot" "$tmp/target.heapsnapshot" --depth 2 --top 3000 \
+		--format csv >"$tmp/d2.csv" || fail "diff --depth 2"
+	want "LeakedItem's new objects listed" "$(python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(sum(1 for r in rows if r["depth"] == "1" and r["class"].startswith("LeakedItem @")))
+' "$tmp/d2.csv")" 1000
 	# three dumps: the 1000 added between base and target, all still alive
 	"$HEAPSIFT" diff "$tmp/base.heapsnapshot" "$tmp/target.heapsnapshot" "$tmp/final.heapsnapshot" \
 		--format csv >"$tmp/l.csv" || fail "diff of three snapshots"
