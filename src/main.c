@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,22 +333,50 @@ cmd_export(const struct cli *c)
 
 #define EXIT_GREW 3
 
-/* Loads BASE and TARGET (both dumps or both traces) and diffs them. */
+struct loader_job {
+	struct cli c;
+	struct model m;
+	int r;
+};
+
+static void *
+load_job(void *arg)
+{
+	struct loader_job *j = arg;
+	j->r = load_and_analyse(&j->c, &j->m);
+	return NULL;
+}
+
+/* Loads BASE and TARGET (both dumps or both traces), one on another
+ * thread, and diffs them. */
 static int
 load_pair(const char *base, const char *target, bool quiet, struct model m[2], struct diff **out)
 {
-	struct cli c;
-	int r;
+	struct loader_job j[2];
+	pthread_t th;
+	bool threaded;
 
-	memset(&c, 0, sizeof c);
-	c.quiet = quiet;
-	c.file = base;
-	if ((r = load_and_analyse(&c, &m[0])) != 0)
-		return r;
-	c.file = target;
-	if ((r = load_and_analyse(&c, &m[1])) != 0) {
-		model_free(&m[0]);
-		return r;
+	for (int k = 0; k < 2; k++) {
+		memset(&j[k], 0, sizeof j[k]);
+		/* no progress lines from two loads at once */
+		j[k].c.quiet = true;
+		j[k].c.file = k ? target : base;
+	}
+	(void)quiet;
+	threaded = pthread_create(&th, NULL, load_job, &j[1]) == 0;
+	load_job(&j[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		load_job(&j[1]);
+	m[0] = j[0].m;
+	m[1] = j[1].m;
+	if (j[0].r || j[1].r) {
+		if (j[0].r == 0)
+			model_free(&m[0]);
+		if (j[1].r == 0)
+			model_free(&m[1]);
+		return j[0].r ? j[0].r : j[1].r;
 	}
 	if (m[0].kind != m[1].kind) {
 		fprintf(stderr, "%s: %s and %s are not of one kind (a heap dump and a trace)\n", progname,
