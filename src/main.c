@@ -435,7 +435,7 @@ cmd_diff(int argc, char **argv)
 	struct model m[2];
 	struct diff *d;
 	struct view *v;
-	bool quiet = false;
+	bool quiet = false, folded = false;
 	uint64_t top, from = UINT64_MAX, to = UINT64_MAX;
 	int opt, r;
 
@@ -454,9 +454,11 @@ cmd_diff(int argc, char **argv)
 				                   "not '%s'", opt == 'F' ? "from" : "to", optarg);
 			break;
 		case 'f':
-			if (!export_format_parse(optarg, &o.format))
-				return usage_error("diff: --format must be text, csv, tsv or json, not '%s'",
-				                   optarg);
+			if (strcmp(optarg, "folded") == 0)
+				folded = true;
+			else if (!export_format_parse(optarg, &o.format))
+				return usage_error("diff: --format must be text, csv, tsv, json or folded, "
+				                   "not '%s'", optarg);
 			break;
 		case 'n':
 			if (!parse_u64(optarg, &top))
@@ -539,6 +541,21 @@ cmd_diff(int argc, char **argv)
 	} else if (from != UINT64_MAX || to != UINT64_MAX) {
 		return usage_error("diff: --from and --to take one trace");
 	} else if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0) {
+		return r;
+	}
+	if (folded) {
+		/* flame-graph stacks with signed weights: traces only */
+		enum trace_measure_kind k = TRACE_ALLOCATIONS;
+		if (!d->traces || (sort && !trace_measure_parse(sort, &k))) {
+			r = usage_error(d->traces ? "diff --format folded: --sort wants allocations, bytes, "
+			                            "temporary, peak_bytes, leaked_bytes or leaked"
+			                          : "diff: --format folded is for allocation traces");
+		} else {
+			r = write_result(trace_write_folded_diff(m[0].trace, m[1].trace, k, stdout));
+		}
+		diff_free(d);
+		model_free(&m[0]);
+		model_free(&m[1]);
 		return r;
 	}
 	v = view_new_diff(d);

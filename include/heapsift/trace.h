@@ -91,5 +91,9 @@ bool trace_measure_parse(const char *s, enum trace_measure_kind *k);
 /* One line per stack with a non-zero weight: its functions root first,
  * ';'-separated, a space, the weight.  0, or -1 on a write error. */
 int trace_write_folded(struct trace *t, enum trace_measure_kind k, FILE *out);
+/* The same for two traces: stacks matched by their functions, each with
+ * target's weight minus base's (signed), those that differ only. */
+int trace_write_folded_diff(struct trace *base, struct trace *target, enum trace_measure_kind k,
+                            FILE *out);
 
 #endif

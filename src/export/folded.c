@@ -43,6 +43,106 @@ trace_measure_parse(const char *s, enum trace_measure_kind *k)
 	return false;
 }
 
+/* Stack i's path, root first, into buf (grown as needed); its length. */
+static size_t
+stack_path(struct trace *t, uint32_t i, uint32_t *path, char **buf, size_t *cap)
+{
+	uint32_t depth = 0;
+	size_t len = 0;
+	for (uint32_t n = i; n != 0 && depth < t->node_count; n = t->parent[n] < n ? t->parent[n] : 0)
+		path[depth++] = n;
+	while (depth-- > 0) {
+		uint32_t nf;
+		const struct sym_frame *fr = trace_frames(t, path[depth], &nf, NULL);
+		for (uint32_t f = nf; f-- > 0;) {
+			size_t l = strlen(fr[f].function);
+			if (len + l + 2 > *cap) {
+				*cap = (len + l + 2) * 2;
+				*buf = xreallocarray(*buf, *cap, 1);
+			}
+			if (len)
+				(*buf)[len++] = ';';
+			for (size_t c = 0; c < l; c++) {
+				char ch = fr[f].function[c];
+				(*buf)[len++] = ch == ';' ? ':' : ch == '\n' ? ' ' : ch;
+			}
+		}
+	}
+	if (*cap == 0) {
+		*cap = 16;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	(*buf)[len] = '\0';
+	return len;
+}
+
+struct fentry {
+	char *path;
+	int64_t w[2];
+};
+
+static int
+fentry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fentry *)a)->path, ((const struct fentry *)b)->path);
+}
+
+int
+trace_write_folded_diff(struct trace *base, struct trace *target, enum trace_measure_kind k,
+                        FILE *out)
+{
+	struct trace *ts[2] = { base, target };
+	struct fentry *e = NULL;
+	size_t n = 0, cap = 0, hcap = 1024, bufcap = 0;
+	uint32_t *slots;
+	char *buf = NULL;
+
+	for (int t = 0; t < 2; t++)
+		hcap = hcap > (size_t)ts[t]->node_count * 4 ? hcap : (size_t)ts[t]->node_count * 4;
+	while (hcap & (hcap - 1))
+		hcap &= hcap - 1;
+	hcap *= 2;
+	slots = xmallocarray(hcap, sizeof *slots);
+	memset(slots, 0xff, hcap * sizeof *slots);
+	for (int t = 0; t < 2; t++) {
+		uint32_t *path = xmallocarray(ts[t]->node_count ? ts[t]->node_count : 1, sizeof *path);
+		for (uint32_t i = 1; i < ts[t]->node_count; i++) {
+			uint64_t w = pick(&ts[t]->node_m[i], k), h = 0xcbf29ce484222325ULL;
+			size_t j;
+			if (w == 0)
+				continue;
+			stack_path(ts[t], i, path, &buf, &bufcap);
+			for (const char *c = buf; *c; c++)
+				h = (h ^ (unsigned char)*c) * 0x100000001B3ULL;
+			for (j = h & (hcap - 1); slots[j] != UINT32_MAX && strcmp(e[slots[j]].path, buf) != 0;
+			     j = (j + 1) & (hcap - 1))
+				;
+			if (slots[j] == UINT32_MAX) {
+				if (n * 2 >= hcap)
+					break;	/* cannot happen: hcap >= 4 x nodes */
+				XGROW(e, cap, n + 1);
+				e[n].path = xstrdup(buf);
+				e[n].w[0] = e[n].w[1] = 0;
+				slots[j] = (uint32_t)n++;
+			}
+			e[slots[j]].w[t] += (int64_t)w;
+		}
+		free(path);
+	}
+	free(slots);
+	free(buf);
+	if (n > 1)
+		qsort(e, n, sizeof *e, fentry_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].w[1] != e[i].w[0])
+			fprintf(out, "%s %" PRId64 "\n", e[i].path, e[i].w[1] - e[i].w[0]);
+		free(e[i].path);
+	}
+	free(e);
+	fflush(out);
+	return ferror(out) ? -1 : 0;
+}
+
 int
 trace_write_folded(struct trace *t, enum trace_measure_kind k, FILE *out)
 {

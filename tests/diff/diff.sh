@@ -86,6 +86,13 @@ if command -v gcc >/dev/null; then
 	want "trace diff: leaked bytes" "$(value "$tmp/t.csv" function leak leaked_delta)" 1280
 	want "trace diff: the unchanged site" "$(value "$tmp/t.csv" function keep leaked_delta)" 0
 	want "trace diff: location" "$(value "$tmp/t.csv" function leak location | sed 's|.*/||')" grow.c:5
+	"$HEAPSIFT" diff "$tmp/a.trace" "$tmp/b.trace" --format folded --sort leaked_bytes >"$tmp/f.folded" ||
+		fail "diff --format folded"
+	want "folded diff: the leak's stack, +1280" "$(grep -o 'main;leak [-0-9]*$' "$tmp/f.folded")" "main;leak 1280"
+	want "folded diff: only what changed" "$(wc -l <"$tmp/f.folded")" 1
+	want "folded diff: shrinking is negative" \
+		"$("$HEAPSIFT" diff "$tmp/b.trace" "$tmp/a.trace" --format folded | grep -o 'main;leak [-0-9]*$')" \
+		"main;leak -20"
 	"$HEAPSIFT" check "$tmp/a.trace" "$tmp/b.trace" --max-growth 1k >/dev/null
 	want "check traces: 1280 bytes over 1 KiB" "$?" 3
 	"$HEAPSIFT" check "$tmp/a.trace" "$tmp/b.trace" --max-growth 2k >/dev/null
