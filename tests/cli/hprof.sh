@@ -100,9 +100,36 @@ n=$((n + 1))
 
 # a live JDK: the same program, dumped now
 if command -v javac >/dev/null && command -v jcmd >/dev/null; then
-	if bash "$data/make-fixtures.sh" "$tmp/live" >/dev/null 2>"$tmp/live.err" ||
-	   { mkdir -p "$tmp/live" && bash "$data/make-fixtures.sh" "$tmp/live" >/dev/null 2>"$tmp/live.err"; }; then
+	if bash "$data/make-fixtures.sh" --second-dump "$tmp/live" >/dev/null 2>"$tmp/live.err" ||
+	   { mkdir -p "$tmp/live" &&
+	     bash "$data/make-fixtures.sh" --second-dump "$tmp/live" >/dev/null 2>"$tmp/live.err"; }; then
 		check_dump "$tmp/live" "live JDK $(java -version 2>&1 | head -1)"
+		# the map dropped between the two dumps: the diff's deltas are
+		# the histograms' (the classes the map is made of)
+		"$HEAPSIFT" diff "$tmp/live/leak.hprof.gz" "$tmp/live/leak-dropped.hprof.gz" --format csv \
+			--top 0 >"$tmp/diff.csv" || fail "diff of two live dumps"
+		n=$((n + 1))
+		if ! python3 - "$tmp/diff.csv" "$tmp/live/leak.expected" 2>"$tmp/diff.out" <<'PY'
+import csv, sys
+names = {'Leak$LeakyItem': 'Leak$LeakyItem', '[J': 'long[]', 'java.util.HashMap$Node': 'java.util.HashMap$Node'}
+rows = {r['class']: r for r in csv.DictReader(open(sys.argv[1]))}
+want = {}
+for line in open(sys.argv[2]):
+    f = line.split('\t')
+    if f[0] == 'held' and f[1] in names:
+        want[names[f[1]]] = (-int(f[2]), -int(f[3]))
+bad = []
+for cls, (n, b) in want.items():
+    r = rows.get(cls)
+    got = (int(r['count_delta']), int(r['size_delta'])) if r else None
+    if got != (n, b):
+        bad.append(f'{cls}: {got}, not {(n, b)}')
+assert want and not bad, '; '.join(bad) or 'no classes to compare'
+assert rows['Leak$LeakyItem']['new_count'] == '', 'hprof diffs have no id columns'
+PY
+		then
+			fail "diff of two dumps: $(tail -1 "$tmp/diff.out")"
+		fi
 	else
 		fail "make-fixtures.sh: $(cat "$tmp/live.err")"
 	fi

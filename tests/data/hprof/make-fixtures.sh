@@ -10,9 +10,16 @@
 #   leak.histo-dropped.txt ... after the program let go of Leak.CACHE: the
 #                         bytes that vanished are what the map alone held
 #   leak.expected         numbers derived from those (see below)
-# Usage: tests/data/hprof/make-fixtures.sh [OUTDIR] (default: beside it)
+#   leak-dropped.hprof.gz a second dump after the drop (only with
+#                         --second-dump: tests/cli/hprof.sh diffs the two)
+# Usage: tests/data/hprof/make-fixtures.sh [--second-dump] [OUTDIR] (default: beside it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+second=0
+if [ "${1:-}" = --second-dump ]; then
+	second=1
+	shift
+fi
 out=${1:-$here}
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -34,6 +41,10 @@ jcmd "$pid" GC.class_histogram >"$work/histo-kept.txt"
 echo d >&3
 for _ in $(seq 100); do grep -q dropped "$work/out" && break; sleep 0.1; done
 jcmd "$pid" GC.class_histogram >"$work/histo-dropped.txt"
+if [ "$second" = 1 ]; then
+	jcmd "$pid" GC.heap_dump -all=false "$work/leak-dropped.hprof" >/dev/null
+	gzip -9n <"$work/leak-dropped.hprof" >"$out/leak-dropped.hprof.gz"
+fi
 exec 3>&-
 wait "$pid" || true
 
