@@ -95,6 +95,14 @@ usage(FILE *out)
 	fprintf(out, "\nSee heapsift(1) for columns, keys and exit statuses.\n");
 }
 
+/* getopt has said what was wrong with the option. */
+static int
+try_help(void)
+{
+	fprintf(stderr, "Try '%s --help'.\n", progname);
+	return EXIT_USAGE;
+}
+
 static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
@@ -347,47 +355,53 @@ load_job(void *arg)
 	return NULL;
 }
 
-/* Loads BASE and TARGET (both dumps or both traces), one on another
- * thread, and diffs them. */
+/* Loads n files (2 or 3) of one kind, all but the first on threads of
+ * their own.  On failure nothing is left loaded. */
 static int
-load_pair(const char *base, const char *target, bool quiet, struct model m[2], struct diff **out)
+load_models(char *const *files, int n, struct model *m)
 {
-	struct loader_job j[2];
-	pthread_t th;
-	bool threaded;
+	struct loader_job j[3];
+	pthread_t th[3];
+	bool threaded[3] = { false, false, false };
+	int r = 0;
 
-	for (int k = 0; k < 2; k++) {
-		memset(&j[k], 0, sizeof j[k]);
-		/* no progress lines from two loads at once */
+	memset(j, 0, sizeof j);
+	for (int k = 0; k < n; k++) {
+		/* no progress lines from loads running at once */
 		j[k].c.quiet = true;
-		j[k].c.file = k ? target : base;
+		j[k].c.file = files[k];
 	}
-	(void)quiet;
-	threaded = pthread_create(&th, NULL, load_job, &j[1]) == 0;
+	for (int k = 1; k < n; k++)
+		threaded[k] = pthread_create(&th[k], NULL, load_job, &j[k]) == 0;
 	load_job(&j[0]);
-	if (threaded)
-		pthread_join(th, NULL);
-	else
-		load_job(&j[1]);
-	m[0] = j[0].m;
-	m[1] = j[1].m;
-	if (j[0].r || j[1].r) {
-		if (j[0].r == 0)
-			model_free(&m[0]);
-		if (j[1].r == 0)
-			model_free(&m[1]);
-		return j[0].r ? j[0].r : j[1].r;
+	for (int k = 1; k < n; k++) {
+		if (threaded[k])
+			pthread_join(th[k], NULL);
+		else
+			load_job(&j[k]);
 	}
-	if (m[0].kind != m[1].kind) {
-		fprintf(stderr, "%s: %s and %s are not of one kind (a heap dump and a trace)\n", progname,
-		        base, target);
-		model_free(&m[0]);
-		model_free(&m[1]);
-		return EXIT_INPUT;
+	for (int k = 0; k < n && r == 0; k++)
+		r = j[k].r;
+	for (int k = 1; k < n && r == 0; k++)
+		if (j[k].m.kind != j[0].m.kind) {
+			fprintf(stderr, "%s: %s and %s are not of one kind (a heap dump and a trace)\n",
+			        progname, files[0], files[k]);
+			r = EXIT_INPUT;
+		}
+	for (int k = 0; k < n; k++) {
+		if (r && j[k].r == 0)
+			model_free(&j[k].m);
+		m[k] = j[k].m;
 	}
-	*out = m[0].kind == MODEL_TRACE ? diff_traces(m[0].trace, m[1].trace)
+	return r;
+}
+
+/* The diff of two loaded models of one kind. */
+static struct diff *
+diff_models(struct model m[2])
+{
+	return m[0].kind == MODEL_TRACE ? diff_traces(m[0].trace, m[1].trace)
 	                                : diff_heaps(m[0].heap, m[1].heap);
-	return 0;
 }
 
 /* 1500ms, 2.5s, 3m; a bare number is milliseconds.  In microseconds. */
@@ -432,12 +446,12 @@ cmd_diff(int argc, char **argv)
 	};
 	struct export_opts o;
 	const char *sort = NULL;
-	struct model m[2];
-	struct diff *d;
+	struct model m[3];
+	struct diff *d = NULL;
 	struct view *v;
-	bool quiet = false, folded = false;
+	bool quiet = false, folded = false, moments;
 	uint64_t top, from = UINT64_MAX, to = UINT64_MAX;
-	int opt, r;
+	int opt, r, nm;
 
 	export_opts_init(&o);
 	while ((opt = getopt_long(argc, argv, "F:T:d:f:n:s:qh", longopts, NULL)) != -1) {
@@ -469,11 +483,17 @@ cmd_diff(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", progname);
-			return EXIT_USAGE;
+			return try_help();
 		}
 	}
-	if ((from != UINT64_MAX || to != UINT64_MAX) && argc - optind == 1) {
+	moments = from != UINT64_MAX || to != UINT64_MAX;
+	nm = moments ? 2 : argc - optind;
+	if (moments && argc - optind != 1)
+		return usage_error("diff: --from and --to take one trace");
+	if (!moments && nm != 2 && nm != 3)
+		return usage_error("diff: two files (heapsift diff BASE TARGET), three (BASE TARGET "
+		                   "FINAL), or one trace with --from and --to");
+	if (moments) {
 		/* one trace, as it stood at two moments */
 		struct cli c;
 		memset(&c, 0, sizeof c);
@@ -487,91 +507,54 @@ cmd_diff(int argc, char **argv)
 		if ((r = load_and_analyse(&c, &m[0])) != 0)
 			return r;
 		trace_stop_us = to;
-		if ((r = load_and_analyse(&c, &m[1])) != 0) {
+		r = load_and_analyse(&c, &m[1]);
+		trace_stop_us = UINT64_MAX;
+		if (r) {
 			model_free(&m[0]);
 			return r;
 		}
-		trace_stop_us = UINT64_MAX;
 		if (m[0].kind != MODEL_TRACE) {
 			model_free(&m[0]);
 			model_free(&m[1]);
 			return usage_error("diff: --from and --to are for allocation traces");
 		}
-		d = diff_traces(m[0].trace, m[1].trace);
-	} else if (argc - optind == 3 && from == UINT64_MAX && to == UINT64_MAX) {
+	} else if ((r = load_models(argv + optind, nm, m)) != 0) {
+		return r;
+	}
+	if (nm == 3) {
 		/* three dumps: what target added that final still has */
-		struct model m3;
-		struct cli c;
-		memset(&c, 0, sizeof c);
-		c.quiet = quiet;
-		c.file = argv[optind + 2];
-		if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0)
-			return r;
-		diff_free(d);
-		if ((r = load_and_analyse(&c, &m3)) != 0) {
-			model_free(&m[0]);
-			model_free(&m[1]);
-			return r;
-		}
-		d = m[0].kind == MODEL_HEAP && m3.kind == MODEL_HEAP
-		        ? diff_leaks(m[0].heap, m[1].heap, m3.heap) : NULL;
+		d = m[0].kind == MODEL_HEAP ? diff_leaks(m[0].heap, m[1].heap, m[2].heap) : NULL;
 		if (d == NULL) {
 			fprintf(stderr, "%s: three dumps need objects that keep their ids from one dump to "
 			        "the next: V8 snapshots of one process\n", progname);
-			model_free(&m[0]);
-			model_free(&m[1]);
-			model_free(&m3);
-			return EXIT_INPUT;
+			r = EXIT_INPUT;
+			goto out;
 		}
-		v = view_new_diff(d);
-		if (sort && !export_sort_parse(v, sort, &o)) {
-			r = usage_error("diff: no column '%s' (see heapsift(1))", sort);
-		} else {
-			r = write_result(export_view(v, &o, stdout));
-		}
-		view_free(v);
-		diff_free(d);
-		model_free(&m[0]);
-		model_free(&m[1]);
-		model_free(&m3);
-		return r;
-	} else if (argc - optind != 2) {
-		return usage_error("diff: two files (heapsift diff BASE TARGET), three (BASE TARGET "
-		                   "FINAL), or one trace with --from and --to");
-	} else if (from != UINT64_MAX || to != UINT64_MAX) {
-		return usage_error("diff: --from and --to take one trace");
-	} else if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0) {
-		return r;
+	} else {
+		d = diff_models(m);
 	}
 	if (folded) {
 		/* flame-graph stacks with signed weights: traces only */
 		enum trace_measure_kind k = TRACE_ALLOCATIONS;
-		if (!d->traces || (sort && !trace_measure_parse(sort, &k))) {
+		if (!d->traces || (sort && !trace_measure_parse(sort, &k)))
 			r = usage_error(d->traces ? "diff --format folded: --sort wants allocations, bytes, "
 			                            "temporary, peak_bytes, leaked_bytes or leaked"
 			                          : "diff: --format folded is for allocation traces");
-		} else {
+		else
 			r = write_result(trace_write_folded_diff(m[0].trace, m[1].trace, k, stdout));
-		}
-		diff_free(d);
-		model_free(&m[0]);
-		model_free(&m[1]);
-		return r;
+		goto out;
 	}
 	v = view_new_diff(d);
-	if (sort && !export_sort_parse(v, sort, &o)) {
-		view_free(v);
-		diff_free(d);
-		model_free(&m[0]);
-		model_free(&m[1]);
-		return usage_error("diff: no column '%s' (see heapsift(1))", sort);
-	}
-	r = export_view(v, &o, stdout);
+	if (sort && !export_sort_parse(v, sort, &o))
+		r = usage_error("diff: no column '%s' (see heapsift(1))", sort);
+	else
+		r = write_result(export_view(v, &o, stdout));
 	view_free(v);
+out:
 	diff_free(d);
-	model_free(&m[0]);
-	model_free(&m[1]);
-	return write_result(r);
+	for (int k = 0; k < nm; k++)
+		model_free(&m[k]);
+	return r;
 }
 
 /* SIZE[k|M|G] (1024-based) or PERCENT% */
@@ -616,7 +599,7 @@ cmd_check(int argc, char **argv)
 	double pct = -1;
 	struct model m[2];
 	struct diff *d;
-	bool quiet = false, grew;
+	bool grew;
 	int opt, r;
 	int64_t growth;
 
@@ -624,11 +607,10 @@ cmd_check(int argc, char **argv)
 		switch (opt) {
 		case 'm': limit = optarg; break;
 		case 'c': pattern = optarg; break;
-		case 'q': quiet = true; break;
+		case 'q': break;	/* the two loads print no progress anyway */
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", progname);
-			return EXIT_USAGE;
+			return try_help();
 		}
 	}
 	if (limit == NULL || !parse_limit(limit, &max_bytes, &pct))
@@ -637,8 +619,9 @@ cmd_check(int argc, char **argv)
 		                   limit ? "'" : "");
 	if (argc - optind != 2)
 		return usage_error("check: two files (heapsift check BASE TARGET --max-growth LIMIT)");
-	if ((r = load_pair(argv[optind], argv[optind + 1], quiet, m, &d)) != 0)
+	if ((r = load_models(argv + optind, 2, m)) != 0)
 		return r;
+	d = diff_models(m);
 	/* heaps: the shallow sizes of the classes (all, or those whose name
 	 * has the pattern); traces: the bytes live at the peak */
 	for (uint32_t i = 0; i < d->row_count; i++) {
@@ -725,8 +708,7 @@ cmd_record(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", progname);
-			return EXIT_USAGE;
+			return try_help();
 		}
 	}
 	if (optind >= argc)
@@ -879,8 +861,7 @@ cmd_symbolize(int argc, char **argv)
 		case 'D': o.debug_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", progname);
-			return EXIT_USAGE;
+			return try_help();
 		}
 	}
 	if (c.exe == NULL)
@@ -1015,8 +996,7 @@ main(int argc, char **argv)
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", progname);
-			return EXIT_USAGE;
+			return try_help();
 		}
 	}
 	if (c.input_format && loader_find(c.input_format) == NULL)

@@ -36,7 +36,6 @@ struct diff {
 	const char *base_path, *target_path;
 	struct diff_row *rows;
 	uint32_t row_count;
-	uint64_t base_total, target_total;	/* heaps: total size; traces: peak */
 	/* V8 pairs: each row's new objects (target node indices), CSR by row */
 	struct heap *target;
 	uint32_t *new_first, *new_nodes;

@@ -56,11 +56,6 @@ void sym_module_close(struct sym_module *m);
  * Always answers: at least one frame, "??" where nothing is known. */
 struct sym_result sym_lookup(struct sym_module *m, uint64_t addr);
 
-/* What the module found: whether it has DWARF line information, and the
- * file it came from (the module's own path or a separate debug file). */
-bool sym_module_has_dwarf(const struct sym_module *m);
-const char *sym_module_debug_file(const struct sym_module *m);
-
 /* The file's virtual address of file offset off, through its PT_LOAD
  * segments (for runtime addresses: runtime - map start + map offset).
  * Returns false when no segment maps off. */

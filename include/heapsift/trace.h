@@ -29,6 +29,17 @@ struct trace_measure {
 	uint64_t leaked;	/* allocations live at the end */
 };
 
+static inline void
+trace_measure_add(struct trace_measure *d, const struct trace_measure *m)
+{
+	d->allocations += m->allocations;
+	d->bytes += m->bytes;
+	d->temporary += m->temporary;
+	d->peak_bytes += m->peak_bytes;
+	d->leaked_bytes += m->leaked_bytes;
+	d->leaked += m->leaked;
+}
+
 /* One source location: the innermost frame of a stack, or any frame. */
 struct trace_site {
 	const char *function, *file, *module;

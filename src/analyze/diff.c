@@ -152,8 +152,6 @@ diff_heaps(struct heap *base, struct heap *target)
 	struct rowmap m = { d, NULL, 0, 0 };
 	struct heap *hs[2] = { base, target };
 
-	d->base_total = base->total_size;
-	d->target_total = target->total_size;
 	for (int k = 0; k < 2; k++)
 		for (uint32_t c = 0; c < hs[k]->class_count; c++) {
 			struct diff_row *r;
@@ -223,8 +221,6 @@ diff_traces(struct trace *base, struct trace *target)
 	struct trace *ts[2] = { base, target };
 
 	d->traces = true;
-	d->base_total = base->peak_heap;
-	d->target_total = target->peak_heap;
 	for (int k = 0; k < 2; k++)
 		for (uint32_t s = 0; s < ts[k]->site_count; s++) {
 			const struct trace_site *site = &ts[k]->sites[s];

@@ -128,7 +128,6 @@ struct tl {
 	struct lmap live;
 	uint64_t heap, time_us;
 	uint64_t last_alloc;	/* address of the latest allocation, 0 after a free */
-	uint64_t events;
 	/* per stack: live bytes now, and at the last peak (epoch-tagged) */
 	uint64_t *cur, *saved;
 	uint32_t *saved_epoch, epoch;
@@ -251,7 +250,6 @@ do_alloc(struct tl *l, uint32_t node, uint64_t size, uint64_t addr)
 	l->heap = heap;
 	touch(l, node);
 	l->cur[node] += size;
-	l->events++;
 	{
 		uint64_t w = weight(t, size);
 		unsigned b = size_bucket(size);
@@ -532,15 +530,7 @@ make_sites(struct trace *t)
 			htab[h] = s;
 		}
 		t->node_site[i] = s;
-		{
-			struct trace_measure *d = &t->sites[s].m, *m = &t->node_m[i];
-			d->allocations += m->allocations;
-			d->bytes += m->bytes;
-			d->temporary += m->temporary;
-			d->peak_bytes += m->peak_bytes;
-			d->leaked_bytes += m->leaked_bytes;
-			d->leaked += m->leaked;
-		}
+		trace_measure_add(&t->sites[s].m, &t->node_m[i]);
 	}
 	free(htab);
 }

@@ -617,28 +617,33 @@ never_sampled(const void *p)
 	return !(__atomic_load_n(&sampled[b / 64], __ATOMIC_RELAXED) >> (b % 64) & 1);
 }
 
+/* Every allocating hook ends here: p, from the real allocator, is recorded
+ * unless the recorder itself asked for it.  cfa and ra are the exported
+ * hook's (HOOK_CFA, HOOK_RA, evaluated there). */
+static __attribute__((always_inline)) inline void *
+allocated(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr_t ra)
+{
+	if (p && active && !in_hook) {
+		in_hook = 1;
+		record_alloc(p, size, ev, old, cfa, ra);
+		in_hook = 0;
+	}
+	return p;
+}
+
 EXPORT void *
 malloc(size_t size)
 {
 	void *p = __libc_malloc(size);
 	if (skip_sampled(size))
 		return p;
-	if (p && active && !in_hook) {
-		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
-		in_hook = 0;
-	}
-	return p;
+	return allocated(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT void
 free(void *p)
 {
-	if (never_sampled(p)) {
-		__libc_free(p);
-		return;
-	}
-	if (p && active && !in_hook) {
+	if (p && active && !in_hook && !never_sampled(p)) {
 		in_hook = 1;
 		record_free(p);	/* before the address can be handed out again */
 		in_hook = 0;
@@ -649,13 +654,7 @@ free(void *p)
 EXPORT void *
 calloc(size_t n, size_t size)
 {
-	void *p = __libc_calloc(n, size);
-	if (p && active && !in_hook) {
-		in_hook = 1;
-		record_alloc(p, n * size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
-		in_hook = 0;
-	}
-	return p;
+	return allocated(__libc_calloc(n, size), n * size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT void *
@@ -669,12 +668,7 @@ realloc(void *old, size_t size)
 		return NULL;
 	}
 	p = __libc_realloc(old, size);
-	if (p && active && !in_hook) {
-		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_REALLOC, old, HOOK_CFA, HOOK_RA);
-		in_hook = 0;
-	}
-	return p;
+	return allocated(p, size, TRACE_EV_REALLOC, old, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT void *
@@ -688,28 +682,16 @@ reallocarray(void *old, size_t n, size_t size)
 	return realloc(old, total);
 }
 
-static __attribute__((always_inline)) inline void *
-aligned(size_t align, size_t size, uintptr_t cfa, uintptr_t ra)
-{
-	void *p = __libc_memalign(align, size);
-	if (p && active && !in_hook) {
-		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL, cfa, ra);
-		in_hook = 0;
-	}
-	return p;
-}
-
 EXPORT void *
 memalign(size_t align, size_t size)
 {
-	return aligned(align, size, HOOK_CFA, HOOK_RA);
+	return allocated(__libc_memalign(align, size), size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT void *
 aligned_alloc(size_t align, size_t size)
 {
-	return aligned(align, size, HOOK_CFA, HOOK_RA);
+	return allocated(__libc_memalign(align, size), size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT int
@@ -718,7 +700,7 @@ posix_memalign(void **out, size_t align, size_t size)
 	void *p;
 	if (align < sizeof(void *) || (align & (align - 1)) != 0)
 		return EINVAL;
-	p = aligned(align, size, HOOK_CFA, HOOK_RA);
+	p = allocated(__libc_memalign(align, size), size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 	if (p == NULL)
 		return ENOMEM;
 	*out = p;
@@ -728,29 +710,30 @@ posix_memalign(void **out, size_t align, size_t size)
 EXPORT void *
 valloc(size_t size)
 {
-	void *p = __libc_valloc(size);
-	if (p && active && !in_hook) {
-		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
-		in_hook = 0;
-	}
-	return p;
+	return allocated(__libc_valloc(size), size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
 EXPORT void *
 pvalloc(size_t size)
 {
-	void *p = __libc_pvalloc(size);
-	if (p && active && !in_hook) {
-		in_hook = 1;
-		record_alloc(p, size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
-		in_hook = 0;
-	}
-	return p;
+	return allocated(__libc_pvalloc(size), size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
-/* A library loaded later: its mappings go into the trace, so that its
- * frames can be symbolized. */
+/* A library loaded or unloaded: the mappings go into the trace again, so
+ * that frames in libraries loaded later can be symbolized. */
+static void
+maps_changed(void)
+{
+	if (!active || in_hook)
+		return;
+	in_hook = 1;
+	pthread_mutex_lock(&lock);
+	if (active)
+		put_maps();
+	pthread_mutex_unlock(&lock);
+	in_hook = 0;
+}
+
 EXPORT void *
 dlopen(const char *file, int mode)
 {
@@ -761,14 +744,8 @@ dlopen(const char *file, int mode)
 	if (real == NULL)
 		return NULL;
 	h = real(file, mode);
-	if (h && active && !in_hook) {
-		in_hook = 1;
-		pthread_mutex_lock(&lock);
-		if (active)
-			put_maps();
-		pthread_mutex_unlock(&lock);
-		in_hook = 0;
-	}
+	if (h)
+		maps_changed();
 	return h;
 }
 
@@ -782,14 +759,8 @@ dlclose(void *handle)
 	if (real == NULL)
 		return -1;
 	r = real(handle);
-	if (r == 0 && active && !in_hook) {
-		in_hook = 1;
-		pthread_mutex_lock(&lock);
-		if (active)
-			put_maps();
-		pthread_mutex_unlock(&lock);
-		in_hook = 0;
-	}
+	if (r == 0)
+		maps_changed();
 	return r;
 }
 

@@ -42,7 +42,6 @@ struct cache_slot {
 
 struct sym_module {
 	char *path;
-	char *debug_path;	/* the file DWARF came from, or NULL */
 	bool demangle;
 	int fd, dfd;
 	Elf *elf, *delf;	/* the file; its separate debug file */
@@ -395,7 +394,6 @@ try_debug(struct sym_module *m, const char *path, bool by_build_id, uint32_t crc
 	}
 	m->dfd = fd;
 	m->delf = e;
-	m->debug_path = xstrdup(path);
 	return true;
 }
 
@@ -541,8 +539,6 @@ module_init(struct sym_module *m, const struct sym_options *o, bool search)
 		if (list_section_ok(dwelf, ".debug_rnglists") &&
 		    list_section_ok(dwelf, ".debug_loclists"))
 			m->dw = dw_open(dwelf, m->demangle, &m->str);
-		if (m->dw && dwelf == m->elf)
-			m->debug_path = xstrdup(m->path);
 	}
 	return m;
 }
@@ -625,21 +621,8 @@ sym_module_close(struct sym_module *m)
 	free(m->loads);
 	free(m->cache);
 	free(m->path);
-	free(m->debug_path);
 	arena_free(&m->str);
 	free(m);
-}
-
-bool
-sym_module_has_dwarf(const struct sym_module *m)
-{
-	return m->dw != NULL;
-}
-
-const char *
-sym_module_debug_file(const struct sym_module *m)
-{
-	return m->dw ? m->debug_path : NULL;
 }
 
 bool

@@ -271,17 +271,6 @@ ftree_child(struct ftree *f, uint32_t parent, const struct sym_frame *fr)
 	return c;
 }
 
-static void
-measure_add(struct trace_measure *d, const struct trace_measure *m)
-{
-	d->allocations += m->allocations;
-	d->bytes += m->bytes;
-	d->temporary += m->temporary;
-	d->peak_bytes += m->peak_bytes;
-	d->leaked_bytes += m->leaked_bytes;
-	d->leaked += m->leaked;
-}
-
 static bool
 measure_zero(const struct trace_measure *m)
 {
@@ -317,8 +306,8 @@ ftree_topdown(struct ftree *f, const struct trace *t)
 			if (measure_zero(&t->node_m[i]))
 				continue;
 			for (uint32_t c = at[i]; c != UINT32_MAX && c != 0; c = up[c])
-				measure_add(&f->n[c].m, &t->node_m[i]);
-			measure_add(&f->n[0].m, &t->node_m[i]);
+				trace_measure_add(&f->n[c].m, &t->node_m[i]);
+			trace_measure_add(&f->n[0].m, &t->node_m[i]);
 		}
 		free(up);
 	}
@@ -336,13 +325,13 @@ ftree_bottomup(struct ftree *f, const struct trace *t)
 		uint32_t cur = 0;
 		if (measure_zero(&t->node_m[i]))
 			continue;
-		measure_add(&f->n[0].m, &t->node_m[i]);
+		trace_measure_add(&f->n[0].m, &t->node_m[i]);
 		for (uint32_t n = i; n != 0; n = t->parent[n] < n ? t->parent[n] : 0) {
 			uint32_t nf;
 			const struct sym_frame *fr = trace_frames((struct trace *)t, n, &nf, NULL);
 			for (uint32_t k = 0; k < nf; k++) {
 				cur = ftree_child(f, cur, &fr[k]);
-				measure_add(&f->n[cur].m, &t->node_m[i]);
+				trace_measure_add(&f->n[cur].m, &t->node_m[i]);
 			}
 		}
 	}
