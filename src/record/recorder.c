@@ -302,6 +302,9 @@ record_free(void *p)
  * return address again: the same chain of calls.  The hooks keep a frame
  * pointer (-fno-omit-frame-pointer), which gives their CFA. */
 #define CACHE_ENTRIES 64
+#define CACHE_WAYS 4	/* entries a key may sit in: a few call paths that hash
+			 * alike (addresses move with ASLR) must not evict
+			 * each other, nor one call site's several callers */
 #define CACHE_DEPTH 48
 
 struct centry {
@@ -312,6 +315,7 @@ struct centry {
 };
 
 static __thread struct centry *tcache __attribute__((tls_model("initial-exec")));
+static __thread unsigned tcache_victim __attribute__((tls_model("initial-exec")));
 static pthread_key_t tcache_key;
 
 struct uw {
@@ -338,11 +342,12 @@ in_self(uintptr_t a)
 	return a >= self_lo && a < self_hi;
 }
 
+/* The first entry of the key's set of CACHE_WAYS. */
 static size_t
 chash(uintptr_t cfa, uintptr_t ra)
 {
 	uint64_t h = (cfa ^ ra * 0x9E3779B97F4A7C15ULL) * 0xff51afd7ed558ccdULL;
-	return (size_t)(h >> 58) & (CACHE_ENTRIES - 1);
+	return (size_t)(h >> 58) % (CACHE_ENTRIES / CACHE_WAYS) * CACHE_WAYS;
 }
 
 static void
@@ -355,16 +360,21 @@ tcache_free(void *p)
 static uint32_t
 cache_find(uintptr_t cfa, uintptr_t ra)
 {
-	const struct centry *e;
+	const struct centry *set;
 	if (tcache == NULL || cfa == 0)
 		return 0;
-	e = &tcache[chash(cfa, ra)];
-	if (e->cfa != cfa || e->ra != ra)
-		return 0;
-	for (uint32_t i = 0; i < e->n; i++)
-		if (*(const uintptr_t *)(cfa + (intptr_t)e->off[i]) != e->val[i])
-			return 0;
-	return e->id;
+	set = &tcache[chash(cfa, ra)];
+	for (unsigned w = 0; w < CACHE_WAYS; w++) {
+		const struct centry *e = &set[w];
+		uint32_t i = 0;
+		if (e->cfa != cfa || e->ra != ra)
+			continue;
+		while (i < e->n && *(const uintptr_t *)(cfa + (intptr_t)e->off[i]) == e->val[i])
+			i++;
+		if (i == e->n)
+			return e->id;
+	}
+	return 0;
 }
 
 /* Remembers stack u (frames k.. are the program's) as id, where it can be
@@ -383,7 +393,14 @@ cache_put(const struct uw *u, int k, uintptr_t cfa, uintptr_t ra, uint32_t id)
 			return;
 		pthread_setspecific(tcache_key, tcache);
 	}
+	/* an empty way of the set, else the next in turn */
 	e = &tcache[chash(cfa, ra)];
+	{
+		unsigned w = 0;
+		while (w < CACHE_WAYS && e[w].cfa != 0)
+			w++;
+		e += w < CACHE_WAYS ? w : tcache_victim++ % CACHE_WAYS;
+	}
 	e->cfa = 0;
 	for (int j = 0; j < n; j++) {
 		/* frame k+j's return address sits below the CFA of the frame it
