@@ -40,6 +40,13 @@ trace_measure_add(struct trace_measure *d, const struct trace_measure *m)
 	d->leaked += m->leaked;
 }
 
+static inline bool
+trace_measure_zero(const struct trace_measure *m)
+{
+	return (m->allocations | m->bytes | m->temporary | m->peak_bytes | m->leaked_bytes |
+	        m->leaked) == 0;
+}
+
 /* One source location: the innermost frame of a stack, or any frame. */
 struct trace_site {
 	const char *function, *file, *module;
@@ -54,6 +61,16 @@ struct trace_point {
 
 struct trace {
 	char *path;
+	const char *format;	/* the loader's name: "trace", "heaptrack", ... */
+	/* the measures the file gives: bit (1u << enum trace_measure_kind);
+	 * the others are zero and views leave them out */
+	unsigned measures;
+	/* a measure's column name when the file names it (pprof's sample
+	 * types), else NULL */
+	const char *measure_name[6];
+	bool has_time;		/* events over time: a timeline, a peak time */
+	/* the measure views sort by first (enum trace_measure_kind), or -1 */
+	int main_measure;
 	uint64_t sample_bytes;	/* 0: every allocation was recorded */
 	bool complete;		/* the END event: the program exited normally */
 
@@ -86,6 +103,15 @@ struct trace {
 };
 
 void trace_free(struct trace *t);
+
+/* For loaders and the builder: call sites from the node measures (after
+ * every node is added); a timeline point (step and end: the caller's
+ * state, step starting at 1000). */
+void trace_make_sites(struct trace *t);
+void trace_timeline_add(struct trace *t, uint64_t *step, uint64_t *end, uint64_t time_us,
+                        uint64_t heap);
+#define TRACE_TIMELINE_MAX 2048
+#define TRACE_ALL_MEASURES 0x3fu
 
 /* Node i's frames (its return address symbolized, inline frames expanded,
  * innermost first), symbolized on first use; *module gets the file.

@@ -63,6 +63,8 @@ struct vrows {
 	size_t n, cap;
 };
 
+#define VIEW_MAX_COLS 32
+
 struct view;
 
 struct view_ops {
@@ -79,6 +81,9 @@ struct view_ops {
 
 	/* Allocates view->priv (may be NULL when nothing is cached). */
 	void (*init)(struct view *v);
+	/* Optional, after init: the columns this view shows, when not all of
+	 * cols (view_cols_keep); names may be changed in v->colbuf. */
+	void (*columns)(struct view *v);
 	void (*fini)(struct view *v);
 	/* Appends the keys of parent's children (parent NULL: the top rows), in
 	 * any order; ids are filled in by the caller. */
@@ -112,8 +117,21 @@ struct view {
 	void *priv;
 	unsigned flags;
 	uint32_t subject;	/* the object of retainers/inspect; HEAP_NONE if none */
+	/* the columns shown: ops->cols, or some of them (ops->columns);
+	 * column indices everywhere are into these; cell() gets colmap[i] */
+	const struct view_col *cols;
+	size_t ncols;
+	size_t default_sort;
+	bool default_desc;
+	uint8_t colmap[VIEW_MAX_COLS];
+	struct view_col colbuf[VIEW_MAX_COLS];
 	char text[1024];	/* scratch for TEXT cells */
 };
+
+/* For ops->columns: show only the columns whose bit is set in keep (bit i:
+ * ops->cols[i]), copied to v->colbuf.  The default sort follows its
+ * column, or becomes the first kept numeric one. */
+void view_cols_keep(struct view *v, uint64_t keep);
 
 extern const struct view_ops *const heap_views[];
 extern const struct view_ops *const trace_views[];

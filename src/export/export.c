@@ -264,8 +264,8 @@ write_header(struct exporter *x)
 		char sep = x->o->format == EXPORT_CSV ? ',' : '\t';
 		if (ops->tree)
 			fprintf(out, "depth%c", sep);
-		for (size_t i = 0; i < ops->ncols; i++)
-			fprintf(out, "%s%s", i ? (sep == ',' ? "," : "\t") : "", ops->cols[i].name);
+		for (size_t i = 0; i < x->v->ncols; i++)
+			fprintf(out, "%s%s", i ? (sep == ',' ? "," : "\t") : "", x->v->cols[i].name);
 		putc('\n', out);
 		break;
 	}
@@ -273,7 +273,7 @@ write_header(struct exporter *x)
 		if (ops->record)
 			break;
 		for (size_t i = 0; i < x->ncols; i++) {
-			const struct view_col *c = &ops->cols[x->order[i]];
+			const struct view_col *c = &x->v->cols[x->order[i]];
 			bool last = i + 1 == x->ncols;
 			if (i)
 				fputs("  ", out);
@@ -304,7 +304,7 @@ write_row(struct exporter *x, const struct vrow *row, unsigned depth, bool first
 		char sep = x->o->format == EXPORT_CSV ? ',' : '\t';
 		if (ops->tree)
 			fprintf(out, "%u%c", depth, sep);
-		for (size_t i = 0; i < ops->ncols; i++) {
+		for (size_t i = 0; i < x->v->ncols; i++) {
 			if (i)
 				putc(sep, out);
 			view_cell(x->v, row, i, &c);
@@ -333,7 +333,7 @@ write_row(struct exporter *x, const struct vrow *row, unsigned depth, bool first
 			if ((int)col == x->name && last)
 				fprintf(out, "%*s", (int)(2 * depth), "");
 			view_cell(x->v, row, col, &c);
-			put_text_cell(out, &c, text_width(&ops->cols[col]), last);
+			put_text_cell(out, &c, text_width(&x->v->cols[col]), last);
 		}
 		putc('\n', out);
 		break;
@@ -350,10 +350,10 @@ write_row(struct exporter *x, const struct vrow *row, unsigned depth, bool first
 			break;
 		}
 		fprintf(out, "\n%*s{", (int)depth, "");
-		for (size_t i = 0; i < ops->ncols; i++) {
+		for (size_t i = 0; i < x->v->ncols; i++) {
 			if (i)
 				putc(',', out);
-			fprintf(out, "\"%s\":", ops->cols[i].name);
+			fprintf(out, "\"%s\":", x->v->cols[i].name);
 			view_cell(x->v, row, i, &c);
 			put_json(out, &c);
 		}
@@ -372,7 +372,7 @@ export_view(struct view *v, const struct export_opts *o, FILE *out)
 {
 	const struct view_ops *ops = v->ops;
 	struct exporter x = { v, o, out, { 0 }, 0, -1 };
-	size_t col = o->sort >= 0 ? (size_t)o->sort : ops->default_sort;
+	size_t col = o->sort >= 0 ? (size_t)o->sort : v->default_sort;
 	bool desc;
 	struct level *stack = NULL;
 	size_t sp = 0, cap = 0;
@@ -382,13 +382,13 @@ export_view(struct view *v, const struct export_opts *o, FILE *out)
 	if (o->desc >= 0)
 		desc = o->desc;
 	else if (o->sort >= 0)
-		desc = ops->cols[col].type != COL_TEXT;
+		desc = v->cols[col].type != COL_TEXT;
 	else
-		desc = ops->default_desc;
+		desc = v->default_desc;
 
 	/* Text column order: the name last. */
 	x.name = name_col(v);
-	for (size_t i = 0; i < ops->ncols && x.ncols < 64; i++)
+	for (size_t i = 0; i < v->ncols && x.ncols < 64; i++)
 		if ((int)i != x.name)
 			x.order[x.ncols++] = i;
 	if (x.name >= 0)

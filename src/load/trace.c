@@ -27,7 +27,6 @@
 #define MAX_NODES (1u << 30)
 
 uint64_t trace_stop_us = UINT64_MAX;
-#define TIMELINE_MAX 2048
 
 /* live allocations: address -> (node, size), open addressing with
  * backward-shift deletion */
@@ -145,30 +144,7 @@ bad(struct tl *l, uint64_t off, const char *what)
 static void
 timeline_add(struct tl *l)
 {
-	struct trace *t = l->t;
-	struct trace_point *last = t->timeline_count ? &t->timeline[t->timeline_count - 1] : NULL;
-	if (last && l->time_us < l->tl_end) {
-		if (l->heap > last->heap)
-			last->heap = l->heap;	/* a bucket keeps its highest point */
-		return;
-	}
-	if (t->timeline_count == TIMELINE_MAX) {
-		/* twice as wide buckets: merge pairs */
-		uint32_t w = 0;
-		l->tl_step *= 2;
-		for (uint32_t i = 0; i < t->timeline_count; i++) {
-			if (w && t->timeline[w - 1].time_us / l->tl_step ==
-			             t->timeline[i].time_us / l->tl_step) {
-				if (t->timeline[i].heap > t->timeline[w - 1].heap)
-					t->timeline[w - 1].heap = t->timeline[i].heap;
-			} else {
-				t->timeline[w++] = t->timeline[i];
-			}
-		}
-		t->timeline_count = w;
-	}
-	t->timeline[t->timeline_count++] = (struct trace_point){ l->time_us, l->heap };
-	l->tl_end = (l->time_us / l->tl_step + 1) * l->tl_step;
+	trace_timeline_add(l->t, &l->tl_step, &l->tl_end, l->time_us, l->heap);
 }
 
 static unsigned
@@ -491,15 +467,17 @@ site_frame(struct trace *t, uint32_t i, const char **module)
 
 /* Call sites: the innermost frames of the stacks that allocated, merged
  * by function, file and line.  Only those nodes are symbolized now. */
-static void
-make_sites(struct trace *t)
+void
+trace_make_sites(struct trace *t)
 {
 	size_t capsites = 0, hcap = 1024;
 	uint32_t *htab;
 
-	t->frame_first = xmallocarray(t->node_count, sizeof *t->frame_first);
-	t->frame_count = xcalloc(t->node_count, sizeof *t->frame_count);
-	memset(t->frame_first, 0xff, t->node_count * sizeof *t->frame_first);
+	if (t->frame_first == NULL) {	/* the builder may have set frames */
+		t->frame_first = xmallocarray(t->node_count, sizeof *t->frame_first);
+		t->frame_count = xcalloc(t->node_count, sizeof *t->frame_count);
+		memset(t->frame_first, 0xff, t->node_count * sizeof *t->frame_first);
+	}
 	t->node_site = xmallocarray(t->node_count, sizeof *t->node_site);
 	while (hcap < (size_t)t->node_count * 2)
 		hcap *= 2;
@@ -511,7 +489,7 @@ make_sites(struct trace *t)
 		uint32_t s;
 		size_t h;
 		t->node_site[i] = UINT32_MAX;
-		if (i == 0 || (t->node_m[i].allocations == 0 && t->node_m[i].leaked == 0))
+		if (i == 0 || trace_measure_zero(&t->node_m[i]))
 			continue;
 		f = site_frame(t, i, &module);
 		h = str_hash(f.function, str_hash(f.file, f.line));
@@ -559,6 +537,10 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	t = xcalloc(1, sizeof *t);
 	arena_init(&t->strings);
 	t->path = xstrdup(io->path);
+	t->format = "trace";
+	t->measures = TRACE_ALL_MEASURES;
+	t->has_time = true;
+	t->main_measure = -1;
 	t->sample_bytes = trace_get_u32le(io->data + 12);
 	memset(&l, 0, sizeof l);
 	l.d = io->data;
@@ -569,7 +551,7 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	l.dctx = ZSTD_createDCtx();
 	l.maps = sym_maps_new(&(struct sym_options){ NULL, true });
 	l.tl_step = 1000;
-	t->timeline = xmallocarray(TIMELINE_MAX, sizeof *t->timeline);
+	t->timeline = xmallocarray(TRACE_TIMELINE_MAX, sizeof *t->timeline);
 	/* node 0: the root */
 	l.nodecap = 1024;
 	t->parent = xmallocarray(l.nodecap, sizeof *t->parent);
@@ -605,7 +587,7 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 		t->total.peak_bytes += at_peak;
 	}
 	t->maps = l.maps;
-	make_sites(t);
+	trace_make_sites(t);
 	free(l.cur);
 	free(l.saved);
 	free(l.saved_epoch);

@@ -426,7 +426,7 @@ layout(const struct tui *t, const struct pane *p, struct colfmt *out, int *nout)
 	int avail = t->cols, n = 0, bar = p->def->bar ? 12 : 0;
 	int min_tree = 20;
 	for (int k = 0; k < p->ncols; k++) {
-		int w = col_width(&p->view->ops->cols[p->cols[k]]);
+		int w = col_width(&p->view->cols[p->cols[k]]);
 		if (avail - (w + 1) - bar < min_tree)
 			break;
 		out[n].col = p->cols[k];
@@ -540,25 +540,24 @@ draw_title(struct tui *t)
 static void
 draw_header(struct tui *t, struct pane *p, int y, const struct colfmt *cf, int ncf, int tree_w)
 {
-	const struct view_ops *ops = p->view->ops;
 	const char *arrow = t->utf8 ? (p->tree.desc ? "\u25bc" : "\u25b2") : (p->tree.desc ? "v" : "^");
 	char title[64];
 	int x = 0;
 
 	move(y, 0);
 	attron(attr_of(t, C_HEADER));
-	snprintf(title, sizeof title, " %s%s", p->tree_col[0] >= 0 ? ops->cols[p->tree_col[0]].title : "",
+	snprintf(title, sizeof title, " %s%s", p->tree_col[0] >= 0 ? p->view->cols[p->tree_col[0]].title : "",
 	         p->tree_col[1] >= 0 ? " / " : "");
 	x += put_str(t, title, tree_w);
 	if (p->tree_col[1] >= 0)
-		x += put_str(t, ops->cols[p->tree_col[1]].title, tree_w - x);
+		x += put_str(t, p->view->cols[p->tree_col[1]].title, tree_w - x);
 	if ((size_t)p->tree_col[0] == p->tree.col || (p->tree_col[1] >= 0 && (size_t)p->tree_col[1] == p->tree.col))
 		x += put_str(t, arrow, tree_w - x);
 	fill(tree_w - x);
 	if (p->def->bar)
 		fill(12);
 	for (int k = 0; k < ncf; k++) {
-		const struct view_col *c = &ops->cols[cf[k].col];
+		const struct view_col *c = &p->view->cols[cf[k].col];
 		bool sorted = (size_t)cf[k].col == p->tree.col;
 		int len = (int)strlen(c->title) + (sorted ? 1 : 0);
 		addch(' ');
@@ -618,7 +617,7 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 	}
 	for (int k = 0; k < 2 && p->tree_col[k] >= 0 && x < tree_w; k++) {
 		view_cell(p->view, &row, (size_t)p->tree_col[k], &c);
-		if (c.len == 0 && ops->cols[p->tree_col[k]].type == COL_TEXT) {
+		if (c.len == 0 && p->view->cols[p->tree_col[k]].type == COL_TEXT) {
 			/* nameless: the root, or say so */
 			uint32_t obj = view_row_object(p->view, &row);
 			x += put_str(t, t->h && obj == t->h->root ? "(root)" : "(no name)", tree_w - x);
@@ -652,7 +651,7 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 		addch(' ');
 	}
 	for (int k = 0; k < ncf; k++) {
-		const struct view_col *vc = &ops->cols[cf[k].col];
+		const struct view_col *vc = &p->view->cols[cf[k].col];
 		int len;
 		view_cell(p->view, &row, (size_t)cf[k].col, &c);
 		format_cell(t, p, &c, vc, buf, sizeof buf);
@@ -757,7 +756,7 @@ draw_status(struct tui *t)
 		snprintf(left, sizeof left, " %zu/%zu", p->tree.n ? p->tree.cursor + 1 : 0, p->tree.n);
 	snprintf(right, sizeof right, t->h ? "sort %s  / search  r retainers  i inspect  ? help  q quit "
 	                                   : "sort %s  s next  f filter  Tab panes  ? help  q quit ",
-	         p->view->ops->cols[p->tree.col].name);
+	         p->view->cols[p->tree.col].name);
 	move(t->rows - 1, 0);
 	attron(attr_of(t, C_STATUS));
 	x = put_str(t, left, t->cols);
@@ -1298,13 +1297,13 @@ command(struct tui *t, enum cmd c)
 		shortest_path(t);
 		break;
 	case CMD_SORT:
-		tree_sort(tr, (tr->col + 1) % p->view->ops->ncols,
-		          p->view->ops->cols[(tr->col + 1) % p->view->ops->ncols].type != COL_TEXT);
-		message(t, "sorted by %s", p->view->ops->cols[tr->col].title);
+		tree_sort(tr, (tr->col + 1) % p->view->ncols,
+		          p->view->cols[(tr->col + 1) % p->view->ncols].type != COL_TEXT);
+		message(t, "sorted by %s", p->view->cols[tr->col].title);
 		break;
 	case CMD_REVERSE:
 		tree_sort(tr, tr->col, !tr->desc);
-		message(t, "sorted by %s, %s", p->view->ops->cols[tr->col].title,
+		message(t, "sorted by %s, %s", p->view->cols[tr->col].title,
 		        tr->desc ? "descending" : "ascending");
 		break;
 	case CMD_BACK: {

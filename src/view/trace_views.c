@@ -41,14 +41,56 @@ static const struct view_col tsummary_cols[] = {
 	{ "value", "Value", COL_COUNT, "the number (bytes for *_bytes rows)" },
 };
 
+/* Does the trace give summary row k?  Imported profiles lack some. */
+static bool
+tsummary_has(const struct trace *t, unsigned k)
+{
+	unsigned m = t->measures;
+	switch (k) {
+	case T_COMPLETE:
+	case T_DURATION:
+	case T_PEAK_TIME: return t->has_time;
+	case T_ALLOCATIONS: return m & 1u << TRACE_ALLOCATIONS;
+	case T_BYTES: return m & 1u << TRACE_BYTES;
+	case T_TEMPORARY:
+	case T_FREES: return m & 1u << TRACE_TEMPORARY;
+	case T_PEAK: return (m & 1u << TRACE_PEAK) || t->peak_heap;
+	case T_LEAKED_BYTES: return m & 1u << TRACE_LEAKED_BYTES;
+	case T_LEAKED: return m & 1u << TRACE_LEAKED;
+	default: return true;
+	}
+}
+
 static void
 tsummary_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
-	(void)v;
 	if (parent)
 		return;
 	for (uint64_t k = 0; k < T_COUNT; k++)
-		vrows_push(out, k);
+		if (tsummary_has(v->trace, (unsigned)k))
+			vrows_push(out, k);
+}
+
+/* The measure columns (2 + enum trace_measure_kind in callsites, calltree
+ * and callers) the trace gives, named as the file names them. */
+static void
+trace_columns(struct view *v)
+{
+	const struct trace *t = v->trace;
+	uint64_t keep = ~(uint64_t)0 & ~((uint64_t)TRACE_ALL_MEASURES << 2);
+	keep |= (uint64_t)t->measures << 2;
+	if (t->measures == TRACE_ALL_MEASURES && t->main_measure < 0)
+		return;
+	view_cols_keep(v, keep);
+	for (size_t i = 0; i < v->ncols; i++) {
+		unsigned oc = v->colmap[i];
+		if (oc < 2 || oc >= 8)
+			continue;
+		if (t->measure_name[oc - 2])
+			v->colbuf[i].name = v->colbuf[i].title = t->measure_name[oc - 2];
+		if (t->main_measure >= 0 && oc - 2 == (unsigned)t->main_measure)
+			v->default_sort = i;
+	}
 }
 
 static void
@@ -61,7 +103,7 @@ tsummary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 	}
 	switch (row->key) {
 	case T_FILE: cell_text(v, out, t->path); break;
-	case T_FORMAT: cell_text(v, out, "trace"); break;
+	case T_FORMAT: cell_text(v, out, t->format ? t->format : "trace"); break;
 	case T_COMPLETE: cell_text(v, out, t->complete ? "yes" : "no (cut short)"); break;
 	case T_SAMPLE: cell_u(out, COL_BYTES, t->sample_bytes); break;
 	case T_DURATION: cell_u(out, COL_COUNT, t->duration_us / 1000); break;
@@ -117,7 +159,7 @@ callsites_children(struct view *v, const struct vrow *parent, struct vrows *out)
 	if (parent)
 		return;
 	for (uint64_t k = 0; k < v->trace->site_count; k++)
-		if (v->trace->sites[k].m.allocations)
+		if (!trace_measure_zero(&v->trace->sites[k].m))
 			vrows_push(out, k);
 }
 
@@ -149,6 +191,7 @@ const struct view_ops view_callsites = {
 	.ncols = sizeof callsites_cols / sizeof callsites_cols[0],
 	.default_sort = CS_PEAK,
 	.default_desc = true,
+	.columns = trace_columns,
 	.children = callsites_children,
 	.cell = callsites_cell,
 };
@@ -271,12 +314,6 @@ ftree_child(struct ftree *f, uint32_t parent, const struct sym_frame *fr)
 	return c;
 }
 
-static bool
-measure_zero(const struct trace_measure *m)
-{
-	return m->allocations == 0 && m->leaked == 0;
-}
-
 /* top-down: node 0 the root; each trie node's frames, outermost first,
  * under its parent's last function */
 static void
@@ -303,7 +340,7 @@ ftree_topdown(struct ftree *f, const struct trace *t)
 			for (uint32_t c = f->n[p].first; c; c = f->n[c].next)
 				up[c] = p;
 		for (uint32_t i = 1; i < t->node_count; i++) {
-			if (measure_zero(&t->node_m[i]))
+			if (trace_measure_zero(&t->node_m[i]))
 				continue;
 			for (uint32_t c = at[i]; c != UINT32_MAX && c != 0; c = up[c])
 				trace_measure_add(&f->n[c].m, &t->node_m[i]);
@@ -323,7 +360,7 @@ ftree_bottomup(struct ftree *f, const struct trace *t)
 	f->count = 1;
 	for (uint32_t i = 1; i < t->node_count; i++) {
 		uint32_t cur = 0;
-		if (measure_zero(&t->node_m[i]))
+		if (trace_measure_zero(&t->node_m[i]))
 			continue;
 		trace_measure_add(&f->n[0].m, &t->node_m[i]);
 		for (uint32_t n = i; n != 0; n = t->parent[n] < n ? t->parent[n] : 0) {
@@ -381,7 +418,7 @@ ftree_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
 	const struct ftree *f = v->priv;
 	for (uint32_t c = f->n[parent ? (uint32_t)parent->key : 0].first; c; c = f->n[c].next)
-		if (!measure_zero(&f->n[c].m))
+		if (!trace_measure_zero(&f->n[c].m))
 			vrows_push(out, c);
 }
 
@@ -422,6 +459,7 @@ const struct view_ops view_calltree = {
 	.default_desc = true,
 	.tree = true,
 	.init = calltree_init,
+	.columns = trace_columns,
 	.fini = ftree_fini,
 	.children = ftree_children,
 	.has_children = ftree_has_children,
@@ -438,6 +476,7 @@ const struct view_ops view_callers = {
 	.default_desc = true,
 	.tree = true,
 	.init = callers_init,
+	.columns = trace_columns,
 	.fini = ftree_fini,
 	.children = ftree_children,
 	.has_children = ftree_has_children,

@@ -177,8 +177,8 @@ tree_init(struct tree *t, struct view *v, size_t limit, size_t page)
 	t->view = v;
 	t->limit = limit;
 	t->page = page;
-	t->col = v->ops->default_sort;
-	t->desc = v->ops->default_desc;
+	t->col = v->default_sort;
+	t->desc = v->default_desc;
 	t->cache = xcalloc(1, sizeof *t->cache);
 	tree_rebuild(t);
 }
@@ -421,7 +421,7 @@ tree_parent(const struct tree *t, size_t line)
 void
 tree_sort(struct tree *t, size_t col, bool desc)
 {
-	if (col >= t->view->ops->ncols)
+	if (col >= t->view->ncols)
 		return;
 	t->col = col;
 	t->desc = desc;

@@ -28,15 +28,53 @@ view_find(const char *name)
 	return NULL;
 }
 
+static void
+view_setup(struct view *v)
+{
+	const struct view_ops *ops = v->ops;
+	v->subject = HEAP_NONE;
+	v->cols = ops->cols;
+	v->ncols = ops->ncols < VIEW_MAX_COLS ? ops->ncols : VIEW_MAX_COLS;
+	for (size_t i = 0; i < v->ncols; i++)
+		v->colmap[i] = (uint8_t)i;
+	v->default_sort = ops->default_sort;
+	v->default_desc = ops->default_desc;
+	if (ops->init)
+		ops->init(v);
+	if (ops->columns)
+		ops->columns(v);
+}
+
+void
+view_cols_keep(struct view *v, uint64_t keep)
+{
+	const struct view_ops *ops = v->ops;
+	size_t n = 0, def = SIZE_MAX;
+	for (size_t i = 0; i < ops->ncols && i < VIEW_MAX_COLS; i++) {
+		if (!(keep >> i & 1))
+			continue;
+		if (i == ops->default_sort)
+			def = n;
+		v->colbuf[n] = ops->cols[i];
+		v->colmap[n++] = (uint8_t)i;
+	}
+	if (n == 0)
+		return;
+	for (size_t i = 0; def == SIZE_MAX && i < n; i++)
+		if (v->colbuf[i].type != COL_TEXT)
+			def = i;
+	v->cols = v->colbuf;
+	v->ncols = n;
+	v->default_sort = def == SIZE_MAX ? 0 : def;
+}
+
 struct view *
 view_new(const struct view_ops *ops, struct heap *h)
 {
 	struct view *v = xcalloc(1, sizeof *v);
 	v->ops = ops;
 	v->heap = h;
-	v->subject = HEAP_NONE;
-	if (ops->init)
-		ops->init(v);
+	view_setup(v);
 	return v;
 }
 
@@ -46,9 +84,7 @@ view_new_trace(const struct view_ops *ops, struct trace *t)
 	struct view *v = xcalloc(1, sizeof *v);
 	v->ops = ops;
 	v->trace = t;
-	v->subject = HEAP_NONE;
-	if (ops->init)
-		ops->init(v);
+	view_setup(v);
 	return v;
 }
 
@@ -74,8 +110,8 @@ view_free(struct view *v)
 int
 view_col_find(const struct view *v, const char *name)
 {
-	for (size_t i = 0; i < v->ops->ncols; i++)
-		if (strcmp(v->ops->cols[i].name, name) == 0)
+	for (size_t i = 0; i < v->ncols; i++)
+		if (strcmp(v->cols[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -166,8 +202,8 @@ void
 view_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	memset(out, 0, sizeof *out);
-	out->type = v->ops->cols[col].type;
-	v->ops->cell(v, row, col, out);
+	out->type = v->cols[col].type;
+	v->ops->cell(v, row, v->colmap[col], out);
 }
 
 uint32_t
@@ -336,11 +372,10 @@ sorter_add(struct sorter *st, uint64_t key)
 {
 	struct vrow row = { key, key };
 	struct srow cur;
-	const struct view_ops *ops = st->v->ops;
 
 	cur.key = key;
 	cur.a = skey_make(st->v, &row, st->col, &st->ctx.a, &st->arena);
-	cur.b = st->same_b ? cur.a : skey_make(st->v, &row, ops->default_sort, &st->ctx.b, &st->arena);
+	cur.b = st->same_b ? cur.a : skey_make(st->v, &row, st->v->default_sort, &st->ctx.b, &st->arena);
 	if (st->n < st->keep) {
 		size_t j = st->n++;
 		if (st->sorted && j > 0 && st->keep == SIZE_MAX && srow_cmp(&st->s[j - 1], &cur, &st->ctx) > 0)
@@ -434,15 +469,14 @@ sorter_finish(struct sorter *st, const struct vrow *parent, struct vrows *out)
 static void
 sorter_init(struct sorter *st, struct view *v, size_t col, bool desc, size_t limit, size_t n)
 {
-	const struct view_ops *ops = v->ops;
 	memset(st, 0, sizeof *st);
 	st->v = v;
 	st->col = col;
-	st->ctx.a.type = ops->cols[col].type;
+	st->ctx.a.type = v->cols[col].type;
 	st->ctx.a.desc = desc;
-	st->ctx.b.type = ops->cols[ops->default_sort].type;
-	st->ctx.b.desc = ops->default_desc;
-	st->same_b = col == ops->default_sort && desc == ops->default_desc;
+	st->ctx.b.type = v->cols[v->default_sort].type;
+	st->ctx.b.desc = v->default_desc;
+	st->same_b = col == st->v->default_sort && desc == v->default_desc;
 	st->sorted = true;
 	arena_init(&st->arena);
 	/* Top `limit` of many: a bounded heap, O(n log limit). */
@@ -475,7 +509,7 @@ view_sort(struct view *v, struct vrow *rows, size_t n, size_t col, bool desc)
 		s[i].row = rows[i];
 		s[i].r.key = rows[i].key;
 		s[i].r.a = skey_make(v, &rows[i], col, &st.ctx.a, &st.arena);
-		s[i].r.b = skey_make(v, &rows[i], v->ops->default_sort, &st.ctx.b, &st.arena);
+		s[i].r.b = skey_make(v, &rows[i], v->default_sort, &st.ctx.b, &st.arena);
 	}
 	qsort_r(s, n, sizeof *s, srow_at_cmp, &st.ctx);
 	for (size_t i = 0; i < n; i++)
@@ -528,7 +562,7 @@ view_children_top(struct view *v, const struct vrow *parent, size_t col, bool de
 		vrows_free(&tmp);
 		return total;	/* name/value rows keep their order */
 	}
-	if (ops->children_sorted && ops->children_sorted(v, parent, col, desc)) {
+	if (ops->children_sorted && ops->children_sorted(v, parent, v->colmap[col], desc)) {
 		size_t k = limit && limit < tmp.n ? limit : tmp.n;
 		XGROW(out->v, out->cap, out->n + k);
 		for (size_t i = 0; i < k; i++) {

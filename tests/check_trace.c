@@ -1,0 +1,114 @@
+/* Suite "trace": the trace builder's measures (heaptrack_print's rules),
+ * stacks and the views' columns for imported profiles. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "heapsift/trace_builder.h"
+#include "heapsift/view.h"
+
+/* main -> f -> (a) allocates; main -> g allocates. */
+START_TEST(builder_events)
+{
+	struct trace_builder *b = tb_new("mem", "test");
+	struct sym_frame fm = { "main", "m.c", 10, 0 }, ff = { "f", "m.c", 3, 0 },
+	                 fg = { "g", "m.c", 5, 0 };
+	uint32_t hm = tb_frames(b, &fm, 1, "prog"), hf = tb_frames(b, &ff, 1, "prog"),
+	         hg = tb_frames(b, &fg, 1, "prog");
+	uint32_t nm = tb_node(b, TB_ROOT, 0x100, hm);
+	uint32_t nf = tb_node(b, nm, 0x200, hf);
+	uint32_t ng = tb_node(b, nm, 0x300, hg);
+	struct trace *t;
+
+	ck_assert_uint_eq(tb_node(b, nm, 0x200, hf), nf);	/* found, not added */
+	ck_assert_uint_eq(tb_node_count(b), 4);
+	tb_has_time(b);
+	tb_time(b, 1000);
+	tb_alloc(b, nf, 100);
+	tb_free(b, nf, 100, true);	/* temporary */
+	tb_alloc(b, nf, 300);
+	tb_alloc(b, ng, 50);		/* heap 350: the peak */
+	tb_time(b, 2000);
+	tb_free(b, nf, 300, false);
+	tb_alloc(b, ng, 20);		/* heap 70 */
+	t = tb_finish(b);
+
+	ck_assert_uint_eq(t->total.allocations, 4);
+	ck_assert_uint_eq(t->total.bytes, 470);
+	ck_assert_uint_eq(t->total.temporary, 1);
+	ck_assert_uint_eq(t->frees, 2);
+	ck_assert_uint_eq(t->peak_heap, 350);
+	ck_assert_uint_eq(t->peak_time_us, 1000);
+	ck_assert_uint_eq(t->total.peak_bytes, 350);
+	ck_assert_uint_eq(t->node_m[nf].peak_bytes, 300);
+	ck_assert_uint_eq(t->node_m[ng].peak_bytes, 50);
+	ck_assert_uint_eq(t->total.leaked_bytes, 70);
+	ck_assert_uint_eq(t->total.leaked, 2);
+	ck_assert_uint_eq(t->node_m[nf].leaked, 0);
+	ck_assert_uint_eq(t->site_count, 2);
+	for (uint32_t s = 0; s < t->site_count; s++) {
+		const struct trace_site *st = &t->sites[s];
+		if (strcmp(st->function, "f") == 0) {
+			ck_assert_uint_eq(st->m.allocations, 2);
+			ck_assert_uint_eq(st->line, 3);
+			ck_assert_str_eq(st->module, "prog");
+		} else {
+			ck_assert_str_eq(st->function, "g");
+			ck_assert_uint_eq(st->m.leaked_bytes, 70);
+		}
+	}
+	trace_free(t);
+}
+END_TEST
+
+/* A profile giving two measures under its own names: the views show
+ * those columns only, named so, sorted by the main one. */
+START_TEST(builder_profile_columns)
+{
+	static const char *const names[6] = { [TRACE_LEAKED_BYTES] = "inuse_space",
+	                                      [TRACE_LEAKED] = "inuse_objects" };
+	struct trace_builder *b = tb_new("mem", "pprof");
+	struct sym_frame fr[2] = { { "inner", "x.go", 7, 0 }, { "outer", "x.go", 20, 0 } };
+	uint32_t n = tb_node(b, TB_ROOT, 0x10, tb_frames(b, fr, 2, NULL));
+	struct trace *t;
+	struct view *v;
+
+	tb_measures(b, 1u << TRACE_LEAKED_BYTES | 1u << TRACE_LEAKED, names);
+	tb_main_measure(b, TRACE_LEAKED);
+	tb_add(b, n, &(struct trace_measure){ .leaked_bytes = 4096, .leaked = 2 });
+	t = tb_finish(b);
+	ck_assert_uint_eq(t->site_count, 1);
+	ck_assert_str_eq(t->sites[0].function, "inner");
+	ck_assert_uint_eq(t->total.leaked_bytes, 4096);
+
+	v = view_new_trace(trace_view_find("callsites"), t);
+	ck_assert_uint_eq(v->ncols, 5);	/* function, location, the two, module */
+	ck_assert_int_ge(view_col_find(v, "inuse_space"), 0);
+	ck_assert_int_eq(view_col_find(v, "allocations"), -1);
+	ck_assert_str_eq(v->cols[v->default_sort].name, "inuse_objects");
+	{
+		struct vrows rows = { 0 };
+		struct cell c;
+		view_children(v, NULL, v->default_sort, true, &rows);
+		ck_assert_uint_eq(rows.n, 1);
+		view_cell(v, &rows.v[0], (size_t)view_col_find(v, "inuse_space"), &c);
+		ck_assert_uint_eq(c.u, 4096);
+		free(rows.v);
+	}
+	view_free(v);
+	trace_free(t);
+}
+END_TEST
+
+Suite *
+suite_trace(void)
+{
+	Suite *s = suite_create("trace");
+	TCase *tc = tcase_create("builder");
+	tcase_add_test(tc, builder_events);
+	tcase_add_test(tc, builder_profile_columns);
+	suite_add_tcase(s, tc);
+	return s;
+}
