@@ -8,28 +8,10 @@ command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 7
 data="$top_srcdir/tests/data/hprof"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "hprof.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
-
-# field FILE.csv COLUMN KEYCOLUMN KEY: the COLUMN of the first row whose
-# KEYCOLUMN is KEY
-field() {
-	python3 - "$@" <<'PY'
-import csv, sys
-path, col, keycol, key = sys.argv[1:5]
-for row in csv.DictReader(open(path, encoding='utf-8')):
-    if row[keycol] == key:
-        print(row[col]); break
-PY
-}
+NAME=hprof.sh
+. "$top_srcdir/tests/lib.sh"
+# field FILE.csv COLUMN KEYCOLUMN KEY: value's arguments in another order
+field() { value "$1" "$3" "$4" "$2"; }
 
 # check_dump DIR: DIR/leak.hprof.gz against DIR's histograms and expectations
 check_dump() {

@@ -9,29 +9,8 @@ command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 7
 src=$top_srcdir/tests/diff
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "diff.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
-value() {
-	python3 - "$@" <<'PY'
-import csv, sys
-path, keycol, key, col = sys.argv[1:5]
-for row in csv.DictReader(open(path, encoding='utf-8')):
-    if row[keycol] == key:
-        print(row[col]); break
-PY
-}
-want() {
-	n=$((n + 1))
-	[ "$2" = "$3" ] || fail "$1: $2, not $3"
-}
+NAME=diff.sh
+. "$top_srcdir/tests/lib.sh"
 
 # --- V8: +1000 LeakedItem between each snapshot
 if command -v node >/dev/null; then

@@ -111,18 +111,9 @@ else
 fi
 cd "$work" || exit 1
 
-failed=0
+NAME=compare.sh
+. "$src/../lib.sh"
 passed=0
-# fail MESSAGE: count a failure; say it in the log and, where make check
-# opened fd 9 (AM_TESTS_FD_REDIRECT), on the console too, so that a CI
-# transcript shows what failed and not only which script.
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "compare.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
 
 command -v "${cmd[0]}" >/dev/null || {
 	fail "the command under test, ${cmd[0]}, is not there (set HEAPSIFT or SYM_UNDER_TEST)"

@@ -11,16 +11,8 @@ symcmp=$top_srcdir/tests/sym/symcmp.py
 py=$(python3 -c 'import sys; print(sys.executable)') && [ -x "$py" ] || py=python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "symcmp-selftest.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
+NAME=symcmp-selftest.sh
+. "$top_srcdir/tests/lib.sh"
 
 # expect pass|fail DESCRIPTION [SYMCMP-OPTIONS...]: compares $tmp/ref with
 # $tmp/got (written by the caller just before) and checks the exit status
