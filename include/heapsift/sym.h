@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heapsift/arena.h"
 #include "heapsift/error.h"
 
 struct sym_frame {
@@ -71,5 +72,9 @@ void sym_maps_add(struct sym_maps *s, uint64_t start, uint64_t end, uint64_t off
  * file cannot be opened (then *module_path is still set when known). */
 struct sym_result sym_maps_lookup(struct sym_maps *s, uint64_t addr, const char **module_path);
 void sym_maps_free(struct sym_maps *s);
+
+/* A C++ name demangled (as llvm-symbolizer spells it) into a, or a copy
+ * of name when it is not mangled. */
+const char *sym_demangle(struct arena *a, const char *name);
 
 #endif

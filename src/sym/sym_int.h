@@ -21,6 +21,5 @@ void dw_close(struct dw_index *d);
 uint32_t dw_lookup(struct dw_index *d, uint64_t addr, struct sym_frame *out, uint32_t max);
 
 /* Demangles an Itanium C++ name into the arena; other names unchanged. */
-const char *sym_demangle(struct arena *a, const char *name);
 
 #endif

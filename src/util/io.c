@@ -61,6 +61,10 @@ obuf_reserve(struct obuf *o, size_t extra)
 		np = mremap(o->p, o->cap, ncap, MREMAP_MAYMOVE);
 	if (np == MAP_FAILED)
 		return -1;
+	/* huge pages: a fault per 2 MiB instead of per 4 KiB of output
+	 * (a third of the time of decompressing a large text file went to
+	 * page faults) */
+	madvise(np, ncap, MADV_HUGEPAGE);
 	o->p = np;
 	o->cap = ncap;
 	return 0;
