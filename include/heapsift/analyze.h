@@ -82,6 +82,14 @@ void v8rules_shallow_sizes(struct heap *h);
 void v8rules_distances(struct heap *h);
 void v8rules_class_names(struct heap *h);
 
+/* DevTools' Comparison names the base's plain objects by the target's
+ * interface definitions (aggregatesForDiff).  For each node of h: the
+ * index of the definition of defs (a V8 heap whose classes are named) it
+ * takes, defs->interface_count for a plain object that takes none (its
+ * class is then its own name, "Object"), HEAP_NONE for any other node (its
+ * class stays).  The caller frees the array. */
+uint32_t *v8rules_interfaces_from(const struct heap *h, const struct heap *defs);
+
 /* DevTools' Statistics (code, strings, JS arrays, typed arrays, system,
  * native); needs node_self and total_size. */
 void v8rules_statistics(struct heap *h);

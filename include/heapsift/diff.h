@@ -1,8 +1,9 @@
 /* diff: what changed between two dumps of the same kind: per class for
- * heap dumps (counts and shallow sizes; for V8, also the objects new and
- * deleted, matched by node id as DevTools' Comparison matches them), per
- * call site for allocation traces (frames matched by function, file and
- * line, not by address, as pprof -base matches them).
+ * heap dumps (counts and shallow sizes; for V8, rows by DevTools' class key
+ * and the objects new and deleted, matched by node id within a class as
+ * DevTools' Comparison matches them), per call site for allocation traces
+ * (frames matched by function, file and line, not by address, as pprof
+ * -base matches them).
  *
  * diff_new borrows both models (analysed heaps, loaded traces) for the
  * diff's life; diff_free releases what it made. */
@@ -19,12 +20,14 @@ struct trace;
 
 struct diff_row {
 	const char *name;	/* class, or function */
-	const char *location;	/* call site's file:line, or NULL */
+	const char *location;	/* call site's file:line; a V8 class's
+				 * "script,line,column"; or NULL */
 	/* heaps: [0] count, [1] shallow bytes; traces: [0] allocations,
 	 * [1] bytes, [2] leaked bytes, [3] peak bytes */
 	uint64_t base[4], target[4];
-	/* heaps matched by object id (V8): objects new in target, deleted
-	 * since base, and their bytes */
+	/* heaps matched by object id (V8): objects in the target's class
+	 * whose id the base's class does not have, and the other way round,
+	 * and their bytes */
 	uint64_t new_count, new_size, deleted_count, deleted_size;
 };
 

@@ -53,6 +53,13 @@ struct heap_label_source {
 	void (*free)(void *ctx);
 };
 
+/* A V8 interface definition (DevTools' inferInterfaceDefinitions): the
+ * class name, "{a, b}", of plain objects that have these properties. */
+struct heap_interface {
+	uint32_t name;		/* string id */
+	uint32_t first, count;	/* its properties: interface_props[first ...] */
+};
+
 /* A class / constructor: the unit of the classes view. */
 struct heap_class {
 	uint32_t name;		/* string id */
@@ -124,6 +131,10 @@ struct heap {
 	uint32_t *node_class;		/* index into classes */
 	struct heap_class *classes;
 	uint32_t class_count;
+	/* V8: the interface definitions, most popular first (v8rules.c) */
+	struct heap_interface *interfaces;
+	uint32_t interface_count;
+	uint32_t *interface_props;	/* string ids */
 	uint32_t *idom;			/* immediate dominator; idom[root] == root */
 	uint64_t *retained;
 	int32_t *distance;

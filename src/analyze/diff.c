@@ -116,25 +116,27 @@ sorted_ids(const struct heap *h, uint64_t **scratch)
 	return ida;	/* ids ascending */
 }
 
-/* shared[k][node]: the other heap has an object with that id.  One merge
- * of the two id-sorted lists (heap_find_id's qsort and binary searches
- * cost twice as much on 1.7M-node snapshots). */
+/* partner[k][node]: the node of the other heap with the same id, or
+ * HEAP_NONE.  One merge of the two id-sorted lists (heap_find_id's qsort
+ * and binary searches cost twice as much on 1.7M-node snapshots). */
 static void
-match_ids(const struct heap *x, const struct heap *y, uint8_t *shared[2])
+match_ids(const struct heap *x, const struct heap *y, uint32_t *partner[2])
 {
 	uint64_t *nx, *ny;
 	uint64_t *ix = sorted_ids(x, &nx), *iy = sorted_ids(y, &ny);
 	uint32_t i = 0, j = 0;
-	shared[0] = xcalloc(x->node_count ? x->node_count : 1, 1);
-	shared[1] = xcalloc(y->node_count ? y->node_count : 1, 1);
+	partner[0] = xmallocarray(x->node_count ? x->node_count : 1, sizeof *partner[0]);
+	partner[1] = xmallocarray(y->node_count ? y->node_count : 1, sizeof *partner[1]);
+	memset(partner[0], 0xff, (size_t)x->node_count * sizeof *partner[0]);
+	memset(partner[1], 0xff, (size_t)y->node_count * sizeof *partner[1]);
 	while (i < x->node_count && j < y->node_count) {
 		if (ix[i] < iy[j]) {
 			i++;
 		} else if (ix[i] > iy[j]) {
 			j++;
 		} else {
-			shared[0][nx[i]] = 1;
-			shared[1][ny[j]] = 1;
+			partner[0][nx[i]] = (uint32_t)ny[j];
+			partner[1][ny[j]] = (uint32_t)nx[i];
 			i++;
 			j++;
 		}
@@ -145,70 +147,167 @@ match_ids(const struct heap *x, const struct heap *y, uint8_t *shared[2])
 	free(ny);
 }
 
-struct diff *
-diff_heaps(struct heap *base, struct heap *target)
+/* DevTools' class key (classKeyInternal): the name and, for objects whose
+ * constructor has a location, the location, written as "script,line,column"
+ * into buf; NULL when there is none. */
+static const char *
+location_key(const struct heap *h, uint32_t loc, char *buf, size_t size)
 {
-	struct diff *d = diff_new(base->path, target->path);
-	struct rowmap m = { d, NULL, 0, 0 };
-	struct heap *hs[2] = { base, target };
+	if (loc == HEAP_NONE)
+		return NULL;
+	snprintf(buf, size, "%" PRIu32 ",%" PRIu32 ",%" PRIu32, h->locations[loc].script_id,
+	         h->locations[loc].line, h->locations[loc].column);
+	return buf;
+}
 
+/* Row of heap class c (rows by DevTools' class key), through a cache. */
+static uint32_t
+class_row(struct rowmap *m, const struct heap *h, uint32_t c, uint32_t *cache)
+{
+	char loc[64];
+	if (cache[c] == HEAP_NONE)
+		cache[c] = (uint32_t)(row_of(m, class_name(h, c),
+		                             location_key(h, h->classes[c].location, loc, sizeof loc)) -
+		                      m->d->rows);
+	return cache[c];
+}
+
+/* Classes by aggregate, matched by name (dumps without stable ids). */
+static void
+diff_by_class(struct rowmap *m, struct heap *hs[2])
+{
 	for (int k = 0; k < 2; k++)
 		for (uint32_t c = 0; c < hs[k]->class_count; c++) {
 			struct diff_row *r;
 			if (hs[k]->classes[c].count == 0)
 				continue;
-			r = row_of(&m, class_name(hs[k], c), NULL);
+			r = row_of(m, class_name(hs[k], c), NULL);
 			(k ? r->target : r->base)[0] += hs[k]->classes[c].count;
 			(k ? r->target : r->base)[1] += hs[k]->classes[c].shallow;
 		}
-	/* V8 node ids stay with their objects from one snapshot to the next
-	 * of the same process: new = in target only, deleted = in base only */
-	d->by_id = base->rules == HEAP_RULES_V8 && target->rules == HEAP_RULES_V8;
-	uint32_t *row_of_new = NULL;
-	size_t nnew = 0, capnew = 0;
-	uint8_t *shared[2] = { NULL, NULL };
-	if (d->by_id)
-		match_ids(base, target, shared);
-	for (int k = 0; k < 2 && d->by_id; k++) {
+}
+
+/* V8 pairs, as DevTools' Comparison (HeapSnapshotDiffDataGrid): the base's
+ * plain objects named by the target's interface definitions
+ * (aggregatesForDiff), rows by class key, and within a class, objects
+ * matched by node id (calculateDiffForClass): new = in the target's class
+ * only, deleted = in the base's class only.  An object whose class changed
+ * (a plain object that gained a property) is deleted from one class and
+ * new in the other.  Objects of size zero are in no class.  Fills
+ * row_of_new with (row, target node) pairs. */
+static void
+diff_by_id(struct rowmap *m, struct heap *base, struct heap *target, uint32_t **row_of_new, size_t *nnew)
+{
+	struct diff *d = m->d;
+	struct heap *hs[2] = { base, target };
+	uint32_t *row[2], *partner[2];
+	uint32_t *iface = v8rules_interfaces_from(base, target);
+	uint32_t *iface_row = xmallocarray((size_t)target->interface_count + 1, sizeof *iface_row);
+	size_t capnew = 0;
+
+	memset(iface_row, 0xff, ((size_t)target->interface_count + 1) * sizeof *iface_row);
+	for (int k = 0; k < 2; k++) {
+		struct heap *h = hs[k];
+		uint32_t *cache = xmallocarray(h->class_count ? h->class_count : 1, sizeof *cache);
+		memset(cache, 0xff, (size_t)h->class_count * sizeof *cache);
+		row[k] = xmallocarray(h->node_count ? h->node_count : 1, sizeof *row[k]);
+		for (uint32_t n = 0; n < h->node_count; n++) {
+			uint32_t c = h->node_class[n], i;
+			struct diff_row *r;
+			if (h->node_self[n] == 0) {
+				row[k][n] = HEAP_NONE;
+				continue;
+			}
+			if (k == 0 && (i = iface[n]) != HEAP_NONE) {
+				/* a plain object of the base: the target's name for
+				 * it, or its own ("Object"); where its class has a
+				 * location, that too */
+				const char *name = i < target->interface_count
+				                   ? heap_str(target, target->interfaces[i].name)
+				                   : heap_node_name(h, n);
+				char loc[64];
+				if (h->classes[c].location != HEAP_NONE)
+					row[k][n] = (uint32_t)(row_of(m, name, location_key(h, h->classes[c].location,
+					                                                    loc, sizeof loc)) -
+					                       d->rows);
+				else if (iface_row[i] != HEAP_NONE)
+					row[k][n] = iface_row[i];
+				else
+					row[k][n] = iface_row[i] = (uint32_t)(row_of(m, name, NULL) - d->rows);
+			} else {
+				row[k][n] = class_row(m, h, c, cache);
+			}
+			r = &d->rows[row[k][n]];
+			(k ? r->target : r->base)[0]++;
+			(k ? r->target : r->base)[1] += h->node_self[n];
+		}
+		free(cache);
+	}
+	free(iface);
+	free(iface_row);
+
+	match_ids(base, target, partner);
+	for (int k = 0; k < 2; k++) {
 		struct heap *h = hs[k];
 		for (uint32_t n = 0; n < h->node_count; n++) {
+			uint32_t p = partner[k][n];
 			struct diff_row *r;
-			if (h->node_self[n] == 0 || shared[k][n])
+			if (row[k][n] == HEAP_NONE || (p != HEAP_NONE && row[!k][p] == row[k][n]))
 				continue;
-			r = row_of(&m, class_name(h, h->node_class[n]), NULL);
+			r = &d->rows[row[k][n]];
 			if (k) {
 				r->new_count++;
 				r->new_size += h->node_self[n];
-				XGROW(row_of_new, capnew, 2 * (nnew + 1));
-				row_of_new[2 * nnew] = (uint32_t)(r - d->rows);
-				row_of_new[2 * nnew + 1] = n;
-				nnew++;
+				XGROW(*row_of_new, capnew, 2 * (*nnew + 1));
+				(*row_of_new)[2 * *nnew] = row[k][n];
+				(*row_of_new)[2 * *nnew + 1] = n;
+				(*nnew)++;
 			} else {
 				r->deleted_count++;
 				r->deleted_size += h->node_self[n];
 			}
 		}
 	}
-	if (d->by_id) {
-		/* the new objects by row (counting sort; node order within a row) */
-		d->target = target;
-		d->new_first = xcalloc((size_t)d->row_count + 1, sizeof *d->new_first);
-		d->new_nodes = xmallocarray(nnew ? nnew : 1, sizeof *d->new_nodes);
+	for (int k = 0; k < 2; k++) {
+		free(row[k]);
+		free(partner[k]);
+	}
+}
+
+struct diff *
+diff_heaps(struct heap *base, struct heap *target)
+{
+	struct diff *d = diff_new(base->path, target->path);
+	struct rowmap m = { d, NULL, 0, 0 };
+	struct heap *hs[2] = { base, target };
+	uint32_t *row_of_new = NULL;
+	size_t nnew = 0;
+
+	/* V8 node ids stay with their objects from one snapshot to the next
+	 * of the same process */
+	d->by_id = base->rules == HEAP_RULES_V8 && target->rules == HEAP_RULES_V8;
+	if (!d->by_id) {
+		diff_by_class(&m, hs);
+		free(m.slot);
+		return d;
+	}
+	diff_by_id(&m, base, target, &row_of_new, &nnew);
+	/* the new objects by row (counting sort; node order within a row) */
+	d->target = target;
+	d->new_first = xcalloc((size_t)d->row_count + 1, sizeof *d->new_first);
+	d->new_nodes = xmallocarray(nnew ? nnew : 1, sizeof *d->new_nodes);
+	for (size_t i = 0; i < nnew; i++)
+		d->new_first[row_of_new[2 * i] + 1]++;
+	for (uint32_t r = 0; r < d->row_count; r++)
+		d->new_first[r + 1] += d->new_first[r];
+	{
+		uint32_t *fill = xmallocarray((size_t)d->row_count + 1, sizeof *fill);
+		memcpy(fill, d->new_first, ((size_t)d->row_count + 1) * sizeof *fill);
 		for (size_t i = 0; i < nnew; i++)
-			d->new_first[row_of_new[2 * i] + 1]++;
-		for (uint32_t r = 0; r < d->row_count; r++)
-			d->new_first[r + 1] += d->new_first[r];
-		{
-			uint32_t *fill = xmallocarray((size_t)d->row_count + 1, sizeof *fill);
-			memcpy(fill, d->new_first, ((size_t)d->row_count + 1) * sizeof *fill);
-			for (size_t i = 0; i < nnew; i++)
-				d->new_nodes[fill[row_of_new[2 * i]]++] = row_of_new[2 * i + 1];
-			free(fill);
-		}
+			d->new_nodes[fill[row_of_new[2 * i]]++] = row_of_new[2 * i + 1];
+		free(fill);
 	}
 	free(row_of_new);
-	free(shared[0]);
-	free(shared[1]);
 	free(m.slot);
 	return d;
 }

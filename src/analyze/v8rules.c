@@ -864,6 +864,118 @@ sort_u32(uint32_t *v, size_t n)
 	}
 }
 
+/* The property tree of applyInterfaceDefinitions: a trie over each
+ * definition's sorted properties (as ranks), and the search for the best
+ * definition an object's properties contain. */
+struct itrie {
+	struct trie_node *node;
+	size_t n, cap;
+	struct trie_edge_map map;
+	uint32_t *states, *snap;	/* the search's scratch */
+	size_t capstates, capsnap;
+};
+
+static void
+itrie_init(struct itrie *t)
+{
+	memset(t, 0, sizeof *t);
+	XGROW(t->node, t->cap, 1);
+	t->node[0].greatest = HEAP_NONE;
+	t->node[0].match = HEAP_NONE;
+	t->node[0].match_props = 0;
+	t->n = 1;
+}
+
+/* Definition d, its properties' ranks in dp (sorted here); an earlier
+ * definition keeps a node it already named. */
+static void
+itrie_add(struct itrie *t, uint32_t d, uint32_t *dp, uint32_t np)
+{
+	uint32_t cur = 0;
+	sort_u32(dp, np);
+	for (uint32_t k = 0; k < np; k++) {
+		uint32_t next = tmap_get(&t->map, cur, dp[k]);
+		if (next == HEAP_NONE) {
+			XGROW(t->node, t->cap, t->n + 1);
+			next = (uint32_t)t->n++;
+			t->node[next].greatest = HEAP_NONE;
+			t->node[next].match = HEAP_NONE;
+			t->node[next].match_props = 0;
+			tmap_put(&t->map, cur, dp[k], next);
+			if (t->node[cur].greatest == HEAP_NONE || t->node[cur].greatest < dp[k])
+				t->node[cur].greatest = dp[k];
+		}
+		cur = next;
+	}
+	if (t->node[cur].match == HEAP_NONE) {
+		t->node[cur].match = d;
+		t->node[cur].match_props = np;
+	}
+}
+
+/* The best definition whose properties an object with the sorted property
+ * ranks op[0..nobj) has: most properties, then the earliest; HEAP_NONE if
+ * none. */
+static uint32_t
+itrie_match(struct itrie *t, const uint32_t *op, size_t nobj)
+{
+	uint32_t best = HEAP_NONE, best_props = 0;
+	size_t nstates;
+#define BETTER(d, np)                                                          \
+	do {                                                                   \
+		if ((d) != HEAP_NONE &&                                        \
+		    (best == HEAP_NONE || (np) > best_props ||                 \
+		     ((np) == best_props && (d) < best))) {                    \
+			best = (d);                                            \
+			best_props = (np);                                     \
+		}                                                              \
+	} while (0)
+	BETTER(t->node[0].match, t->node[0].match_props);
+	XGROW(t->states, t->capstates, 1);
+	t->states[0] = 0;
+	nstates = 1;
+	for (size_t k = 0; k < nobj && nstates; k++) {
+		uint32_t prop = op[k];
+		size_t nsnap = nstates;
+		XGROW(t->snap, t->capsnap, nsnap);
+		memcpy(t->snap, t->states, nsnap * sizeof *t->snap);
+		for (size_t s = 0; s < nsnap; s++) {
+			uint32_t st = t->snap[s], next;
+			if (t->node[st].greatest == HEAP_NONE || prop >= t->node[st].greatest) {
+				for (size_t q = 0; q < nstates; q++)
+					if (t->states[q] == st) {
+						t->states[q] = t->states[--nstates];
+						break;
+					}
+			}
+			next = tmap_get(&t->map, st, prop);
+			if (next != HEAP_NONE) {
+				bool have = false;
+				for (size_t q = 0; q < nstates; q++)
+					if (t->states[q] == next)
+						have = true;
+				if (!have) {
+					XGROW(t->states, t->capstates, nstates + 1);
+					t->states[nstates++] = next;
+				}
+				BETTER(t->node[next].match, t->node[next].match_props);
+			}
+		}
+	}
+#undef BETTER
+	return best;
+}
+
+static void
+itrie_free(struct itrie *t)
+{
+	free(t->node);
+	free(t->map.keys);
+	free(t->map.vals);
+	free(t->states);
+	free(t->snap);
+}
+
 /* Assigns interface classes to plain objects; others keep their class. */
 static void
 interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *class_cap)
@@ -878,14 +990,10 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 	size_t cand_cap = 0;
 	struct sbuf name = { 0 }, fmt = { 0 };
 	uint64_t total = 0;
-	struct trie_node *trie = NULL;
-	size_t ntrie = 0, captrie = 0;
-	struct trie_edge_map tmap = { 0 };
+	struct itrie trie;
 	uint32_t ndefs = 0;
 	uint32_t *objprops = NULL;
 	size_t capobj = 0;
-	uint32_t *states = NULL, *snap = NULL;
-	size_t capstates = 0, capsnap = 0;
 	int proto_check = r->e_property;
 	struct pcache pc = { 0 };
 	uint32_t li;
@@ -984,37 +1092,34 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 			ndefs++;
 	}
 
-	/* 3. A trie over each definition's sorted properties. */
-	XGROW(trie, captrie, 1);
-	trie[0].greatest = HEAP_NONE;
-	trie[0].match = HEAP_NONE;
-	trie[0].match_props = 0;
-	ntrie = 1;
-	/* (trie keys and comparisons are ranks: equal ranks, equal texts) */
+	/* Kept for diffs: DevTools' Comparison names the base's plain objects
+	 * by the target's definitions (v8rules_interfaces_from). */
+	free(h->interfaces);
+	free(h->interface_props);
+	h->interfaces = xmallocarray(ndefs ? ndefs : 1, sizeof *h->interfaces);
+	h->interface_props = NULL;
+	h->interface_count = ndefs;
+	{
+		size_t np = 0, capnp = 0;
+		for (uint32_t d = 0; d < ndefs; d++) {
+			h->interfaces[d].name = cand[d].name;
+			h->interfaces[d].first = (uint32_t)np;
+			h->interfaces[d].count = cand[d].nprops;
+			XGROW(h->interface_props, capnp, np + cand[d].nprops + 1);
+			memcpy(h->interface_props + np, props + cand[d].first_prop,
+			       cand[d].nprops * sizeof *props);
+			np += cand[d].nprops;
+		}
+	}
+
+	/* 3. A trie over each definition's sorted properties.  (Trie keys and
+	 *    comparisons are ranks: equal ranks, equal texts.) */
+	itrie_init(&trie);
 	for (uint32_t d = 0; d < ndefs; d++) {
-		uint32_t *dp = props + cand[d].first_prop, cur = 0;
-		uint32_t np = cand[d].nprops;
-		for (uint32_t k = 0; k < np; k++)
+		uint32_t *dp = props + cand[d].first_prop;
+		for (uint32_t k = 0; k < cand[d].nprops; k++)
 			dp[k] = pc.names[pc.of[dp[k]]].rank;
-		sort_u32(dp, np);
-		for (uint32_t k = 0; k < np; k++) {
-			uint32_t next = tmap_get(&tmap, cur, dp[k]);
-			if (next == HEAP_NONE) {
-				XGROW(trie, captrie, ntrie + 1);
-				next = (uint32_t)ntrie++;
-				trie[next].greatest = HEAP_NONE;
-				trie[next].match = HEAP_NONE;
-				trie[next].match_props = 0;
-				tmap_put(&tmap, cur, dp[k], next);
-				if (trie[cur].greatest == HEAP_NONE || trie[cur].greatest < dp[k])
-					trie[cur].greatest = dp[k];
-			}
-			cur = next;
-		}
-		if (trie[cur].match == HEAP_NONE) {
-			trie[cur].match = d;
-			trie[cur].match_props = np;
-		}
+		itrie_add(&trie, d, dp, cand[d].nprops);
 	}
 
 	/* 4. Every plain object takes the best definition it contains: most
@@ -1023,8 +1128,8 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 		goto out;
 	li = 0;
 	for (uint32_t v = h->root; v < n; v++) {
-		size_t nobj = 0, nstates;
-		uint32_t best = HEAP_NONE, best_props = 0;
+		size_t nobj = 0;
+		uint32_t best;
 
 		if (!is_plain_object(r, v))
 			continue;
@@ -1035,48 +1140,7 @@ interfaces(struct v8r *r, uint32_t *node_class, struct class_map *cm, size_t *cl
 			objprops[nobj++] = pc.names[pc.of[h->edge_name[e]]].rank;
 		}
 		sort_u32(objprops, nobj);
-#define BETTER(d, np)                                                          \
-	do {                                                                   \
-		if ((d) != HEAP_NONE &&                                        \
-		    (best == HEAP_NONE || (np) > best_props ||                 \
-		     ((np) == best_props && (d) < best))) {                    \
-			best = (d);                                            \
-			best_props = (np);                                     \
-		}                                                              \
-	} while (0)
-		BETTER(trie[0].match, trie[0].match_props);
-		XGROW(states, capstates, 1);
-		states[0] = 0;
-		nstates = 1;
-		for (size_t k = 0; k < nobj && nstates; k++) {
-			uint32_t prop = objprops[k];
-			size_t nsnap = nstates;
-			XGROW(snap, capsnap, nsnap);
-			memcpy(snap, states, nsnap * sizeof *snap);
-			for (size_t s = 0; s < nsnap; s++) {
-				uint32_t st = snap[s], next;
-				if (trie[st].greatest == HEAP_NONE || prop >= trie[st].greatest) {
-					for (size_t q = 0; q < nstates; q++)
-						if (states[q] == st) {
-							states[q] = states[--nstates];
-							break;
-						}
-				}
-				next = tmap_get(&tmap, st, prop);
-				if (next != HEAP_NONE) {
-					bool have = false;
-					for (size_t q = 0; q < nstates; q++)
-						if (states[q] == next)
-							have = true;
-					if (!have) {
-						XGROW(states, capstates, nstates + 1);
-						states[nstates++] = next;
-					}
-					BETTER(trie[next].match, trie[next].match_props);
-				}
-			}
-		}
-#undef BETTER
+		best = itrie_match(&trie, objprops, nobj);
 		/* Objects are still told apart by location (classKeyInternal
 		 * runs on the renamed class). */
 		while (li < h->location_count && h->locations[li].node < v)
@@ -1093,12 +1157,8 @@ out:
 	free(props);
 	free(name.p);
 	free(fmt.p);
-	free(trie);
-	free(tmap.keys);
-	free(tmap.vals);
+	itrie_free(&trie);
 	free(objprops);
-	free(states);
-	free(snap);
 }
 
 /* --- class names (HeapSnapshot.calculateObjectNames, classKeyInternal) -------- */
@@ -1543,6 +1603,100 @@ v8rules_class_names(struct heap *h)
 	v8r_init(&r, h);
 	class_names(&r);
 	v8r_fini(&r);
+}
+
+/* --- another dump's interface definitions (aggregatesForDiff) ------------------ */
+
+/* A property name's text, from either heap, for ranking. */
+struct ptext {
+	const char *s;
+	uint32_t len;
+	uint32_t idx;		/* a definition property (from) or a string id (of h) */
+	uint8_t from;		/* 1: a property of defs' definitions */
+};
+
+static int
+ptext_cmp(const void *a, const void *b)
+{
+	const struct ptext *x = a, *y = b;
+	return utf16_cmp(x->s, x->len, y->s, y->len);
+}
+
+uint32_t *
+v8rules_interfaces_from(const struct heap *h, const struct heap *defs)
+{
+	const uint32_t n = h->node_count;
+	const int t_object = heap_node_type_find(h, "object");
+	const int e_property = heap_edge_type_find(h, "property");
+	const size_t nstr = strtab_count(&h->strings);
+	const uint32_t nprops = defs->interface_count
+	                        ? defs->interfaces[defs->interface_count - 1].first +
+	                          defs->interfaces[defs->interface_count - 1].count
+	                        : 0;
+	uint32_t *out = xmallocarray(n ? n : 1, sizeof *out);
+	uint32_t *hrank = xmallocarray(nstr ? nstr : 1, sizeof *hrank);
+	uint32_t *drank = xmallocarray(nprops ? nprops : 1, sizeof *drank);
+	struct ptext *texts = NULL;
+	size_t ntexts = 0, captexts = 0, capobj = 0;
+	uint32_t *objprops = NULL, rank = 0;
+	struct itrie trie;
+
+	memset(out, 0xff, (size_t)n * sizeof *out);
+	memset(hrank, 0xff, nstr * sizeof *hrank);
+#define PLAIN(v) (t_object >= 0 && h->node_type[v] == (uint8_t)t_object && NAME_IS(h, v, "Object"))
+	/* Rank the property names of both by JavaScript's order, equal texts
+	 * equal ranks: the definitions' and those of h's plain objects (from
+	 * the root on, as allNodes() goes). */
+	for (uint32_t k = 0; k < nprops; k++) {
+		uint32_t id = defs->interface_props[k];
+		XGROW(texts, captexts, ntexts + 1);
+		texts[ntexts++] = (struct ptext){ heap_str(defs, id), strtab_len(&defs->strings, id), k, 1 };
+	}
+	for (uint32_t v = h->root; v < n; v++) {
+		if (!PLAIN(v))
+			continue;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			uint32_t id = h->edge_name[e];
+			if (!etype_is(h, e, e_property) || hrank[id] != HEAP_NONE)
+				continue;
+			hrank[id] = 0;
+			XGROW(texts, captexts, ntexts + 1);
+			texts[ntexts++] = (struct ptext){ heap_str(h, id), strtab_len(&h->strings, id), id, 0 };
+		}
+	}
+	if (ntexts)
+		qsort(texts, ntexts, sizeof *texts, ptext_cmp);
+	for (size_t i = 0; i < ntexts; i++) {
+		if (i > 0 && ptext_cmp(&texts[i - 1], &texts[i]) != 0)
+			rank++;
+		(texts[i].from ? drank : hrank)[texts[i].idx] = rank;
+	}
+	free(texts);
+
+	itrie_init(&trie);
+	for (uint32_t d = 0; d < defs->interface_count; d++)
+		itrie_add(&trie, d, drank + defs->interfaces[d].first, defs->interfaces[d].count);
+	for (uint32_t v = h->root; v < n; v++) {
+		size_t nobj = 0;
+		uint32_t best;
+		if (!PLAIN(v))
+			continue;
+		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			if (!etype_is(h, e, e_property))
+				continue;
+			XGROW(objprops, capobj, nobj + 1);
+			objprops[nobj++] = hrank[h->edge_name[e]];
+		}
+		sort_u32(objprops, nobj);
+		best = itrie_match(&trie, objprops, nobj);
+		out[v] = best == HEAP_NONE ? defs->interface_count : best;
+	}
+#undef PLAIN
+	itrie_free(&trie);
+	free(objprops);
+	free(drank);
+	free(hrank);
+	return out;
 }
 
 /* --- display names (JSHeapSnapshotNode.name) ----------------------------------- */

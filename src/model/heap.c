@@ -47,6 +47,8 @@ heap_free(struct heap *h)
 		h->lazy->free(h->lazy_ctx);
 	free(h->node_class);
 	free(h->classes);
+	free(h->interfaces);
+	free(h->interface_props);
 	free(h->idom);
 	free(h->retained);
 	free(h->distance);

@@ -32,17 +32,19 @@ enum { DH_CLASS, DH_BASE_COUNT, DH_TARGET_COUNT, DH_COUNT_DELTA, DH_BASE_SIZE, D
        DH_SIZE_DELTA, DH_NEW, DH_DELETED, DH_NEW_SIZE, DH_DELETED_SIZE };
 
 static const struct view_col diff_heap_cols[] = {
-	[DH_CLASS] = { "class", "Constructor", COL_TEXT, "class or constructor (matched by name)" },
+	[DH_CLASS] = { "class", "Constructor", COL_TEXT,
+	               "class or constructor (matched by name; V8 objects also by their constructor's location)" },
 	[DH_BASE_COUNT] = { "base_count", "Base #", COL_COUNT, "instances in the base dump" },
 	[DH_TARGET_COUNT] = { "target_count", "Target #", COL_COUNT, "instances in the target dump" },
-	[DH_COUNT_DELTA] = { "count_delta", "# Delta", COL_INT, "target_count - base_count" },
+	[DH_COUNT_DELTA] = { "count_delta", "# Delta", COL_INT,
+	                     "target_count - base_count (V8: also new_count - deleted_count, DevTools' # Delta)" },
 	[DH_BASE_SIZE] = { "base_size", "Base size", COL_BYTES, "their shallow sizes in the base" },
 	[DH_TARGET_SIZE] = { "target_size", "Target size", COL_BYTES, "in the target" },
 	[DH_SIZE_DELTA] = { "size_delta", "Size delta", COL_INT, "target_size - base_size, bytes" },
 	[DH_NEW] = { "new_count", "# New", COL_COUNT,
-	             "objects in the target whose id the base does not have (V8)" },
+	             "objects of the class in the target whose id the base's class does not have (V8)" },
 	[DH_DELETED] = { "deleted_count", "# Deleted", COL_COUNT,
-	                 "objects of the base whose id the target does not have (V8)" },
+	                 "objects of the class in the base whose id the target's class does not have (V8)" },
 	[DH_NEW_SIZE] = { "new_size", "Alloc. size", COL_BYTES, "shallow size of the new objects (V8)" },
 	[DH_DELETED_SIZE] = { "deleted_size", "Freed size", COL_BYTES,
 	                      "shallow size of the deleted objects (V8)" },
