@@ -2,10 +2,12 @@
  * stacks and the views' columns for imported profiles. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_suites.h"
+#include "heapsift/load.h"
 #include "heapsift/trace_builder.h"
 #include "heapsift/view.h"
 
@@ -102,6 +104,115 @@ START_TEST(builder_profile_columns)
 }
 END_TEST
 
+/* massif: an inline chain (one address on two levels) is one frame with
+ * its chain; a recursion (one address, the same frame again) two; a
+ * node's own bytes are its stack's; below-threshold lines a pseudo-frame;
+ * the peak tree and the last one; milliseconds converted. */
+static const char massif_text[] =
+	"desc: --detailed-freq=1\n"
+	"cmd: ./t\n"
+	"time_unit: ms\n"
+	"#-----------\nsnapshot=0\n#-----------\ntime=0\nmem_heap_B=0\n"
+	"mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n"
+	"#-----------\nsnapshot=1\n#-----------\ntime=5\nmem_heap_B=1000\n"
+	"mem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"
+	"n3: 1000 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+	" n1: 600 0x10: g (t.c:3)\n"
+	"  n1: 600 0x10: f (t.c:9)\n"
+	"   n0: 600 0x20: main (t.c:20)\n"
+	" n1: 300 0x30: r (t.c:5)\n"
+	"  n2: 300 0x30: r (t.c:5)\n"
+	"   n0: 200 0x20: main (t.c:21)\n"
+	"   n0: 50 0x40: ??? (in /lib/x.so)\n"
+	" n0: 100 in 2 places, all below massif's threshold (1.00%)\n"
+	"#-----------\nsnapshot=2\n#-----------\ntime=5\nmem_heap_B=400\n"
+	"mem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=detailed\n"
+	"n1: 400 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+	" n1: 400 0x10: g (t.c:3)\n"
+	"  n1: 400 0x10: f (t.c:9)\n"
+	"   n0: 400 0x20: main (t.c:20)\n";
+
+START_TEST(massif_trees)
+{
+	struct model m;
+	struct hs_error err;
+	struct trace *t;
+	uint32_t count, inl = 0;
+	const char *mod;
+
+	error_clear(&err);
+	ck_assert_int_eq(load_mem("t.massif", massif_text, sizeof massif_text - 1, NULL, NULL, &m,
+	                          &err), HS_OK);
+	t = m.trace;
+	ck_assert_str_eq(t->format, "massif");
+	ck_assert_uint_eq(t->measures, 1u << TRACE_PEAK | 1u << TRACE_LEAKED_BYTES);
+	ck_assert_uint_eq(t->peak_heap, 1000);
+	ck_assert_uint_eq(t->peak_time_us, 5000);
+	ck_assert_uint_eq(t->total.peak_bytes, 1000);
+	ck_assert_uint_eq(t->total.leaked_bytes, 400);
+	ck_assert_uint_eq(t->timeline_count, 2);	/* two snapshots at 5 ms: one point */
+	ck_assert_uint_eq(t->timeline[1].heap, 1000);
+	/* nodes (outermost first): main g+f; main r r; ?? r r; r r; below */
+	ck_assert_uint_eq(t->node_count, 12);
+	for (uint32_t i = 1; i < t->node_count; i++) {
+		const struct sym_frame *f = trace_frames(t, i, &count, &mod);
+		if (strcmp(f[0].function, "g") == 0) {
+			ck_assert_uint_eq(count, 2);
+			ck_assert_str_eq(f[1].function, "f");
+			ck_assert_uint_eq(f[1].line, 9);
+			ck_assert_uint_eq(t->ip[i], 0x10);
+			ck_assert_uint_eq(t->node_m[i].peak_bytes, 600);
+			ck_assert_uint_eq(t->node_m[i].leaked_bytes, 400);
+			inl++;
+		} else if (strcmp(f[0].function, "??") == 0) {
+			ck_assert_str_eq(mod, "/lib/x.so");
+		} else {
+			ck_assert_uint_eq(count, 1);
+		}
+	}
+	ck_assert_uint_eq(inl, 1);
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		ck_assert_int_eq(trace_write_folded(t, TRACE_PEAK, f), 0);
+		fclose(f);
+		ck_assert_str_eq(buf, "main;f;g 600\n"
+		                      "r;r 50\n"
+		                      "main;r;r 200\n"
+		                      "??;r;r 50\n"
+		                      "(below massif's threshold) 100\n");
+		free(buf);
+	}
+	model_free(&m);
+}
+END_TEST
+
+/* malformed: the line and what was expected */
+START_TEST(massif_errors)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "desc: x\ncmd: y\ntime_unit: s\n", "line 3: expected \"time_unit: i|ms|B\"" },
+		{ "desc: x\ncmd: y\ntime_unit: i\nsnapshot=0\ntime=0\nmem_heap_B=1\n"
+		  "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=peak\nn1: 1 x\n",
+		  "line 10: expected a heap tree line" },
+		{ "desc: x\ncmd: y\ntime_unit: i\nsnapshot=0\ntime=0\nmem_heap_B=1\n"
+		  "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=peak\nn1: 1 x\n n0: 2 0x1: f\n",
+		  "line 10: its children hold 2 bytes, more than its 1" },
+		{ "desc: x\ncmd: y\ntime_unit: i\nsnapshot=0\ntime=-1\n",
+		  "line 5: expected \"time=NUMBER\"" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct model m;
+		struct hs_error err;
+		error_clear(&err);
+		ck_assert_int_eq(load_mem("bad.massif", cases[i].text, strlen(cases[i].text), NULL,
+		                          NULL, &m, &err), HS_EINPUT);
+		ck_assert_msg(strstr(err.msg, cases[i].msg), "case %zu: %s", i, err.msg);
+	}
+}
+END_TEST
+
 Suite *
 suite_trace(void)
 {
@@ -109,6 +220,10 @@ suite_trace(void)
 	TCase *tc = tcase_create("builder");
 	tcase_add_test(tc, builder_events);
 	tcase_add_test(tc, builder_profile_columns);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("massif");
+	tcase_add_test(tc, massif_trees);
+	tcase_add_test(tc, massif_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,6 +54,16 @@ struct trace_site {
 	struct trace_measure m;
 };
 
+/* What the trace's times count.  time_us, peak_time_us, duration_us and
+ * the timeline's times are microseconds (shown as milliseconds) only for
+ * TRACE_TIME_US; in the other units they are the file's numbers, shown as
+ * given. */
+enum trace_time_unit {
+	TRACE_TIME_US,
+	TRACE_TIME_INSTRUCTIONS,	/* instructions executed (massif's "i") */
+	TRACE_TIME_BYTES,		/* bytes allocated and freed so far (massif's "B") */
+};
+
 struct trace_point {
 	uint64_t time_us;
 	uint64_t heap;		/* bytes live */
@@ -69,6 +79,7 @@ struct trace {
 	 * types), else NULL */
 	const char *measure_name[6];
 	bool has_time;		/* events over time: a timeline, a peak time */
+	enum trace_time_unit time_unit;
 	/* the measure views sort by first (enum trace_measure_kind), or -1 */
 	int main_measure;
 	uint64_t sample_bytes;	/* 0: every allocation was recorded */
@@ -111,6 +122,15 @@ void trace_make_sites(struct trace *t);
 void trace_timeline_add(struct trace *t, uint64_t *step, uint64_t *end, uint64_t time_us,
                         uint64_t heap);
 #define TRACE_TIMELINE_MAX 2048
+
+/* A time of t as views show it (milliseconds, or the file's own unit), and
+ * the name of that unit ("ms", "i", "B"). */
+static inline uint64_t
+trace_time_shown(const struct trace *t, uint64_t time)
+{
+	return t->time_unit == TRACE_TIME_US ? time / 1000 : time;
+}
+const char *trace_time_unit_name(const struct trace *t);
 #define TRACE_ALL_MEASURES 0x3fu
 
 /* Node i's frames (its return address symbolized, inline frames expanded,

@@ -47,6 +47,8 @@ void tb_measures(struct trace_builder *b, unsigned mask, const char *const names
 void tb_main_measure(struct trace_builder *b, int kind);
 /* The trace's events carry time (a timeline, a peak time). */
 void tb_has_time(struct trace_builder *b);
+/* The unit of the times given (default: microseconds). */
+void tb_time_unit(struct trace_builder *b, enum trace_time_unit unit);
 void tb_maps(struct trace_builder *b, struct sym_maps *maps);
 /* Allocations stand for this many bytes each when sampled (0: all). */
 void tb_sample_bytes(struct trace_builder *b, uint64_t bytes);
@@ -68,7 +70,9 @@ void tb_free(struct trace_builder *b, uint32_t node, uint64_t size, bool tempora
 
 /* Measures given by the file, added to node's and to the totals. */
 void tb_add(struct trace_builder *b, uint32_t node, const struct trace_measure *m);
-/* A point of the timeline (heap bytes at a time), in time order. */
+/* A point of the timeline (heap bytes at a time), in time order.  Points
+ * given as such (no events) are each kept, those at the same time merged
+ * (the highest), until TRACE_TIMELINE_MAX; then neighbours merge. */
 void tb_point(struct trace_builder *b, uint64_t us, uint64_t heap);
 /* The peak heap and when, when the file says so. */
 void tb_peak(struct trace_builder *b, uint64_t heap, uint64_t us);

@@ -72,14 +72,17 @@ trace_section(struct trace *t, const struct view_ops *ops, int sort, enum export
 	export_opts_init(&o);
 	o.format = format;
 	o.top = top;
-	o.sort = sort;
+	/* sort is the ops' column; the view may show fewer */
+	for (size_t i = 0; sort >= 0 && i < v->ncols; i++)
+		if (v->colmap[i] == (unsigned)sort)
+			o.sort = (int)i;
 	r = export_view(v, &o, out);
 	view_free(v);
 	return r;
 }
 
 /* heaptrack_print's sections: the call sites by peak, by calls, by
- * temporary allocations and by leaked bytes. */
+ * temporary allocations and by leaked bytes (those the trace gives). */
 int
 report_write_trace(struct trace *t, enum export_format format, size_t top, FILE *out)
 {
@@ -99,6 +102,8 @@ report_write_trace(struct trace *t, enum export_format format, size_t top, FILE 
 		fputs("{\"summary\":", out);
 		r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
 		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+			if (!(t->measures & 1u << (parts[i].col - 2)))
+				continue;
 			fprintf(out, ",\"%s\":", parts[i].key);
 			r |= trace_section(t, &view_callsites, parts[i].col, format, top, out);
 		}
@@ -108,6 +113,8 @@ report_write_trace(struct trace *t, enum export_format format, size_t top, FILE 
 	case EXPORT_TSV:
 		r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
 		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+			if (!(t->measures & 1u << (parts[i].col - 2)))
+				continue;
 			putc('\n', out);
 			r |= trace_section(t, &view_callsites, parts[i].col, format, top, out);
 		}
@@ -116,6 +123,8 @@ report_write_trace(struct trace *t, enum export_format format, size_t top, FILE 
 		fputs("Summary\n", out);
 		r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
 		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+			if (!(t->measures & 1u << (parts[i].col - 2)))
+				continue;
 			fprintf(out, "\nTop %zu call sites %s\n", top, parts[i].title);
 			r |= trace_section(t, &view_callsites, parts[i].col, format, top, out);
 		}

@@ -11,6 +11,7 @@ const struct loader_ops *const loaders[] = {
 	&loader_hprof,
 	&loader_trace,
 	&loader_heaptrack,
+	&loader_massif,
 	NULL,
 };
 

@@ -32,3 +32,14 @@ trace_timeline_add(struct trace *t, uint64_t *step, uint64_t *end, uint64_t time
 	t->timeline[t->timeline_count++] = (struct trace_point){ time_us, heap };
 	*end = (time_us / *step + 1) * *step;
 }
+
+const char *
+trace_time_unit_name(const struct trace *t)
+{
+	switch (t->time_unit) {
+	case TRACE_TIME_INSTRUCTIONS: return "i";
+	case TRACE_TIME_BYTES: return "B";
+	case TRACE_TIME_US: break;
+	}
+	return "ms";
+}

@@ -87,6 +87,12 @@ tb_has_time(struct trace_builder *b)
 }
 
 void
+tb_time_unit(struct trace_builder *b, enum trace_time_unit unit)
+{
+	b->t->time_unit = unit;
+}
+
+void
 tb_maps(struct trace_builder *b, struct sym_maps *maps)
 {
 	sym_maps_free(b->t->maps);
@@ -316,6 +322,8 @@ void
 tb_point(struct trace_builder *b, uint64_t us, uint64_t heap)
 {
 	tb_time(b, us);
+	if (!b->events && b->t->timeline_count == 0)
+		b->tl_step = 1;
 	trace_timeline_add(b->t, &b->tl_step, &b->tl_end, us, heap);
 }
 

@@ -850,7 +850,8 @@ draw_chart(struct tui *t, int y0)
 	int h = chart_rows(t) - 2, w = t->cols - 12;
 	uint64_t span = tr->duration_us ? tr->duration_us : 1, top = tr->peak_heap ? tr->peak_heap : 1;
 	uint64_t col[512];
-	char buf[32];
+	char buf[48];
+	const char *unit;
 
 	if (h < 2 || w < 10)
 		return;
@@ -887,11 +888,13 @@ draw_chart(struct tui *t, int y0)
 		}
 		attroff(attr_of(t, C_BAR));
 	}
-	snprintf(buf, sizeof buf, "%" PRIu64 " ms", tr->duration_us / 1000);
-	mvaddstr(y0 + h, 11, "0 ms");
+	unit = trace_time_unit_name(tr);
+	snprintf(buf, sizeof buf, "%" PRIu64 " %s", trace_time_shown(tr, tr->duration_us), unit);
+	mvaddstr(y0 + h, 11, tr->time_unit == TRACE_TIME_US ? "0 ms" : "0");
 	mvaddstr(y0 + h, 11 + w - (int)strlen(buf), buf);
 	attron(attr_of(t, C_DIM));
-	snprintf(buf, sizeof buf, "peak at %" PRIu64 " ms", tr->peak_time_us / 1000);
+	snprintf(buf, sizeof buf, "peak at %" PRIu64 " %s", trace_time_shown(tr, tr->peak_time_us),
+	         unit);
 	mvaddstr(y0 + h + 1, 11, buf);
 	attroff(attr_of(t, C_DIM));
 }

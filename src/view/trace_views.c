@@ -36,6 +36,21 @@ static const char *const tsummary_names[T_COUNT] = {
 	[T_SITES] = "call_sites",
 };
 
+/* duration_ms and peak_ms in the trace's time unit (enum trace_time_unit) */
+static const char *const duration_names[] = { "duration_ms", "duration_i", "duration_B" };
+static const char *const peak_time_names[] = { "peak_ms", "peak_i", "peak_B" };
+
+static const char *
+tsummary_name(const struct trace *t, unsigned k)
+{
+	unsigned u = (unsigned)t->time_unit < 3 ? (unsigned)t->time_unit : 0;
+	if (k == T_DURATION)
+		return duration_names[u];
+	if (k == T_PEAK_TIME)
+		return peak_time_names[u];
+	return tsummary_names[k];
+}
+
 static const struct view_col tsummary_cols[] = {
 	{ "name", "Name", COL_TEXT, "what is counted" },
 	{ "value", "Value", COL_COUNT, "the number (bytes for *_bytes rows)" },
@@ -98,7 +113,7 @@ tsummary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 {
 	const struct trace *t = v->trace;
 	if (col == 0) {
-		cell_text(v, out, tsummary_names[row->key]);
+		cell_text(v, out, tsummary_name(t, (unsigned)row->key));
 		return;
 	}
 	switch (row->key) {
@@ -106,13 +121,13 @@ tsummary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 	case T_FORMAT: cell_text(v, out, t->format ? t->format : "trace"); break;
 	case T_COMPLETE: cell_text(v, out, t->complete ? "yes" : "no (cut short)"); break;
 	case T_SAMPLE: cell_u(out, COL_BYTES, t->sample_bytes); break;
-	case T_DURATION: cell_u(out, COL_COUNT, t->duration_us / 1000); break;
+	case T_DURATION: cell_u(out, COL_COUNT, trace_time_shown(t, t->duration_us)); break;
 	case T_ALLOCATIONS: cell_u(out, COL_COUNT, t->total.allocations); break;
 	case T_BYTES: cell_u(out, COL_BYTES, t->total.bytes); break;
 	case T_TEMPORARY: cell_u(out, COL_COUNT, t->total.temporary); break;
 	case T_FREES: cell_u(out, COL_COUNT, t->frees); break;
 	case T_PEAK: cell_u(out, COL_BYTES, t->peak_heap); break;
-	case T_PEAK_TIME: cell_u(out, COL_COUNT, t->peak_time_us / 1000); break;
+	case T_PEAK_TIME: cell_u(out, COL_COUNT, trace_time_shown(t, t->peak_time_us)); break;
 	case T_LEAKED_BYTES: cell_u(out, COL_BYTES, t->total.leaked_bytes); break;
 	case T_LEAKED: cell_u(out, COL_COUNT, t->total.leaked); break;
 	case T_STACKS: cell_u(out, COL_COUNT, t->node_count - 1); break;
@@ -203,6 +218,23 @@ static const struct view_col timeline_cols[] = {
 	{ "heap_bytes", "Heap", COL_BYTES, "bytes live (the highest in the interval)" },
 };
 
+/* The time column in the trace's unit. */
+static void
+timeline_columns(struct view *v)
+{
+	static const struct view_col other[] = {
+		[TRACE_TIME_INSTRUCTIONS] = { "time_i", "Time i", COL_COUNT,
+		                              "instructions executed (massif's time unit i)" },
+		[TRACE_TIME_BYTES] = { "time_B", "Time B", COL_COUNT,
+		                       "bytes allocated and freed so far (massif's time unit B)" },
+	};
+	unsigned u = (unsigned)v->trace->time_unit;
+	if (u == TRACE_TIME_US || u >= sizeof other / sizeof other[0])
+		return;
+	view_cols_keep(v, 3);
+	v->colbuf[0] = other[u];
+}
+
 static void
 timeline_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
@@ -217,7 +249,7 @@ timeline_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 {
 	const struct trace_point *p = &v->trace->timeline[row->key];
 	if (col == 0)
-		cell_u(out, COL_COUNT, p->time_us / 1000);
+		cell_u(out, COL_COUNT, trace_time_shown(v->trace, p->time_us));
 	else
 		cell_u(out, COL_BYTES, p->heap);
 }
@@ -229,6 +261,7 @@ const struct view_ops view_timeline = {
 	.cols = timeline_cols,
 	.ncols = sizeof timeline_cols / sizeof timeline_cols[0],
 	.default_sort = 0,
+	.columns = timeline_columns,
 	.children = timeline_children,
 	.cell = timeline_cell,
 };
