@@ -32,6 +32,8 @@
 #define EXIT_USAGE 1
 #define EXIT_INPUT 2
 
+#define OPT_SAMPLE_INDEX 0x100	/* --sample-index: a long option only */
+
 static const char *progname = "heapsift";
 
 static void
@@ -72,6 +74,9 @@ usage(FILE *out)
 	        "  -o, --object ID         export: the object of the retainers and inspect views\n"
 	        "  -I, --input-format FMT  read FILE as FMT instead of recognising it\n"
 	        "  -R, --reachable-only    classes count only objects a root reaches\n"
+	        "      --sample-index T    pprof: the sample type to sort by first (a name like\n"
+	        "                          alloc_space, or its index; default: the profile's,\n"
+	        "                          inuse_space for heap profiles)\n"
 	        "  -L, --java-layout R/H   hprof: size objects with R-byte references and an\n"
 	        "                          H-byte header (4/12, 8/16, 4/16, 8/12; default: told\n"
 	        "                          from the dump)\n"
@@ -144,6 +149,36 @@ parse_u64(const char *s, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* --sort COL[:DIR] for v: a column as v shows it, or one of its view's
+ * own names (a profile renames the measure columns after its sample
+ * types: leaked_bytes is inuse_space, and both are accepted). */
+static bool
+sort_parse(const struct view *v, const char *s, struct export_opts *o)
+{
+	const struct view_ops *ops = v->ops;
+	size_t n = strcspn(s, ":");
+	if (export_sort_parse(v, s, o))
+		return true;
+	for (size_t i = 0; i < ops->ncols; i++)
+		if (strlen(ops->cols[i].name) == n && strncmp(ops->cols[i].name, s, n) == 0)
+			for (size_t c = 0; c < v->ncols; c++)
+				if (v->colmap[c] == i) {
+					char *name = xasprintf("%s%s", v->cols[c].name, s + n);
+					bool ok = export_sort_parse(v, name, o);
+					free(name);
+					return ok;
+				}
+	return false;
+}
+
+/* The same before anything is loaded: a view's own column names. */
+static bool
+sort_parse_ops(const struct view_ops *ops, const char *s, struct export_opts *o)
+{
+	struct view probe = { .ops = ops, .cols = ops->cols, .ncols = ops->ncols };
+	return export_sort_parse(&probe, s, o);
 }
 
 struct cli {
@@ -231,7 +266,8 @@ cmd_export_folded(const struct cli *c)
 
 	if (c->sort && !trace_measure_parse(c->sort, &k))
 		return usage_error("export --format folded: --sort wants allocations, bytes, temporary, "
-		                   "peak_bytes, leaked_bytes or leaked, not '%s'", c->sort);
+		                   "peak_bytes, leaked_bytes or leaked (pprof: alloc_objects, "
+		                   "alloc_space, inuse_objects, inuse_space), not '%s'", c->sort);
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
@@ -239,6 +275,8 @@ cmd_export_folded(const struct cli *c)
 		model_free(&m);
 		return usage_error("export: --format folded is for allocation traces");
 	}
+	if (c->sort == NULL && m.trace->main_measure >= 0)
+		k = (enum trace_measure_kind)m.trace->main_measure;	/* a profile's --sample-index */
 	r = trace_write_folded(m.trace, k, stdout);
 	model_free(&m);
 	return write_result(r);
@@ -273,10 +311,11 @@ cmd_export(const struct cli *c)
 			return usage_error("export: --depth must be at least 1");
 		o.depth = (unsigned)c->depth;
 	}
-	if (c->sort) {
-		/* Checked before loading: a typo should not cost a load. */
-		struct view probe = { .ops = ops };
-		if (!export_sort_parse(&probe, c->sort, &o))
+	if (c->sort && view_find(c->view)) {
+		/* Checked before loading: a typo should not cost a load (a
+		 * trace's columns are known once it is loaded: a profile names
+		 * its measures). */
+		if (!sort_parse_ops(ops, c->sort, &o))
 			return usage_error("export: view '%s' has no column '%s' (see heapsift(1))",
 			                   ops->name, c->sort);
 	}
@@ -301,15 +340,13 @@ cmd_export(const struct cli *c)
 			return usage_error("export: view '%s' is for heap dumps; a trace has %s", c->view,
 			                   "summary and callsites");
 		}
-		if (c->sort) {
-			struct view probe = { .ops = tops };
-			if (!export_sort_parse(&probe, c->sort, &o)) {
-				model_free(&m);
-				return usage_error("export: view '%s' has no column '%s' (see heapsift(1))",
-				                   tops->name, c->sort);
-			}
-		}
 		v = view_new_trace(tops, m.trace);
+		if (c->sort && !sort_parse(v, c->sort, &o)) {
+			view_free(v);
+			model_free(&m);
+			return usage_error("export: view '%s' has no column '%s' (see heapsift(1))",
+			                   tops->name, c->sort);
+		}
 		r = export_view(v, &o, stdout);
 		view_free(v);
 		model_free(&m);
@@ -440,6 +477,7 @@ cmd_diff(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -480,6 +518,11 @@ cmd_diff(int argc, char **argv)
 			o.top = (size_t)top;
 			break;
 		case 's': sort = optarg; break;
+		case OPT_SAMPLE_INDEX:
+			if (optarg[0] == '\0')
+				return usage_error("--sample-index wants a sample type or its index");
+			pprof_sample_index = optarg;
+			break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -536,6 +579,8 @@ cmd_diff(int argc, char **argv)
 	if (folded) {
 		/* flame-graph stacks with signed weights: traces only */
 		enum trace_measure_kind k = TRACE_ALLOCATIONS;
+		if (d->traces && sort == NULL && m[1].trace->main_measure >= 0)
+			k = (enum trace_measure_kind)m[1].trace->main_measure;
 		if (!d->traces || (sort && !trace_measure_parse(sort, &k)))
 			r = usage_error(d->traces ? "diff --format folded: --sort wants allocations, bytes, "
 			                            "temporary, peak_bytes, leaked_bytes or leaked"
@@ -545,7 +590,7 @@ cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	v = view_new_diff(d);
-	if (sort && !export_sort_parse(v, sort, &o))
+	if (sort && !sort_parse(v, sort, &o))
 		r = usage_error("diff: no column '%s' (see heapsift(1))", sort);
 	else
 		r = write_result(export_view(v, &o, stdout));
@@ -590,12 +635,14 @@ cmd_check(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "max-growth", required_argument, NULL, 'm' },
 		{ "class", required_argument, NULL, 'c' },
+		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *limit = NULL, *pattern = NULL;
+	const char *limit = NULL, *pattern = NULL, *what;
 	uint64_t max_bytes = 0, base = 0, target = 0;
+	int k;
 	double pct = -1;
 	struct model m[2];
 	struct diff *d;
@@ -607,6 +654,11 @@ cmd_check(int argc, char **argv)
 		switch (opt) {
 		case 'm': limit = optarg; break;
 		case 'c': pattern = optarg; break;
+		case OPT_SAMPLE_INDEX:
+			if (optarg[0] == '\0')
+				return usage_error("--sample-index wants a sample type or its index");
+			pprof_sample_index = optarg;
+			break;
 		case 'q': break;	/* the two loads print no progress anyway */
 		case 'h': usage(stdout); return 0;
 		default:
@@ -622,11 +674,19 @@ cmd_check(int argc, char **argv)
 	if ((r = load_models(argv + optind, 2, m)) != 0)
 		return r;
 	d = diff_models(m);
+	k = d->traces ? 3 : 1;
+	what = d->traces ? "peak" : pattern ? "classes matching" : "heap";
 	/* heaps: the shallow sizes of the classes (all, or those whose name
-	 * has the pattern); traces: the bytes live at the peak */
+	 * has the pattern); traces: the bytes live at the peak, or at the
+	 * end when the files do not say (heap profiles: inuse_space) */
+	if (d->traces && !(d->measures & 1u << TRACE_PEAK)) {
+		k = (d->measures & 1u << TRACE_LEAKED_BYTES) ? 2 : 1;
+		what = d->measure_name[k == 2 ? TRACE_LEAKED_BYTES : TRACE_BYTES];
+		if (what == NULL)
+			what = k == 2 ? "leaked_bytes" : "bytes";
+	}
 	for (uint32_t i = 0; i < d->row_count; i++) {
 		const struct diff_row *row = &d->rows[i];
-		int k = d->traces ? 3 : 1;
 		if (pattern && !strstr(row->name, pattern))
 			continue;
 		base += row->base[k];
@@ -636,7 +696,7 @@ cmd_check(int argc, char **argv)
 	grew = pct >= 0 ? (growth > 0 && (base == 0 || (double)growth * 100.0 / (double)base > pct))
 	                : growth > 0 && (uint64_t)growth > max_bytes;
 	printf("%s: %" PRIu64 " -> %" PRIu64 " bytes (%+" PRId64 "%s%s), limit %s: %s\n",
-	       d->traces ? "peak" : pattern ? "classes matching" : "heap", base, target, growth,
+	       what, base, target, growth,
 	       pattern ? ", " : "", pattern ? pattern : "", limit, grew ? "GREW" : "ok");
 	if (grew) {
 		struct view *v = view_new_diff(d);
@@ -913,6 +973,7 @@ main(int argc, char **argv)
 		{ "input-format", required_argument, NULL, 'I' },
 		{ "reachable-only", no_argument, NULL, 'R' },
 		{ "java-layout", required_argument, NULL, 'L' },
+		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "keys", no_argument, NULL, 'k' },
@@ -976,6 +1037,11 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'a': c.ascii = true; break;
+		case OPT_SAMPLE_INDEX:
+			if (optarg[0] == '\0')
+				return usage_error("--sample-index wants a sample type or its index");
+			pprof_sample_index = optarg;
+			break;
 		case 'k':
 			tui_print_keys(stdout);
 			return 0;

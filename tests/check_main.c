@@ -19,6 +19,7 @@ main(void)
 	srunner_add_suite(sr, suite_tree());
 	srunner_add_suite(sr, suite_sym());
 	srunner_add_suite(sr, suite_trace());
+	srunner_add_suite(sr, suite_pprof());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -16,6 +16,7 @@ Suite *suite_export(void);
 Suite *suite_tree(void);
 Suite *suite_sym(void);
 Suite *suite_trace(void);
+Suite *suite_pprof(void);
 
 /* A heap built from a small description, analysed with the generic rules:
  * nodes 0..n-1 (0 is the root), each of size sizes[i] (or 1 when sizes is

@@ -23,8 +23,8 @@ struct diff_row {
 	const char *location;	/* call site's file:line; a V8 class's
 				 * "script,line,column"; or NULL */
 	/* heaps: [0] count, [1] shallow bytes; traces: [0] allocations,
-	 * [1] bytes, [2] leaked bytes, [3] peak bytes */
-	uint64_t base[4], target[4];
+	 * [1] bytes, [2] leaked bytes, [3] peak bytes, [4] leaked allocations */
+	uint64_t base[5], target[5];
 	/* heaps matched by object id (V8): objects in the target's class
 	 * whose id the base's class does not have, and the other way round,
 	 * and their bytes */
@@ -36,6 +36,12 @@ struct diff {
 	bool leaks;		/* three dumps: rows are (class, retainer path)
 				 * clusters, target[0] objects of target[1] bytes */
 	bool by_id;		/* new/deleted are known (V8 node ids) */
+	/* traces: the measures both give (bit (1u << enum trace_measure_kind)),
+	 * their names when both files name them alike (pprof's sample types),
+	 * and the one to sort by first (-1: the view's) */
+	unsigned measures;
+	const char *measure_name[6];
+	int main_measure;
 	const char *base_path, *target_path;
 	struct diff_row *rows;
 	uint32_t row_count;

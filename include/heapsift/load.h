@@ -55,11 +55,16 @@ extern const struct loader_ops loader_hprof;
 extern const struct loader_ops loader_trace;
 extern const struct loader_ops loader_heaptrack;
 extern const struct loader_ops loader_massif;
+extern const struct loader_ops loader_pprof;
 /* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
  * tell it from the dump.  Set by --java-layout. */
 extern int hprof_layout_force;
 /* traces: events after this many microseconds are not read (the trace as
  * it stood then; heapsift diff --from/--to).  UINT64_MAX: all. */
 extern uint64_t trace_stop_us;
+/* pprof: the sample type the views sort by first, as go tool pprof's
+ * -sample_index takes it (a name, or an index); NULL: the profile's
+ * default (inuse_space for Go heap profiles).  Set by --sample-index. */
+extern const char *pprof_sample_index;
 
 #endif

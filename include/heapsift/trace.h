@@ -143,7 +143,8 @@ const struct sym_frame *trace_frames(struct trace *t, uint32_t node, uint32_t *c
 enum trace_measure_kind {
 	TRACE_ALLOCATIONS, TRACE_BYTES, TRACE_TEMPORARY, TRACE_PEAK, TRACE_LEAKED_BYTES, TRACE_LEAKED,
 };
-/* "allocations", "bytes", "temporary", "peak_bytes", "leaked_bytes", "leaked" */
+/* "allocations", "bytes", "temporary", "peak_bytes", "leaked_bytes", "leaked"
+ * (and pprof's alloc_objects, alloc_space, inuse_space, inuse_objects) */
 bool trace_measure_parse(const char *s, enum trace_measure_kind *k);
 /* One line per stack with a non-zero weight: its functions root first,
  * ';'-separated, a space, the weight.  0, or -1 on a write error. */

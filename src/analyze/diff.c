@@ -71,6 +71,7 @@ diff_new(const char *base_path, const char *target_path)
 	arena_init(&d->strings);
 	d->base_path = arena_strndup(&d->strings, base_path, strlen(base_path));
 	d->target_path = arena_strndup(&d->strings, target_path, strlen(target_path));
+	d->main_measure = -1;
 	return d;
 }
 
@@ -320,6 +321,12 @@ diff_traces(struct trace *base, struct trace *target)
 	struct trace *ts[2] = { base, target };
 
 	d->traces = true;
+	d->measures = base->measures & target->measures;
+	for (int k = 0; k < 6; k++)
+		if (base->measure_name[k] && target->measure_name[k] &&
+		    strcmp(base->measure_name[k], target->measure_name[k]) == 0)
+			d->measure_name[k] = base->measure_name[k];
+	d->main_measure = target->main_measure == base->main_measure ? target->main_measure : -1;
 	for (int k = 0; k < 2; k++)
 		for (uint32_t s = 0; s < ts[k]->site_count; s++) {
 			const struct trace_site *site = &ts[k]->sites[s];
@@ -333,6 +340,7 @@ diff_traces(struct trace *base, struct trace *target)
 			v[1] += site->m.bytes;
 			v[2] += site->m.leaked_bytes;
 			v[3] += site->m.peak_bytes;
+			v[4] += site->m.leaked;
 		}
 	free(m.slot);
 	return d;

@@ -34,6 +34,9 @@ trace_measure_parse(const char *s, enum trace_measure_kind *k)
 		{ "allocations", TRACE_ALLOCATIONS }, { "bytes", TRACE_BYTES },
 		{ "temporary", TRACE_TEMPORARY }, { "peak_bytes", TRACE_PEAK },
 		{ "leaked_bytes", TRACE_LEAKED_BYTES }, { "leaked", TRACE_LEAKED },
+		/* pprof heap profiles' names for them (src/load/pprof.c) */
+		{ "alloc_objects", TRACE_ALLOCATIONS }, { "alloc_space", TRACE_BYTES },
+		{ "inuse_space", TRACE_LEAKED_BYTES }, { "inuse_objects", TRACE_LEAKED },
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i].name) == 0) {

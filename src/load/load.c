@@ -12,6 +12,7 @@ const struct loader_ops *const loaders[] = {
 	&loader_trace,
 	&loader_heaptrack,
 	&loader_massif,
+	&loader_pprof,
 	NULL,
 };
 

@@ -7,6 +7,7 @@
 
 #include "heapsift/diff.h"
 #include "heapsift/heap.h"
+#include "heapsift/trace.h"
 #include "heapsift/view.h"
 
 #define K_OBJECT ((uint64_t)1 << 62)	/* a new object's row: K_OBJECT | node */
@@ -138,7 +139,7 @@ const struct view_ops view_diff_heap = {
 
 enum { DT_FUNCTION, DT_LOCATION, DT_BASE_ALLOCS, DT_TARGET_ALLOCS, DT_ALLOCS_DELTA, DT_BASE_BYTES,
        DT_TARGET_BYTES, DT_BYTES_DELTA, DT_BASE_LEAKED, DT_TARGET_LEAKED, DT_LEAKED_DELTA,
-       DT_BASE_PEAK, DT_TARGET_PEAK, DT_PEAK_DELTA };
+       DT_BASE_PEAK, DT_TARGET_PEAK, DT_PEAK_DELTA, DT_BASE_LEAKS, DT_TARGET_LEAKS, DT_LEAKS_DELTA };
 
 static const struct view_col diff_trace_cols[] = {
 	[DT_FUNCTION] = { "function", "Function", COL_TEXT, "the call site's function" },
@@ -155,7 +156,56 @@ static const struct view_col diff_trace_cols[] = {
 	[DT_BASE_PEAK] = { "base_peak_bytes", "Base peak", COL_BYTES, "live at the base's peak" },
 	[DT_TARGET_PEAK] = { "target_peak_bytes", "Target peak", COL_BYTES, "live at the target's peak" },
 	[DT_PEAK_DELTA] = { "peak_delta", "Peak delta", COL_INT, "target - base" },
+	[DT_BASE_LEAKS] = { "base_leaked", "Base leaks", COL_COUNT, "allocations live at the base's end" },
+	[DT_TARGET_LEAKS] = { "target_leaked", "Target leaks", COL_COUNT,
+	                      "allocations live at the target's end" },
+	[DT_LEAKS_DELTA] = { "leaked_count_delta", "Leaks delta", COL_INT, "target - base" },
 };
+
+/* The measure of each group of three columns (base, target, delta), from
+ * DT_BASE_ALLOCS on, and its slot in diff_row. */
+static const struct {
+	enum trace_measure_kind kind;
+	int slot;
+} dt_groups[] = {
+	{ TRACE_ALLOCATIONS, 0 }, { TRACE_BYTES, 1 }, { TRACE_LEAKED_BYTES, 2 }, { TRACE_PEAK, 3 },
+	{ TRACE_LEAKED, 4 },
+};
+
+/* The groups of the measures both traces give, named as the files name
+ * them (pprof's sample types: base_inuse_space, inuse_space_delta...). */
+static void
+diff_trace_columns(struct view *v)
+{
+	const struct diff *d = v->diff;
+	uint64_t keep = 1u << DT_FUNCTION | 1u << DT_LOCATION;
+	if (d == NULL)
+		return;	/* view_new_diff calls again with the diff */
+	for (size_t g = 0; g < sizeof dt_groups / sizeof dt_groups[0]; g++)
+		if (d->measures & 1u << dt_groups[g].kind)
+			keep |= (uint64_t)7 << (DT_BASE_ALLOCS + 3 * g);
+	view_cols_keep(v, keep);
+	for (size_t i = 0; i < v->ncols; i++) {
+		unsigned oc = v->colmap[i], g, part;
+		const char *name;
+		struct arena *a = &v->diff->strings;
+		char buf[256];
+		if (oc < DT_BASE_ALLOCS)
+			continue;
+		g = (oc - DT_BASE_ALLOCS) / 3;
+		part = (oc - DT_BASE_ALLOCS) % 3;
+		if (d->main_measure >= 0 && (int)dt_groups[g].kind == d->main_measure && part == 2)
+			v->default_sort = i;
+		if ((name = d->measure_name[dt_groups[g].kind]) == NULL)
+			continue;
+		snprintf(buf, sizeof buf, part == 0 ? "base_%s" : part == 1 ? "target_%s" : "%s_delta",
+		         name);
+		v->colbuf[i].name = arena_strndup(a, buf, strlen(buf));
+		snprintf(buf, sizeof buf, part == 0 ? "Base %s" : part == 1 ? "Target %s" : "%s delta",
+		         name);
+		v->colbuf[i].title = arena_strndup(a, buf, strlen(buf));
+	}
+}
 
 static void
 diff_trace_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
@@ -176,6 +226,9 @@ diff_trace_cell(struct view *v, const struct vrow *row, size_t col, struct cell 
 	case DT_BASE_PEAK: cell_u(out, COL_BYTES, r->base[3]); break;
 	case DT_TARGET_PEAK: cell_u(out, COL_BYTES, r->target[3]); break;
 	case DT_PEAK_DELTA: cell_i(out, delta(r->base[3], r->target[3])); break;
+	case DT_BASE_LEAKS: cell_u(out, COL_COUNT, r->base[4]); break;
+	case DT_TARGET_LEAKS: cell_u(out, COL_COUNT, r->target[4]); break;
+	case DT_LEAKS_DELTA: cell_i(out, delta(r->base[4], r->target[4])); break;
 	}
 }
 
@@ -187,6 +240,7 @@ const struct view_ops view_diff_trace = {
 	.ncols = sizeof diff_trace_cols / sizeof diff_trace_cols[0],
 	.default_sort = DT_LEAKED_DELTA,
 	.default_desc = true,
+	.columns = diff_trace_columns,
 	.children = diff_children,
 	.cell = diff_trace_cell,
 };
@@ -231,5 +285,7 @@ view_new_diff(struct diff *d)
 	struct view *v = view_new_trace(d->leaks ? &view_leaks : d->traces ? &view_diff_trace
 	                                                                    : &view_diff_heap, NULL);
 	v->diff = d;
+	if (v->ops->columns)
+		v->ops->columns(v);
 	return v;
 }

@@ -113,7 +113,13 @@ tsummary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 {
 	const struct trace *t = v->trace;
 	if (col == 0) {
-		cell_text(v, out, tsummary_name(t, (unsigned)row->key));
+		/* the measures' rows under the file's names for them */
+		int k = row->key == T_ALLOCATIONS ? TRACE_ALLOCATIONS : row->key == T_BYTES ? TRACE_BYTES
+		        : row->key == T_TEMPORARY ? TRACE_TEMPORARY
+		        : row->key == T_LEAKED_BYTES ? TRACE_LEAKED_BYTES
+		        : row->key == T_LEAKED ? TRACE_LEAKED : -1;
+		cell_text(v, out, k >= 0 && t->measure_name[k] ? t->measure_name[k]
+		                                                : tsummary_name(t, (unsigned)row->key));
 		return;
 	}
 	switch (row->key) {
