@@ -221,23 +221,29 @@ cmd_report(const struct cli *c)
 }
 
 /* --format folded: an allocation trace's stacks for flame graphs, weighted
- * by the --sort measure (default: allocations, as heaptrack's). */
+ * by the --sort measure (default: allocations, as heaptrack's, or the
+ * file's main measure when it has no allocations). */
 static int
 cmd_export_folded(const struct cli *c)
 {
 	enum trace_measure_kind k = TRACE_ALLOCATIONS;
 	struct model m;
+	char names[256];
 	int r;
 
-	if (c->sort && !trace_measure_parse(c->sort, &k))
-		return usage_error("export --format folded: --sort wants allocations, bytes, temporary, "
-		                   "peak_bytes, leaked_bytes or leaked, not '%s'", c->sort);
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
 	if (m.kind != MODEL_TRACE) {
 		model_free(&m);
 		return usage_error("export: --format folded is for allocation traces");
+	}
+	if (!trace_measure_pick(m.trace, c->sort, &k)) {
+		r = usage_error("export --format folded: --sort wants one of the file's measures (%s), "
+		                "not '%s'", trace_measure_list(m.trace, names, sizeof names),
+		                c->sort ? c->sort : "");
+		model_free(&m);
+		return r;
 	}
 	r = trace_write_folded(m.trace, k, stdout);
 	model_free(&m);
@@ -536,10 +542,12 @@ cmd_diff(int argc, char **argv)
 	if (folded) {
 		/* flame-graph stacks with signed weights: traces only */
 		enum trace_measure_kind k = TRACE_ALLOCATIONS;
-		if (!d->traces || (sort && !trace_measure_parse(sort, &k)))
-			r = usage_error(d->traces ? "diff --format folded: --sort wants allocations, bytes, "
-			                            "temporary, peak_bytes, leaked_bytes or leaked"
-			                          : "diff: --format folded is for allocation traces");
+		char names[256];
+		if (!d->traces)
+			r = usage_error("diff: --format folded is for allocation traces");
+		else if (!trace_measure_pick(m[1].trace, sort, &k) || !(m[0].trace->measures & 1u << k))
+			r = usage_error("diff --format folded: --sort wants one of the files' measures (%s)",
+			                trace_measure_list(m[1].trace, names, sizeof names));
 		else
 			r = write_result(trace_write_folded_diff(m[0].trace, m[1].trace, k, stdout));
 		goto out;
@@ -599,8 +607,9 @@ cmd_check(int argc, char **argv)
 	double pct = -1;
 	struct model m[2];
 	struct diff *d;
+	const char *what;
 	bool grew;
-	int opt, r;
+	int opt, r, k = 1;
 	int64_t growth;
 
 	while ((opt = getopt_long(argc, argv, "m:c:qh", longopts, NULL)) != -1) {
@@ -623,10 +632,21 @@ cmd_check(int argc, char **argv)
 		return r;
 	d = diff_models(m);
 	/* heaps: the shallow sizes of the classes (all, or those whose name
-	 * has the pattern); traces: the bytes live at the peak */
+	 * has the pattern); traces: the bytes live at the peak, or at the end
+	 * for files without a peak (tracemalloc's size) */
+	what = pattern ? "classes matching" : "heap";
+	if (d->traces) {
+		if (d->measures & 1u << TRACE_PEAK || !(d->measures & 1u << TRACE_LEAKED_BYTES)) {
+			k = 3;
+			what = "peak";
+		} else {
+			k = 2;
+			what = d->measure_name[TRACE_LEAKED_BYTES] ? d->measure_name[TRACE_LEAKED_BYTES]
+			                                           : "leaked";
+		}
+	}
 	for (uint32_t i = 0; i < d->row_count; i++) {
 		const struct diff_row *row = &d->rows[i];
-		int k = d->traces ? 3 : 1;
 		if (pattern && !strstr(row->name, pattern))
 			continue;
 		base += row->base[k];
@@ -636,7 +656,7 @@ cmd_check(int argc, char **argv)
 	grew = pct >= 0 ? (growth > 0 && (base == 0 || (double)growth * 100.0 / (double)base > pct))
 	                : growth > 0 && (uint64_t)growth > max_bytes;
 	printf("%s: %" PRIu64 " -> %" PRIu64 " bytes (%+" PRId64 "%s%s), limit %s: %s\n",
-	       d->traces ? "peak" : pattern ? "classes matching" : "heap", base, target, growth,
+	       what, base, target, growth,
 	       pattern ? ", " : "", pattern ? pattern : "", limit, grew ? "GREW" : "ok");
 	if (grew) {
 		struct view *v = view_new_diff(d);

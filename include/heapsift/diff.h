@@ -21,8 +21,8 @@ struct diff_row {
 	const char *name;	/* class, or function */
 	const char *location;	/* call site's file:line, or NULL */
 	/* heaps: [0] count, [1] shallow bytes; traces: [0] allocations,
-	 * [1] bytes, [2] leaked bytes, [3] peak bytes */
-	uint64_t base[4], target[4];
+	 * [1] bytes, [2] leaked bytes, [3] peak bytes, [4] leaked allocations */
+	uint64_t base[5], target[5];
 	/* heaps matched by object id (V8): objects new in target, deleted
 	 * since base, and their bytes */
 	uint64_t new_count, new_size, deleted_count, deleted_size;
@@ -33,6 +33,10 @@ struct diff {
 	bool leaks;		/* three dumps: rows are (class, retainer path)
 				 * clusters, target[0] objects of target[1] bytes */
 	bool by_id;		/* new/deleted are known (V8 node ids) */
+	/* traces: the measures both give (bits of enum trace_measure_kind),
+	 * named as the target's file names them (NULL: their own names) */
+	unsigned measures;
+	const char *measure_name[6];
 	const char *base_path, *target_path;
 	struct diff_row *rows;
 	uint32_t row_count;

@@ -53,6 +53,7 @@ void model_free(struct model *m);
 extern const struct loader_ops loader_v8;
 extern const struct loader_ops loader_hprof;
 extern const struct loader_ops loader_trace;
+extern const struct loader_ops loader_tracemalloc;
 /* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
  * tell it from the dump.  Set by --java-layout. */
 extern int hprof_layout_force;

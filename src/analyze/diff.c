@@ -221,6 +221,11 @@ diff_traces(struct trace *base, struct trace *target)
 	struct trace *ts[2] = { base, target };
 
 	d->traces = true;
+	d->measures = base->measures & target->measures;
+	for (int k = 0; k < 6; k++)
+		if (target->measure_name[k])
+			d->measure_name[k] = arena_strndup(&d->strings, target->measure_name[k],
+			                                   strlen(target->measure_name[k]));
 	for (int k = 0; k < 2; k++)
 		for (uint32_t s = 0; s < ts[k]->site_count; s++) {
 			const struct trace_site *site = &ts[k]->sites[s];
@@ -234,6 +239,7 @@ diff_traces(struct trace *base, struct trace *target)
 			v[1] += site->m.bytes;
 			v[2] += site->m.leaked_bytes;
 			v[3] += site->m.peak_bytes;
+			v[4] += site->m.leaked;
 		}
 	free(m.slot);
 	return d;

@@ -61,6 +61,8 @@ report_write(struct heap *h, enum export_format format, size_t top, FILE *out)
 	return r || ferror(out) ? -1 : 0;
 }
 
+/* sort: the callsites ops' column, mapped to the view's (a file that
+ * lacks some measures shows fewer columns) */
 static int
 trace_section(struct trace *t, const struct view_ops *ops, int sort, enum export_format format,
               size_t top, FILE *out)
@@ -72,55 +74,62 @@ trace_section(struct trace *t, const struct view_ops *ops, int sort, enum export
 	export_opts_init(&o);
 	o.format = format;
 	o.top = top;
-	o.sort = sort;
+	o.sort = -1;
+	for (size_t i = 0; sort >= 0 && i < v->ncols; i++)
+		if (v->colmap[i] == (unsigned)sort)
+			o.sort = (int)i;
 	r = export_view(v, &o, out);
 	view_free(v);
 	return r;
 }
 
 /* heaptrack_print's sections: the call sites by peak, by calls, by
- * temporary allocations and by leaked bytes. */
+ * temporary allocations and by leaked bytes; of those the trace gives
+ * (an imported profile: by each of its measures, named as it names them). */
 int
 report_write_trace(struct trace *t, enum export_format format, size_t top, FILE *out)
 {
 	static const struct {
 		const char *key, *title;
-		int col;
+		int measure;
 	} parts[] = {
-		{ "peak", "by peak contribution", 5 },
-		{ "allocations", "by calls to allocation functions", 2 },
-		{ "temporary", "by temporary allocations", 4 },
-		{ "leaked", "by leaked bytes", 6 },
+		{ "peak", "by peak contribution", TRACE_PEAK },
+		{ "allocations", "by calls to allocation functions", TRACE_ALLOCATIONS },
+		{ "temporary", "by temporary allocations", TRACE_TEMPORARY },
+		{ "leaked", "by leaked bytes", TRACE_LEAKED_BYTES },
+		{ "leaks", "by leaked allocations", TRACE_LEAKED },
+		{ "bytes", "by bytes allocated", TRACE_BYTES },
 	};
+	bool all = t->measures == TRACE_ALL_MEASURES;
 	int r = 0;
 
-	switch (format) {
-	case EXPORT_JSON:
+	if (format == EXPORT_JSON)
 		fputs("{\"summary\":", out);
-		r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
-		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-			fprintf(out, ",\"%s\":", parts[i].key);
-			r |= trace_section(t, &view_callsites, parts[i].col, format, top, out);
-		}
-		fputs("}\n", out);
-		break;
-	case EXPORT_CSV:
-	case EXPORT_TSV:
-		r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
-		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-			putc('\n', out);
-			r |= trace_section(t, &view_callsites, parts[i].col, format, top, out);
-		}
-		break;
-	case EXPORT_TEXT:
+	else if (format == EXPORT_TEXT)
 		fputs("Summary\n", out);
-		r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
-		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-			fprintf(out, "\nTop %zu call sites %s\n", top, parts[i].title);
-			r |= trace_section(t, &view_callsites, parts[i].col, format, top, out);
+	r |= trace_section(t, &view_trace_summary, -1, format, 0, out);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		int m = parts[i].measure;
+		const char *name = t->measure_name[m];
+		/* the recorder's traces: heaptrack_print's four */
+		if (all ? i >= 4 : !(t->measures & 1u << m))
+			continue;
+		switch (format) {
+		case EXPORT_JSON: fprintf(out, ",\"%s\":", name ? name : parts[i].key); break;
+		case EXPORT_CSV:
+		case EXPORT_TSV: putc('\n', out); break;
+		case EXPORT_TEXT:
+			if (name)
+				fprintf(out, "\nTop %zu call sites by %s\n", top, name);
+			else
+				fprintf(out, "\nTop %zu call sites %s\n", top, parts[i].title);
+			break;
 		}
-		break;
+		/* callsites' measure columns follow function and location */
+		r |= trace_section(t, &view_callsites, 2 + m, format, top, out);
 	}
+	if (format == EXPORT_JSON)
+		fputs("}\n", out);
 	fflush(out);
 	return r || ferror(out) ? -1 : 0;
 }

@@ -10,6 +10,7 @@ const struct loader_ops *const loaders[] = {
 	&loader_v8,
 	&loader_hprof,
 	&loader_trace,
+	&loader_tracemalloc,
 	NULL,
 };
 

@@ -7,6 +7,7 @@
 
 #include "heapsift/diff.h"
 #include "heapsift/heap.h"
+#include "heapsift/trace.h"
 #include "heapsift/view.h"
 
 #define K_OBJECT ((uint64_t)1 << 62)	/* a new object's row: K_OBJECT | node */
@@ -136,7 +137,7 @@ const struct view_ops view_diff_heap = {
 
 enum { DT_FUNCTION, DT_LOCATION, DT_BASE_ALLOCS, DT_TARGET_ALLOCS, DT_ALLOCS_DELTA, DT_BASE_BYTES,
        DT_TARGET_BYTES, DT_BYTES_DELTA, DT_BASE_LEAKED, DT_TARGET_LEAKED, DT_LEAKED_DELTA,
-       DT_BASE_PEAK, DT_TARGET_PEAK, DT_PEAK_DELTA };
+       DT_BASE_PEAK, DT_TARGET_PEAK, DT_PEAK_DELTA, DT_BASE_LEAKS, DT_TARGET_LEAKS, DT_LEAKS_DELTA };
 
 static const struct view_col diff_trace_cols[] = {
 	[DT_FUNCTION] = { "function", "Function", COL_TEXT, "the call site's function" },
@@ -153,7 +154,58 @@ static const struct view_col diff_trace_cols[] = {
 	[DT_BASE_PEAK] = { "base_peak_bytes", "Base peak", COL_BYTES, "live at the base's peak" },
 	[DT_TARGET_PEAK] = { "target_peak_bytes", "Target peak", COL_BYTES, "live at the target's peak" },
 	[DT_PEAK_DELTA] = { "peak_delta", "Peak delta", COL_INT, "target - base" },
+	[DT_BASE_LEAKS] = { "base_leaked", "Base leaks", COL_COUNT, "allocations live at the base's end" },
+	[DT_TARGET_LEAKS] = { "target_leaked", "Target leaks", COL_COUNT,
+	                      "allocations live at the target's end" },
+	[DT_LEAKS_DELTA] = { "leaked_count_delta", "Leaks delta", COL_INT, "target - base" },
 };
+
+/* the measure (enum trace_measure_kind) of each trio of columns */
+static const int8_t diff_trace_measure[] = {
+	[DT_BASE_ALLOCS] = TRACE_ALLOCATIONS, [DT_TARGET_ALLOCS] = TRACE_ALLOCATIONS,
+	[DT_ALLOCS_DELTA] = TRACE_ALLOCATIONS, [DT_BASE_BYTES] = TRACE_BYTES,
+	[DT_TARGET_BYTES] = TRACE_BYTES, [DT_BYTES_DELTA] = TRACE_BYTES,
+	[DT_BASE_LEAKED] = TRACE_LEAKED_BYTES, [DT_TARGET_LEAKED] = TRACE_LEAKED_BYTES,
+	[DT_LEAKED_DELTA] = TRACE_LEAKED_BYTES, [DT_BASE_PEAK] = TRACE_PEAK,
+	[DT_TARGET_PEAK] = TRACE_PEAK, [DT_PEAK_DELTA] = TRACE_PEAK, [DT_BASE_LEAKS] = TRACE_LEAKED,
+	[DT_TARGET_LEAKS] = TRACE_LEAKED, [DT_LEAKS_DELTA] = TRACE_LEAKED,
+};
+
+/* Imported profiles: the measures both files give, as base_NAME,
+ * target_NAME and NAME_delta when the files name them (tracemalloc's
+ * size and count: Snapshot.compare_to's size_diff and count_diff). */
+static void
+diff_trace_columns(struct view *v)
+{
+	struct diff *d = v->diff;
+	uint64_t keep = 1u << DT_FUNCTION | 1u << DT_LOCATION;
+	bool named = false;
+	for (size_t c = DT_BASE_ALLOCS; c <= DT_LEAKS_DELTA; c++)
+		if (d->measures & 1u << diff_trace_measure[c])
+			keep |= (uint64_t)1 << c;
+	for (int k = 0; k < 6; k++)
+		named |= d->measure_name[k] != NULL;
+	if (keep == (((uint64_t)1 << (DT_LEAKS_DELTA + 1)) - 1) && !named)
+		return;	/* the recorder's traces: every column, as named */
+	view_cols_keep(v, keep);
+	for (size_t i = 0; i < v->ncols; i++) {
+		unsigned oc = v->colmap[i];
+		const char *name;
+		char buf[256];
+		int n;
+		if (oc < DT_BASE_ALLOCS || (name = d->measure_name[diff_trace_measure[oc]]) == NULL)
+			continue;
+		/* each measure's base, target and delta columns in turn */
+		switch ((oc - DT_BASE_ALLOCS) % 3) {
+		case 0: n = snprintf(buf, sizeof buf, "base_%s", name); break;
+		case 1: n = snprintf(buf, sizeof buf, "target_%s", name); break;
+		default: n = snprintf(buf, sizeof buf, "%s_delta", name); break;
+		}
+		if (n < 0 || (size_t)n >= sizeof buf)
+			continue;
+		v->colbuf[i].name = v->colbuf[i].title = arena_strndup(&d->strings, buf, (size_t)n);
+	}
+}
 
 static void
 diff_trace_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
@@ -174,6 +226,9 @@ diff_trace_cell(struct view *v, const struct vrow *row, size_t col, struct cell 
 	case DT_BASE_PEAK: cell_u(out, COL_BYTES, r->base[3]); break;
 	case DT_TARGET_PEAK: cell_u(out, COL_BYTES, r->target[3]); break;
 	case DT_PEAK_DELTA: cell_i(out, delta(r->base[3], r->target[3])); break;
+	case DT_BASE_LEAKS: cell_u(out, COL_COUNT, r->base[4]); break;
+	case DT_TARGET_LEAKS: cell_u(out, COL_COUNT, r->target[4]); break;
+	case DT_LEAKS_DELTA: cell_i(out, delta(r->base[4], r->target[4])); break;
 	}
 }
 
@@ -229,5 +284,7 @@ view_new_diff(struct diff *d)
 	struct view *v = view_new_trace(d->leaks ? &view_leaks : d->traces ? &view_diff_trace
 	                                                                    : &view_diff_heap, NULL);
 	v->diff = d;
+	if (d->traces)
+		diff_trace_columns(v);
 	return v;
 }
