@@ -256,18 +256,16 @@ cmd_report(const struct cli *c)
 }
 
 /* --format folded: an allocation trace's stacks for flame graphs, weighted
- * by the --sort measure (default: allocations, as heaptrack's). */
+ * by the --sort measure (default: allocations, as heaptrack's, or the
+ * file's main measure when it has no allocations). */
 static int
 cmd_export_folded(const struct cli *c)
 {
 	enum trace_measure_kind k = TRACE_ALLOCATIONS;
 	struct model m;
+	char names[256];
 	int r;
 
-	if (c->sort && !trace_measure_parse(c->sort, &k))
-		return usage_error("export --format folded: --sort wants allocations, bytes, temporary, "
-		                   "peak_bytes, leaked_bytes or leaked (pprof: alloc_objects, "
-		                   "alloc_space, inuse_objects, inuse_space), not '%s'", c->sort);
 	r = load_and_analyse(c, &m);
 	if (r)
 		return r;
@@ -275,8 +273,13 @@ cmd_export_folded(const struct cli *c)
 		model_free(&m);
 		return usage_error("export: --format folded is for allocation traces");
 	}
-	if (c->sort == NULL && m.trace->main_measure >= 0)
-		k = (enum trace_measure_kind)m.trace->main_measure;	/* a profile's --sample-index */
+	if (!trace_measure_pick(m.trace, c->sort, &k)) {
+		r = usage_error("export --format folded: --sort wants one of the file's measures (%s), "
+		                "not '%s'", trace_measure_list(m.trace, names, sizeof names),
+		                c->sort ? c->sort : "");
+		model_free(&m);
+		return r;
+	}
 	r = trace_write_folded(m.trace, k, stdout);
 	model_free(&m);
 	return write_result(r);
@@ -579,12 +582,12 @@ cmd_diff(int argc, char **argv)
 	if (folded) {
 		/* flame-graph stacks with signed weights: traces only */
 		enum trace_measure_kind k = TRACE_ALLOCATIONS;
-		if (d->traces && sort == NULL && m[1].trace->main_measure >= 0)
-			k = (enum trace_measure_kind)m[1].trace->main_measure;
-		if (!d->traces || (sort && !trace_measure_parse(sort, &k)))
-			r = usage_error(d->traces ? "diff --format folded: --sort wants allocations, bytes, "
-			                            "temporary, peak_bytes, leaked_bytes or leaked"
-			                          : "diff: --format folded is for allocation traces");
+		char names[256];
+		if (!d->traces)
+			r = usage_error("diff: --format folded is for allocation traces");
+		else if (!trace_measure_pick(m[1].trace, sort, &k) || !(m[0].trace->measures & 1u << k))
+			r = usage_error("diff --format folded: --sort wants one of the files' measures (%s)",
+			                trace_measure_list(m[1].trace, names, sizeof names));
 		else
 			r = write_result(trace_write_folded_diff(m[0].trace, m[1].trace, k, stdout));
 		goto out;
@@ -678,7 +681,8 @@ cmd_check(int argc, char **argv)
 	what = d->traces ? "peak" : pattern ? "classes matching" : "heap";
 	/* heaps: the shallow sizes of the classes (all, or those whose name
 	 * has the pattern); traces: the bytes live at the peak, or at the
-	 * end when the files do not say (heap profiles: inuse_space) */
+	 * end when the files do not say (heap profiles: inuse_space,
+	 * tracemalloc: size) */
 	if (d->traces && !(d->measures & 1u << TRACE_PEAK)) {
 		k = (d->measures & 1u << TRACE_LEAKED_BYTES) ? 2 : 1;
 		what = d->measure_name[k == 2 ? TRACE_LEAKED_BYTES : TRACE_BYTES];

@@ -188,6 +188,55 @@ START_TEST(massif_trees)
 }
 END_TEST
 
+/* A tracemalloc snapshot of protocol 2, written by hand: two traces
+ * sharing one traceback (memoized), the most recent frame first. */
+static const char tm_snapshot[] =
+	"\x80\x02" "ctracemalloc\nSnapshot\n" ")\x81}(" "\x8c\x06traces"
+	"ctracemalloc\n_Traces\n" ")\x81}" "\x8c\x07_traces" "]("
+	"(K\x00M\x00\x01(\x8c\x05/a.pyK\x03\x86\x8c\x05/b.pyK\x07\x86tq\x00K\x02t"
+	"(K\x00K\x10h\x00K\x02t"
+	"esb" "\x8c\x0ftraceback_limitK\x05" "ub.";
+
+START_TEST(tracemalloc_load)
+{
+	struct model m;
+	struct hs_error err;
+	const struct sym_frame *f;
+	uint32_t nf, leaf = 0;
+
+	error_clear(&err);
+	ck_assert_int_eq(load_mem("t.pickle", tm_snapshot, sizeof tm_snapshot - 1, NULL, NULL, &m,
+	                          &err), HS_OK);
+	ck_assert_str_eq(m.trace->format, "tracemalloc");
+	ck_assert_uint_eq(m.trace->total.leaked_bytes, 256 + 16);
+	ck_assert_uint_eq(m.trace->total.leaked, 2);
+	ck_assert_uint_eq(m.trace->total.allocations, 0);
+	ck_assert_uint_eq(m.trace->site_count, 1);
+	ck_assert_str_eq(m.trace->sites[0].file, "/a.py");
+	ck_assert_uint_eq(m.trace->sites[0].line, 3);
+	ck_assert_str_eq(m.trace->sites[0].function, "a.py:3");
+	ck_assert_str_eq(m.trace->measure_name[TRACE_LEAKED_BYTES], "size");
+	/* root -> b.py:7 -> a.py:3 */
+	ck_assert_uint_eq(m.trace->node_count, 3);
+	for (uint32_t i = 1; i < m.trace->node_count; i++)
+		if (m.trace->node_m[i].leaked)
+			leaf = i;
+	ck_assert_uint_eq(m.trace->node_m[leaf].leaked, 2);
+	f = trace_frames(m.trace, m.trace->parent[leaf], &nf, NULL);
+	ck_assert_uint_eq(nf, 1);
+	ck_assert_str_eq(f[0].function, "b.py:7");
+	ck_assert_uint_eq(m.trace->parent[m.trace->parent[leaf]], 0);
+	/* protocol, limit, truncated and deepest (total_nframe), domains */
+	ck_assert_uint_eq(m.trace->info_count, 6);
+	ck_assert_str_eq(m.trace->info[1].name, "traceback_limit");
+	ck_assert_uint_eq(m.trace->info[1].value, 5);
+	ck_assert_str_eq(m.trace->info[2].name, "truncated_tracebacks");
+	ck_assert_uint_eq(m.trace->info[2].value, 0);
+	ck_assert_uint_eq(m.trace->info[3].value, 2);
+	model_free(&m);
+}
+END_TEST
+
 /* malformed: the line and what was expected */
 START_TEST(massif_errors)
 {
@@ -213,6 +262,29 @@ START_TEST(massif_errors)
 }
 END_TEST
 
+/* Cut anywhere, the snapshot is refused with a message; a REDUCE in its
+ * place is refused at its offset. */
+START_TEST(tracemalloc_refuse)
+{
+	char buf[sizeof tm_snapshot];
+	struct model m;
+	struct hs_error err;
+
+	for (size_t n = 0; n + 1 < sizeof tm_snapshot; n++) {
+		error_clear(&err);
+		ck_assert_int_eq(load_mem("t.pickle", tm_snapshot, n, "tracemalloc", NULL, &m, &err),
+		                 HS_EINPUT);
+		ck_assert(err.msg[0] != '\0');
+	}
+	memcpy(buf, tm_snapshot, sizeof buf);
+	buf[sizeof tm_snapshot - 3] = 'R';	/* BUILD of the Snapshot -> REDUCE */
+	error_clear(&err);
+	ck_assert_int_eq(load_mem("t.pickle", buf, sizeof buf - 1, NULL, NULL, &m, &err), HS_EINPUT);
+	ck_assert_uint_eq(err.offset, sizeof tm_snapshot - 3);
+	ck_assert_ptr_nonnull(strstr(err.msg, "REDUCE"));
+}
+END_TEST
+
 Suite *
 suite_trace(void)
 {
@@ -224,6 +296,10 @@ suite_trace(void)
 	tc = tcase_create("massif");
 	tcase_add_test(tc, massif_trees);
 	tcase_add_test(tc, massif_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tracemalloc");
+	tcase_add_test(tc, tracemalloc_load);
+	tcase_add_test(tc, tracemalloc_refuse);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,8 +37,9 @@ struct diff {
 				 * clusters, target[0] objects of target[1] bytes */
 	bool by_id;		/* new/deleted are known (V8 node ids) */
 	/* traces: the measures both give (bit (1u << enum trace_measure_kind)),
-	 * their names when both files name them alike (pprof's sample types),
-	 * and the one to sort by first (-1: the view's) */
+	 * their names when both files name them alike (pprof's sample types,
+	 * tracemalloc's size and count; NULL: their own names), and the one to
+	 * sort by first (-1: the view's) */
 	unsigned measures;
 	const char *measure_name[6];
 	int main_measure;

@@ -64,6 +64,15 @@ enum trace_time_unit {
 	TRACE_TIME_BYTES,		/* bytes allocated and freed so far (massif's "B") */
 };
 
+
+/* A fact an importer gives that no measure holds (tracemalloc's traceback
+ * limit, ...): a summary row after the format. */
+struct trace_info {
+	const char *name;
+	uint64_t value;
+};
+#define TRACE_INFO_MAX 8
+
 struct trace_point {
 	uint64_t time_us;
 	uint64_t heap;		/* bytes live */
@@ -84,6 +93,8 @@ struct trace {
 	int main_measure;
 	uint64_t sample_bytes;	/* 0: every allocation was recorded */
 	bool complete;		/* the END event: the program exited normally */
+	struct trace_info info[TRACE_INFO_MAX];
+	uint32_t info_count;
 
 	uint32_t node_count;
 	uint32_t *parent;
@@ -146,6 +157,12 @@ enum trace_measure_kind {
 /* "allocations", "bytes", "temporary", "peak_bytes", "leaked_bytes", "leaked"
  * (and pprof's alloc_objects, alloc_space, inuse_space, inuse_objects) */
 bool trace_measure_parse(const char *s, enum trace_measure_kind *k);
+/* The measure to weigh stacks by: s, a measure's name above or the name
+ * the trace's file gives it, or (s NULL) allocations when the trace has
+ * them, else its main measure.  False when the trace lacks it. */
+bool trace_measure_pick(const struct trace *t, const char *s, enum trace_measure_kind *k);
+/* The trace's measures by their names, ", "-separated, into buf. */
+const char *trace_measure_list(const struct trace *t, char *buf, size_t size);
 /* One line per stack with a non-zero weight: its functions root first,
  * ';'-separated, a space, the weight.  0, or -1 on a write error. */
 int trace_write_folded(struct trace *t, enum trace_measure_kind k, FILE *out);

@@ -5,6 +5,7 @@
  *   b = tb_new(path, format)
  *   tb_measures(b, mask, names)          which measures the file gives
  *   tb_maps(b, maps)                     optional: runtime addresses to symbolize
+ *   tb_info(b, name, value)              optional: facts for the summary
  *   then, in any order:
  *     tb_frames(...)                     a frame with its inline chain -> handle
  *     tb_node(b, parent, ip, handle)     a stack: find or add a child
@@ -50,6 +51,9 @@ void tb_has_time(struct trace_builder *b);
 /* The unit of the times given (default: microseconds). */
 void tb_time_unit(struct trace_builder *b, enum trace_time_unit unit);
 void tb_maps(struct trace_builder *b, struct sym_maps *maps);
+/* A fact for the summary (name copied; at most TRACE_INFO_MAX, the
+ * others are dropped). */
+void tb_info(struct trace_builder *b, const char *name, uint64_t value);
 /* Allocations stand for this many bytes each when sampled (0: all). */
 void tb_sample_bytes(struct trace_builder *b, uint64_t bytes);
 

@@ -325,7 +325,8 @@ diff_traces(struct trace *base, struct trace *target)
 	for (int k = 0; k < 6; k++)
 		if (base->measure_name[k] && target->measure_name[k] &&
 		    strcmp(base->measure_name[k], target->measure_name[k]) == 0)
-			d->measure_name[k] = base->measure_name[k];
+			d->measure_name[k] = arena_strndup(&d->strings, target->measure_name[k],
+			                                   strlen(target->measure_name[k]));
 	d->main_measure = target->main_measure == base->main_measure ? target->main_measure : -1;
 	for (int k = 0; k < 2; k++)
 		for (uint32_t s = 0; s < ts[k]->site_count; s++) {

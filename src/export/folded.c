@@ -46,6 +46,55 @@ trace_measure_parse(const char *s, enum trace_measure_kind *k)
 	return false;
 }
 
+static const char *const measure_names[6] = {
+	"allocations", "bytes", "temporary", "peak_bytes", "leaked_bytes", "leaked",
+};
+
+bool
+trace_measure_pick(const struct trace *t, const char *s, enum trace_measure_kind *k)
+{
+	int found = -1;
+	enum trace_measure_kind alias;
+	if (s == NULL) {
+		/* a profile's own (pprof's --sample-index), else allocations */
+		if (t->main_measure >= 0)
+			found = t->main_measure;
+		else if (t->measures & 1u << TRACE_ALLOCATIONS)
+			found = TRACE_ALLOCATIONS;
+		else
+			for (int m = 5; m >= 0; m--)
+				if (t->measures & 1u << m)
+					found = m;
+	} else {
+		for (int m = 0; m < 6 && found < 0; m++)
+			if (strcmp(s, measure_names[m]) == 0 ||
+			    (t->measure_name[m] && strcmp(s, t->measure_name[m]) == 0))
+				found = m;
+		if (found < 0 && trace_measure_parse(s, &alias))
+			found = (int)alias;
+	}
+	if (found < 0 || !(t->measures & 1u << found))
+		return false;
+	*k = (enum trace_measure_kind)found;
+	return true;
+}
+
+const char *
+trace_measure_list(const struct trace *t, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int m = 0; m < 6; m++)
+		if (t->measures & 1u << m) {
+			int n = snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+			                 t->measure_name[m] ? t->measure_name[m] : measure_names[m]);
+			if (n < 0 || (size_t)n >= size - o)
+				break;
+			o += (size_t)n;
+		}
+	return buf;
+}
+
 /* Stack i's path, root first, into buf (grown as needed); its length. */
 static size_t
 stack_path(struct trace *t, uint32_t i, uint32_t *path, char **buf, size_t *cap)

@@ -100,6 +100,16 @@ tb_maps(struct trace_builder *b, struct sym_maps *maps)
 }
 
 void
+tb_info(struct trace_builder *b, const char *name, uint64_t value)
+{
+	struct trace *t = b->t;
+	if (t->info_count == TRACE_INFO_MAX)
+		return;
+	t->info[t->info_count].name = arena_strndup(&t->strings, name, strlen(name));
+	t->info[t->info_count++].value = value;
+}
+
+void
 tb_sample_bytes(struct trace_builder *b, uint64_t bytes)
 {
 	b->t->sample_bytes = bytes;

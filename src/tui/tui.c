@@ -349,6 +349,22 @@ grouped(uint64_t v, char *buf, size_t size)
 
 /* --- panes: setup -------------------------------------------------------------------- */
 
+
+/* The view's column for the ops' column called name, also when the file
+ * renamed it (pprof's sample types, tracemalloc's size and count), or -1. */
+static int
+pane_col_find(const struct view *v, const char *name)
+{
+	int c = view_col_find(v, name);
+	if (c >= 0)
+		return c;
+	for (size_t i = 0; i < v->ops->ncols; i++)
+		if (strcmp(v->ops->cols[i].name, name) == 0)
+			for (size_t j = 0; j < v->ncols; j++)
+				if (v->colmap[j] == i)
+					return (int)j;
+	return -1;
+}
 static void
 pane_setup(struct tui *t, int id, uint32_t subject)
 {
@@ -366,10 +382,10 @@ pane_setup(struct tui *t, int id, uint32_t subject)
 	p->view->flags = 0;
 	tree_init(&p->tree, p->view, t->h && id == P_SUMMARY ? 50 : 0, TUI_PAGE);
 	for (int k = 0; k < 2; k++)
-		p->tree_col[k] = d->tree_cols[k] ? view_col_find(p->view, d->tree_cols[k]) : -1;
+		p->tree_col[k] = d->tree_cols[k] ? pane_col_find(p->view, d->tree_cols[k]) : -1;
 	p->ncols = 0;
 	for (int k = 0; k < 8 && d->cols[k]; k++) {
-		int c = view_col_find(p->view, d->cols[k]);
+		int c = pane_col_find(p->view, d->cols[k]);
 		if (c >= 0)
 			p->cols[p->ncols++] = c;
 	}

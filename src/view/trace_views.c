@@ -76,14 +76,35 @@ tsummary_has(const struct trace *t, unsigned k)
 	}
 }
 
+/* rows: T_* keys; the importer's facts (trace_info) after the format as
+ * T_COUNT + i */
 static void
 tsummary_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
 	if (parent)
 		return;
-	for (uint64_t k = 0; k < T_COUNT; k++)
+	for (uint64_t k = 0; k < T_COUNT; k++) {
 		if (tsummary_has(v->trace, (unsigned)k))
 			vrows_push(out, k);
+		if (k == T_FORMAT)
+			for (uint32_t i = 0; i < v->trace->info_count; i++)
+				vrows_push(out, T_COUNT + i);
+	}
+}
+
+/* the measure a summary row counts, or -1 */
+static int
+tsummary_measure(uint64_t k)
+{
+	switch (k) {
+	case T_ALLOCATIONS: return TRACE_ALLOCATIONS;
+	case T_BYTES: return TRACE_BYTES;
+	case T_TEMPORARY: return TRACE_TEMPORARY;
+	case T_PEAK: return TRACE_PEAK;
+	case T_LEAKED_BYTES: return TRACE_LEAKED_BYTES;
+	case T_LEAKED: return TRACE_LEAKED;
+	default: return -1;
+	}
 }
 
 /* The measure columns (2 + enum trace_measure_kind in callsites, calltree
@@ -112,13 +133,19 @@ static void
 tsummary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	const struct trace *t = v->trace;
+	if (row->key >= T_COUNT) {
+		const struct trace_info *in = &t->info[row->key - T_COUNT];
+		if (col == 0)
+			cell_text(v, out, in->name);
+		else
+			cell_u(out, strstr(in->name, "bytes") ? COL_BYTES : COL_COUNT, in->value);
+		return;
+	}
 	if (col == 0) {
-		/* the measures' rows under the file's names for them */
-		int k = row->key == T_ALLOCATIONS ? TRACE_ALLOCATIONS : row->key == T_BYTES ? TRACE_BYTES
-		        : row->key == T_TEMPORARY ? TRACE_TEMPORARY
-		        : row->key == T_LEAKED_BYTES ? TRACE_LEAKED_BYTES
-		        : row->key == T_LEAKED ? TRACE_LEAKED : -1;
-		cell_text(v, out, k >= 0 && t->measure_name[k] ? t->measure_name[k]
+		/* a measure the file names (pprof's sample types, tracemalloc's
+		 * size and count) is called so */
+		int m = tsummary_measure(row->key);
+		cell_text(v, out, m >= 0 && t->measure_name[m] ? t->measure_name[m]
 		                                                : tsummary_name(t, (unsigned)row->key));
 		return;
 	}
