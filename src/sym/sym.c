@@ -564,13 +564,18 @@ module_new(const char *path, const struct sym_options *o)
 	return m;
 }
 
-struct sym_module *
-sym_module_open(const char *path, const struct sym_options *o, struct hs_error *err)
+/* Opens path; with id (idlen bytes), only when that is its build ID (else
+ * NULL with *other set), before reading anything else of it. */
+static struct sym_module *
+module_open(const char *path, const struct sym_options *o, const uint8_t *id, size_t idlen,
+            bool *other, struct hs_error *err)
 {
 	struct sym_module *m;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	Elf *e;
+	const uint8_t *fid;
+	size_t flen;
 
 	if (fd < 0) {
 		error_set(err, HS_EIO, path, "%s", strerror(errno));
@@ -586,10 +591,23 @@ sym_module_open(const char *path, const struct sym_options *o, struct hs_error *
 		error_set(err, HS_EINPUT, path, "not an ELF file");
 		return NULL;
 	}
+	if (id && (!build_id(e, &fid, &flen) || flen != idlen || memcmp(fid, id, idlen) != 0)) {
+		elf_end(e);
+		close(fd);
+		*other = true;
+		error_set(err, HS_EINPUT, path, "another build ID");
+		return NULL;
+	}
 	m = module_new(path, o);
 	m->fd = fd;
 	m->elf = e;
 	return module_init(m, o, true);
+}
+
+struct sym_module *
+sym_module_open(const char *path, const struct sym_options *o, struct hs_error *err)
+{
+	return module_open(path, o, NULL, 0, NULL, err);
 }
 
 struct sym_module *
@@ -998,42 +1016,27 @@ static void
 mod_open(struct sym_maps *s, struct map_mod *mm)
 {
 	struct hs_error err;
-	const uint8_t *id;
-	size_t len;
+	bool other = false;
 
 	error_clear(&err);
-	mm->m = sym_module_open(mm->path, &s->opt, &err);
-	if (mm->idlen == 0) {
+	mm->m = module_open(mm->path, &s->opt, mm->idlen ? mm->id : NULL, mm->idlen, &other, &err);
+	if (mm->m || mm->idlen == 0) {
 		mm->state = mm->m ? SYM_MAP_FILE : SYM_MAP_MISSING;
 		return;
 	}
-	if (mm->m) {
-		if (sym_module_build_id(mm->m, &id, &len) && len == mm->idlen &&
-		    memcmp(id, mm->id, len) == 0) {
-			mm->state = SYM_MAP_FILE;
-			return;
-		}
-		sym_module_close(mm->m);
-		mm->m = NULL;
-		mm->state = SYM_MAP_CHANGED;
-	} else {
-		mm->state = SYM_MAP_MISSING;
-	}
+	mm->state = other ? SYM_MAP_CHANGED : SYM_MAP_MISSING;
 	for (int k = 0; k < 2; k++) {
 		char *p = build_id_path(s->opt.debug_dir, mm->id, mm->idlen, k == 0 ? ".debug" : "");
-		struct sym_module *m;
+		bool ignored = false;
 		if (p == NULL)
 			return;
 		error_clear(&err);
-		m = sym_module_open(p, &s->opt, &err);
-		if (m && sym_module_build_id(m, &id, &len) && len == mm->idlen &&
-		    memcmp(id, mm->id, len) == 0) {
-			mm->m = m;
+		mm->m = module_open(p, &s->opt, mm->id, mm->idlen, &ignored, &err);
+		if (mm->m) {
 			mm->file = p;
 			mm->state = SYM_MAP_BUILD_ID;
 			return;
 		}
-		sym_module_close(m);
 		free(p);
 	}
 }
