@@ -59,5 +59,8 @@ extern int hprof_layout_force;
 /* traces: events after this many microseconds are not read (the trace as
  * it stood then; heapsift diff --from/--to).  UINT64_MAX: all. */
 extern uint64_t trace_stop_us;
+/* traces: where modules are looked for by build ID (DIR/.build-id/xx/rest.debug)
+ * and separate debug files; NULL: /usr/lib/debug.  Set by --debug-dir. */
+extern const char *trace_debug_dir;
 
 #endif

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Allocation traces: heapsift record on programs with known allocations
 # (alloc-test.c, threads-test.c), real Debian programs whose output must
-# not change, fork, signals, cut and corrupt traces.  make check sets
-# HEAPSIFT and top_srcdir; the recorder is found beside HEAPSIFT.
+# not change, libraries loaded and unloaded (dl-reuse.c), a program rebuilt
+# after its recording, fork, signals, cut, corrupt and malformed traces
+# (tests/fuzz/trace-seeds.py), version 1 traces.  make check sets HEAPSIFT
+# and top_srcdir; the recorder is found beside HEAPSIFT.
 set -u
 : "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
 command -v gcc >/dev/null || { echo "gcc not installed: skipped"; exit 77; }
@@ -232,11 +234,27 @@ want "a corrupt block's status" "$?" 2
 n=$((n + 1))
 grep -q 'bad.trace: offset 16: block does not decompress' "$tmp/bad.out" ||
 	fail "corrupt block message: $(cat "$tmp/bad.out")"
-printf 'HSTRACE1\x09\x00\x00\x00\x00\x00\x00\x00' >"$tmp/v9.trace"
-"$HEAPSIFT" report "$tmp/v9.trace" >"$tmp/v9.out" 2>&1
-want "another version's status" "$?" 2
-n=$((n + 1))
-grep -q 'offset 8: trace version 9, not 1' "$tmp/v9.out" || fail "version message: $(cat "$tmp/v9.out")"
+
+# --- traces written event by event (tests/fuzz/trace-seeds.py): each
+# malformed one refused with its offset and reason (status 2), the valid
+# ones of both versions loaded
+python3 "$top_srcdir/tests/fuzz/trace-seeds.py" "$tmp/seeds" || fail "trace-seeds.py"
+while IFS=$'\t' read -r f st msg; do
+	"$HEAPSIFT" report "$tmp/seeds/$f" >/dev/null 2>"$tmp/seed.err"
+	want "$f: status" "$?" "$st"
+	if [ -n "$msg" ]; then
+		want "$f: message" "$(cat "$tmp/seed.err")" "heapsift: $tmp/seeds/$f: $msg"
+	fi
+done <"$tmp/seeds/expect.tsv"
+"$HEAPSIFT" export "$tmp/seeds/v2-modules.trace" --view callsites --format csv >"$tmp/sd.csv" 2>/dev/null
+want "seed: the first list's library" "$(value "$tmp/sd.csv" bytes 300 function)" libseed.so+0x1234
+want "seed: the second list's, at the same address" "$(value "$tmp/sd.csv" bytes 64 function)" \
+	libother.so+0x1234
+want "seed: unmatched modules" "$(value <("$HEAPSIFT" export "$tmp/seeds/v2-modules.trace" \
+	--view summary --format csv 2>/dev/null) name unmatched_modules value)" 3
+"$HEAPSIFT" export "$tmp/seeds/v1-maps.trace" --view summary --format csv >"$tmp/v1.csv" 2>/dev/null
+want "version 1: allocations" "$(value "$tmp/v1.csv" name allocations value)" 2
+want "version 1: leaked_bytes" "$(value "$tmp/v1.csv" name leaked_bytes value)" 20
 
 echo "trace: $n checks, $failed failed"
 [ "$failed" -eq 0 ]
