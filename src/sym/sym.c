@@ -880,7 +880,7 @@ mod_find(struct sym_maps *s, const char *path, const uint8_t *id, size_t idlen)
 	idx_rehash(&s->mhash, &s->mhcap, s->nmods, mod_hash_at, s);
 	for (j = mod_hash(path, id, idlen) & (s->mhcap - 1); (k = s->mhash[j]) != UINT32_MAX;
 	     j = (j + 1) & (s->mhcap - 1))
-		if (s->mods[k].idlen == idlen && memcmp(s->mods[k].id, id, idlen) == 0 &&
+		if (s->mods[k].idlen == idlen && (idlen == 0 || memcmp(s->mods[k].id, id, idlen) == 0) &&
 		    strcmp(s->mods[k].path, path) == 0)
 			return k;
 	k = (uint32_t)s->nmods;
