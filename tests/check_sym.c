@@ -174,6 +174,10 @@ START_TEST(test_maps_lists)
 	sym_maps_add_module(s, "/proc/self/exe", NULL, 0, bias, fp - 64, fp + 64);
 	r = sym_maps_lookup(s, fp, &module);
 	ck_assert_str_eq(outer_function(r), "sym_probe_target");
+	r = sym_maps_lookup_in(s, fp, l4, &module, NULL);	/* now the first later list's */
+	ck_assert_str_eq(module, "/proc/self/exe");
+	r = sym_maps_lookup_in(s, fp, UINT32_MAX, &module, NULL);	/* after every list */
+	ck_assert_str_eq(outer_function(r), "sym_probe_target");
 	ck_assert_uint_eq(sym_maps_module_count(s), 2);
 	sym_maps_free(s);
 }

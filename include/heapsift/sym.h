@@ -90,10 +90,10 @@ void sym_maps_add_module(struct sym_maps *s, const char *path, const uint8_t *bu
 /* Symbolizes a runtime address with module list `list` (the mapping of
  * that list that holds it; else of the first later list that has one, as
  * for code a library's constructors run before its list is written; else
- * of the last earlier one).  count 0 when no mapping holds it or its file
- * cannot be used; then *module_path is still set when known, and
- * *file_addr (if not NULL) to the file's address when known, else
- * UINT64_MAX. */
+ * of the last earlier one; UINT32_MAX: after every list).  count 0 when
+ * no mapping holds it or its file cannot be used; then *module_path is
+ * still set when known, and *file_addr (if not NULL) to the file's
+ * address when known, else UINT64_MAX. */
 struct sym_result sym_maps_lookup_in(struct sym_maps *s, uint64_t addr, uint32_t list,
                                      const char **module_path, uint64_t *file_addr);
 /* The same with the latest list. */

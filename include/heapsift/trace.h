@@ -69,7 +69,8 @@ struct trace {
 	uint32_t node_count;
 	uint32_t *parent;
 	uint64_t *ip;
-	uint32_t *node_list;		/* the module list in force when it was sent */
+	uint32_t *node_list;		/* the module list in force when it was sent
+					 * (NULL: the latest list for every node) */
 	struct trace_measure *node_m;	/* made exactly at the node */
 	uint32_t *node_site;		/* its call site (UINT32_MAX: none) */
 	/* frames of node i, symbolized when first asked for (trace_frames):
@@ -100,6 +101,13 @@ struct trace {
 };
 
 void trace_free(struct trace *t);
+
+/* The module list node i is symbolized with (sym_maps_lookup_in). */
+static inline uint32_t
+trace_node_list(const struct trace *t, uint32_t i)
+{
+	return t->node_list ? t->node_list[i] : UINT32_MAX;
+}
 
 /* Node i's frames (its return address symbolized, inline frames expanded,
  * innermost first), symbolized on first use; *module gets the file.  A

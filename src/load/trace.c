@@ -495,7 +495,7 @@ trace_frames(struct trace *t, uint32_t i, uint32_t *count, const char **module)
 		struct sym_frame one;
 		/* return addresses: the call is the instruction before */
 		if (t->maps)
-			r = sym_maps_lookup_in(t->maps, t->ip[i] - 1, t->node_list[i], &mod, &at);
+			r = sym_maps_lookup_in(t->maps, t->ip[i] - 1, trace_node_list(t, i), &mod, &at);
 		if (r.count == 0) {
 			/* the address: in the module's file when known (what to give
 			 * heapsift symbolize -e with the right file), else at run time */
@@ -625,7 +625,7 @@ find_unmatched(struct trace *t)
 {
 	size_t n = sym_maps_module_count(t->maps), cap = 0;
 	for (uint32_t i = 1; i < t->node_count; i++)
-		sym_maps_touch(t->maps, t->ip[i] - 1, t->node_list[i]);
+		sym_maps_touch(t->maps, t->ip[i] - 1, trace_node_list(t, i));
 	for (size_t k = 0; k < n; k++) {
 		struct sym_map_info info;
 		char hex[2 * TRACE_BUILD_ID_MAX + 1];
