@@ -32,7 +32,8 @@
 #define EXIT_USAGE 1
 #define EXIT_INPUT 2
 
-#define OPT_SAMPLE_INDEX 0x100	/* --sample-index: a long option only */
+#define OPT_SAMPLE_INDEX 0x100	/* long options only: --sample-index */
+#define OPT_DEBUG_DIR 0x101	/* --debug-dir */
 
 static const char *progname = "heapsift";
 
@@ -81,6 +82,8 @@ usage(FILE *out)
 	        "                          H-byte header (4/12, 8/16, 4/16, 8/12; default: told\n"
 	        "                          from the dump)\n"
 	        "  -q, --quiet             no progress on standard error\n"
+	        "      --debug-dir DIR     traces: look for modules by build ID and for debug\n"
+	        "                          files under DIR (default /usr/lib/debug)\n"
 	        "  -a, --ascii             draw with ASCII only (default when the locale is not UTF-8)\n"
 	        "  -k, --keys              the interactive keys\n"
 	        "  -h, --help              this help\n"
@@ -193,6 +196,31 @@ struct cli {
 	bool top_set, depth_set, quiet, ascii, reachable_only;
 };
 
+/* A trace's modules whose frames are addresses, on standard error. */
+static void
+warn_unmatched(const struct trace *t)
+{
+	for (uint32_t k = 0; k < t->unmatched_count; k++) {
+		const struct trace_module *u = &t->unmatched[k];
+		if (k == 8) {
+			fprintf(stderr, "%s: warning: %s: %" PRIu32 " more modules like these\n", progname,
+			        t->path, t->unmatched_count - k);
+			break;
+		}
+		if (u->changed)
+			fprintf(stderr, "%s: warning: %s: %s is not the file that was recorded (its build ID "
+			        "differs: rebuilt since?) and no file with build ID %s was found: its frames "
+			        "are shown as addresses\n", progname, t->path, u->path, u->build_id);
+		else if (u->build_id[0])
+			fprintf(stderr, "%s: warning: %s: %s cannot be read and no file with build ID %s was "
+			        "found: its frames are shown as addresses\n", progname, t->path, u->path,
+			        u->build_id);
+		else
+			fprintf(stderr, "%s: warning: %s: %s cannot be read: its frames are shown as "
+			        "addresses\n", progname, t->path, u->path);
+	}
+}
+
 static int
 load_and_analyse(const struct cli *c, struct model *m)
 {
@@ -220,6 +248,8 @@ load_and_analyse(const struct cli *c, struct model *m)
 		model_free(m);
 		return EXIT_INPUT;
 	}
+	if (m->kind == MODEL_TRACE)
+		warn_unmatched(m->trace);
 	return 0;
 }
 
@@ -482,6 +512,7 @@ cmd_diff(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -527,6 +558,7 @@ cmd_diff(int argc, char **argv)
 			pprof_sample_index = optarg;
 			break;
 		case 'q': quiet = true; break;
+		case OPT_DEBUG_DIR: trace_debug_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			return try_help();
@@ -981,6 +1013,7 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "keys", no_argument, NULL, 'k' },
+		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1046,6 +1079,7 @@ main(int argc, char **argv)
 				return usage_error("--sample-index wants a sample type or its index");
 			pprof_sample_index = optarg;
 			break;
+		case OPT_DEBUG_DIR: trace_debug_dir = optarg; break;
 		case 'k':
 			tui_print_keys(stdout);
 			return 0;

@@ -67,5 +67,8 @@ extern uint64_t trace_stop_us;
  * -sample_index takes it (a name, or an index); NULL: the profile's
  * default (inuse_space for Go heap profiles).  Set by --sample-index. */
 extern const char *pprof_sample_index;
+/* traces: where modules are looked for by build ID (DIR/.build-id/xx/rest.debug)
+ * and separate debug files; NULL: /usr/lib/debug.  Set by --debug-dir. */
+extern const char *trace_debug_dir;
 
 #endif

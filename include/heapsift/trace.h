@@ -73,6 +73,14 @@ struct trace_info {
 };
 #define TRACE_INFO_MAX 8
 
+/* A module whose frames are not symbolized: the file at its recorded path
+ * is another build (or is gone), and none with its build ID was found. */
+struct trace_module {
+	const char *path;
+	const char *build_id;	/* hexadecimal, "" when none was recorded */
+	bool changed;		/* the file is there with another build ID (else it is gone) */
+};
+
 struct trace_point {
 	uint64_t time_us;
 	uint64_t heap;		/* bytes live */
@@ -91,6 +99,7 @@ struct trace {
 	enum trace_time_unit time_unit;
 	/* the measure views sort by first (enum trace_measure_kind), or -1 */
 	int main_measure;
+	uint32_t version;	/* of the file format */
 	uint64_t sample_bytes;	/* 0: every allocation was recorded */
 	bool complete;		/* the END event: the program exited normally */
 	struct trace_info info[TRACE_INFO_MAX];
@@ -99,6 +108,8 @@ struct trace {
 	uint32_t node_count;
 	uint32_t *parent;
 	uint64_t *ip;
+	uint32_t *node_list;		/* the module list in force when it was sent
+					 * (NULL: the latest list for every node) */
 	struct trace_measure *node_m;	/* made exactly at the node */
 	uint32_t *node_site;		/* its call site (UINT32_MAX: none) */
 	/* frames of node i, symbolized when first asked for (trace_frames):
@@ -119,6 +130,10 @@ struct trace {
 	/* request sizes: histogram over powers of two (bucket k: sizes in
 	 * [2^(k-1), 2^k), bucket 0: size 0) */
 	uint64_t size_count[65], size_bytes[65];
+
+	/* modules of the stacks whose frames are addresses */
+	struct trace_module *unmatched;
+	uint32_t unmatched_count;
 
 	struct arena strings;
 	struct sym_maps *maps;	/* owns the frames' strings */
@@ -144,8 +159,18 @@ trace_time_shown(const struct trace *t, uint64_t time)
 const char *trace_time_unit_name(const struct trace *t);
 #define TRACE_ALL_MEASURES 0x3fu
 
+/* The module list node i is symbolized with (sym_maps_lookup_in). */
+static inline uint32_t
+trace_node_list(const struct trace *t, uint32_t i)
+{
+	return t->node_list ? t->node_list[i] : UINT32_MAX;
+}
+
 /* Node i's frames (its return address symbolized, inline frames expanded,
- * innermost first), symbolized on first use; *module gets the file.
+ * innermost first), symbolized on first use; *module gets the file.  A
+ * frame of a module that cannot be symbolized is its address: the
+ * module's name and the file's address ("prog+0x1139"), else the runtime
+ * address ("0x55d0c2a4f139").
  * Valid until the next call (the array may move). */
 const struct sym_frame *trace_frames(struct trace *t, uint32_t node, uint32_t *count,
                                      const char **module);

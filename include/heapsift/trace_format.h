@@ -13,10 +13,15 @@
  *   ALLOC   stack size z:addr dt
  *   REALLOC z:old stack size z:addr dt   old is freed, addr allocated
  *   FREE    z:addr
- *   MAPS_BEGIN dt              a new module list follows
- *   MAP     start end offset len path    one file-backed mapping
+ *   MAPS_BEGIN dt              a new module list follows (it replaces the last)
+ *   MAP     start end offset len path    one file-backed mapping (version 1)
  *   END     dt                 the program ended normally
- * dt: microseconds since the previous timed event (the first since start). */
+ *   MODULE  bias idlen id[idlen] len path nseg {vaddr memsz flags}*nseg
+ *                              one loaded ELF module (version 2): its load
+ *                              bias, GNU build ID, path and PT_LOAD segments
+ * dt: microseconds since the previous timed event (the first since start).
+ * A stack node is symbolized with the module list in force when it was
+ * sent; the recorder sends stacks anew after a module was unloaded. */
 #ifndef HEAPSIFT_TRACE_FORMAT_H
 #define HEAPSIFT_TRACE_FORMAT_H
 
@@ -25,7 +30,11 @@
 #include <string.h>
 
 #define TRACE_MAGIC "HSTRACE1"
-#define TRACE_VERSION 1
+#define TRACE_VERSION 2
+#define TRACE_VERSION_MIN 1	/* the oldest the loader reads */
+#define TRACE_PATH_MAX 4096	/* bytes of a module's path */
+#define TRACE_BUILD_ID_MAX 64	/* bytes of a build ID */
+#define TRACE_SEGMENTS_MAX 256	/* segments of a module */
 #define TRACE_HEADER_SIZE 16
 #define TRACE_BLOCK_MAX (1u << 20)	/* raw bytes a block may hold */
 
@@ -37,6 +46,7 @@ enum {
 	TRACE_EV_MAPS_BEGIN = 5,
 	TRACE_EV_MAP = 6,
 	TRACE_EV_END = 7,
+	TRACE_EV_MODULE = 8,
 };
 
 static inline void

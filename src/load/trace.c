@@ -27,6 +27,7 @@
 #define MAX_NODES (1u << 30)
 
 uint64_t trace_stop_us = UINT64_MAX;
+const char *trace_debug_dir;
 
 /* live allocations: address -> (node, size), open addressing with
  * backward-shift deletion */
@@ -131,6 +132,7 @@ struct tl {
 	uint64_t *cur, *saved;
 	uint32_t *saved_epoch, epoch;
 	struct sym_maps *maps;
+	uint32_t list;		/* the module list in force (0: none yet) */
 	uint64_t tl_step;
 	uint64_t tl_end;	/* where the last point's interval ends */
 };
@@ -139,6 +141,66 @@ static int
 bad(struct tl *l, uint64_t off, const char *what)
 {
 	return error_at(l->err, HS_EINPUT, l->path, off, "%s", what);
+}
+
+/* An event's error: off is its block's, at is where in the block's
+ * events the event starts. */
+static int
+bad_event(struct tl *l, uint64_t off, size_t at, const char *what)
+{
+	return error_at(l->err, HS_EINPUT, l->path, off, "event at byte %zu of the block: %s", at,
+	                what);
+}
+
+/* A MODULE event's fields after the tag, at *pos (< n): checked, then
+ * handed to the module lists. */
+static int
+read_module(struct tl *l, const uint8_t *p, size_t n, size_t *pos, uint64_t off, size_t at)
+{
+	uint64_t bias, idlen, plen, nseg;
+	uint8_t id[TRACE_BUILD_ID_MAX];
+	char path[TRACE_PATH_MAX + 1];
+#define MV(x) \
+	do { \
+		if (!trace_get_varint(p, n, pos, &(x))) \
+			return bad_event(l, off, at, "a module cut short in a block"); \
+	} while (0)
+	MV(bias);
+	MV(idlen);
+	if (idlen > TRACE_BUILD_ID_MAX)
+		return bad_event(l, off, at, "a module's build ID is longer than 64 bytes");
+	if (idlen > n - *pos)
+		return bad_event(l, off, at, "a module's build ID runs past its block");
+	memcpy(id, p + *pos, (size_t)idlen);
+	*pos += (size_t)idlen;
+	MV(plen);
+	if (plen == 0 || plen > TRACE_PATH_MAX)
+		return bad_event(l, off, at, "a module's path is empty or longer than 4096 bytes");
+	if (plen > n - *pos)
+		return bad_event(l, off, at, "a module's path runs past its block");
+	memcpy(path, p + *pos, (size_t)plen);
+	path[plen] = '\0';
+	if (strlen(path) != plen)
+		return bad_event(l, off, at, "a module's path holds a NUL byte");
+	*pos += (size_t)plen;
+	MV(nseg);
+	if (nseg == 0 || nseg > TRACE_SEGMENTS_MAX)
+		return bad_event(l, off, at, "a module has no segment, or more than 256");
+	if (l->list == 0)
+		return bad_event(l, off, at, "a module outside a module list (no MAPS_BEGIN before it)");
+	for (uint64_t k = 0; k < nseg; k++) {
+		uint64_t vaddr, memsz, flags;
+		MV(vaddr);
+		MV(memsz);
+		MV(flags);
+		if (memsz > UINT64_MAX - vaddr || vaddr + memsz > UINT64_MAX - bias)
+			return bad_event(l, off, at, "a module's segment ends past the address space");
+		if (l->maps)
+			sym_maps_add_module(l->maps, path, id, (size_t)idlen, bias, bias + vaddr,
+			                    bias + vaddr + memsz);
+	}
+#undef MV
+	return 0;
 }
 
 static void
@@ -252,8 +314,9 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 	struct trace *t = l->t;
 	size_t pos = 0;
 	uint64_t addr = 0;
-#define V(x) do { if (!trace_get_varint(p, n, &pos, &(x))) return bad(l, off, "event cut short in a block"); } while (0)
+#define V(x) do { if (!trace_get_varint(p, n, &pos, &(x))) return bad_event(l, off, at, "event cut short in a block"); } while (0)
 	while (pos < n) {
+		size_t at = pos;
 		uint8_t ev = p[pos++];
 		uint64_t a, b, c, dt;
 		switch (ev) {
@@ -261,13 +324,14 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 			V(a);
 			V(b);
 			if (a >= t->node_count)
-				return bad(l, off, "a stack node's parent is not defined yet");
+				return bad_event(l, off, at, "a stack node's parent is not defined yet");
 			if (t->node_count >= MAX_NODES)
-				return bad(l, off, "more than 2^30 stack nodes");
+				return bad_event(l, off, at, "more than 2^30 stack nodes");
 			if (t->node_count == l->nodecap) {
 				size_t cap = l->nodecap;
 				XGROW(t->parent, cap, (size_t)t->node_count + 1);
 				t->ip = xreallocarray(t->ip, cap, sizeof *t->ip);
+				t->node_list = xreallocarray(t->node_list, cap, sizeof *t->node_list);
 				t->node_m = xreallocarray(t->node_m, cap, sizeof *t->node_m);
 				l->cur = xreallocarray(l->cur, cap, sizeof *l->cur);
 				l->saved = xreallocarray(l->saved, cap, sizeof *l->saved);
@@ -276,6 +340,7 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 			}
 			t->parent[t->node_count] = (uint32_t)a;
 			t->ip[t->node_count] = b;
+			t->node_list[t->node_count] = l->list;
 			memset(&t->node_m[t->node_count], 0, sizeof *t->node_m);
 			l->cur[t->node_count] = l->saved[t->node_count] = 0;
 			l->saved_epoch[t->node_count] = 0;
@@ -295,7 +360,7 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 			V(dt);
 			addr += (uint64_t)trace_unzigzag(c);
 			if (a >= t->node_count)
-				return bad(l, off, "an allocation names a stack not defined yet");
+				return bad_event(l, off, at, "an allocation names a stack not defined yet");
 			l->time_us += dt;
 			if (l->time_us > trace_stop_us) {
 				l->time_us -= dt;	/* the trace ends before this one */
@@ -316,16 +381,25 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 		case TRACE_EV_MAPS_BEGIN:
 			V(dt);
 			l->time_us += dt;
+			if (l->list == UINT32_MAX - 1)
+				return bad_event(l, off, at, "more than 2^32 - 2 module lists");
+			l->list = l->maps ? sym_maps_begin(l->maps) : l->list + 1;
 			break;
+		case TRACE_EV_MODULE: {
+			int r = read_module(l, p, n, &pos, off, at);
+			if (r)
+				return r;
+			break;
+		}
 		case TRACE_EV_MAP: {
 			V(a);
 			V(b);
 			V(c);
 			V(dt);	/* the path's length */
-			if (dt > n - pos || dt > 4096)
-				return bad(l, off, "a mapping's path runs past its block");
+			if (dt > n - pos || dt > TRACE_PATH_MAX)
+				return bad_event(l, off, at, "a mapping's path runs past its block");
 			if (l->maps) {
-				char path[4097];
+				char path[TRACE_PATH_MAX + 1];
 				memcpy(path, p + pos, (size_t)dt);
 				path[dt] = '\0';
 				sym_maps_add(l->maps, a, b, c, path);
@@ -339,7 +413,7 @@ walk_block(struct tl *l, const uint8_t *p, size_t n, uint64_t off)
 			t->complete = true;
 			break;
 		default:
-			return bad(l, off, "unknown event in a block");
+			return bad_event(l, off, at, "unknown event");
 		}
 	}
 #undef V
@@ -393,13 +467,21 @@ trace_frames(struct trace *t, uint32_t i, uint32_t *count, const char **module)
 	if (t->frame_first[i] == UINT32_MAX) {
 		struct sym_result r = { NULL, 0 };
 		const char *mod = NULL;
+		uint64_t at = UINT64_MAX;
 		struct sym_frame one;
 		/* return addresses: the call is the instruction before */
 		if (t->maps)
-			r = sym_maps_lookup(t->maps, t->ip[i] - 1, &mod);
+			r = sym_maps_lookup_in(t->maps, t->ip[i] - 1, trace_node_list(t, i), &mod, &at);
 		if (r.count == 0) {
-			char buf[32];
-			snprintf(buf, sizeof buf, "0x%" PRIx64, t->ip[i]);
+			/* the address: in the module's file when known (what to give
+			 * heapsift symbolize -e with the right file), else at run time */
+			char buf[96];
+			if (mod && at != UINT64_MAX) {
+				const char *base = strrchr(mod, '/');
+				snprintf(buf, sizeof buf, "%.64s+0x%" PRIx64, base ? base + 1 : mod, at + 1);
+			} else {
+				snprintf(buf, sizeof buf, "0x%" PRIx64, t->ip[i]);
+			}
 			one = (struct sym_frame){ arena_strndup(&t->strings, buf, strlen(buf)), "??", 0, 0 };
 			r.frames = &one;
 			r.count = 1;
@@ -513,6 +595,33 @@ trace_make_sites(struct trace *t)
 	free(htab);
 }
 
+/* The modules of the stacks that cannot be symbolized: every stack's
+ * module is opened (and its build ID checked) now, so that the summary
+ * says it whatever views are shown. */
+static void
+find_unmatched(struct trace *t)
+{
+	size_t n = sym_maps_module_count(t->maps), cap = 0;
+	for (uint32_t i = 1; i < t->node_count; i++)
+		sym_maps_touch(t->maps, t->ip[i] - 1, trace_node_list(t, i));
+	for (size_t k = 0; k < n; k++) {
+		struct sym_map_info info;
+		char hex[2 * TRACE_BUILD_ID_MAX + 1];
+		sym_maps_module_info(t->maps, k, &info);
+		if (info.state != SYM_MAP_CHANGED && info.state != SYM_MAP_MISSING)
+			continue;
+		for (size_t b = 0; b < info.build_id_len; b++)
+			snprintf(hex + 2 * b, 3, "%02x", info.build_id[b]);
+		hex[2 * info.build_id_len] = '\0';
+		XGROW(t->unmatched, cap, (size_t)t->unmatched_count + 1);
+		t->unmatched[t->unmatched_count++] = (struct trace_module){
+			arena_strndup(&t->strings, info.path, strlen(info.path)),
+			arena_strndup(&t->strings, hex, strlen(hex)),
+			info.state == SYM_MAP_CHANGED,
+		};
+	}
+}
+
 /* --- the loader ---------------------------------------------------------------- */
 
 static bool
@@ -526,14 +635,17 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 {
 	struct trace *t;
 	struct tl l;
+	uint32_t version;
 	int r;
 
 	(void)progress;
 	if (io->size < TRACE_HEADER_SIZE)
 		return error_at(err, HS_EINPUT, io->path, io->size, "the trace header is cut short");
-	if (trace_get_u32le(io->data + 8) != TRACE_VERSION)
-		return error_at(err, HS_EINPUT, io->path, 8, "trace version %" PRIu32 ", not %d",
-		                trace_get_u32le(io->data + 8), TRACE_VERSION);
+	version = trace_get_u32le(io->data + 8);
+	if (version < TRACE_VERSION_MIN || version > TRACE_VERSION)
+		return error_at(err, HS_EINPUT, io->path, 8,
+		                "trace version %" PRIu32 ": this heapsift reads versions %d to %d", version,
+		                TRACE_VERSION_MIN, TRACE_VERSION);
 	t = xcalloc(1, sizeof *t);
 	arena_init(&t->strings);
 	t->path = xstrdup(io->path);
@@ -541,6 +653,7 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	t->measures = TRACE_ALL_MEASURES;
 	t->has_time = true;
 	t->main_measure = -1;
+	t->version = version;
 	t->sample_bytes = trace_get_u32le(io->data + 12);
 	memset(&l, 0, sizeof l);
 	l.d = io->data;
@@ -549,13 +662,14 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	l.err = err;
 	l.t = t;
 	l.dctx = ZSTD_createDCtx();
-	l.maps = sym_maps_new(&(struct sym_options){ NULL, true });
+	l.maps = sym_maps_new(&(struct sym_options){ trace_debug_dir, true });
 	l.tl_step = 1000;
 	t->timeline = xmallocarray(TRACE_TIMELINE_MAX, sizeof *t->timeline);
 	/* node 0: the root */
 	l.nodecap = 1024;
 	t->parent = xmallocarray(l.nodecap, sizeof *t->parent);
 	t->ip = xmallocarray(l.nodecap, sizeof *t->ip);
+	t->node_list = xmallocarray(l.nodecap, sizeof *t->node_list);
 	t->node_m = xcalloc(l.nodecap, sizeof *t->node_m);
 	l.cur = xcalloc(l.nodecap, sizeof *l.cur);
 	l.saved = xcalloc(l.nodecap, sizeof *l.saved);
@@ -563,6 +677,7 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	t->node_count = 1;
 	t->parent[0] = 0;
 	t->ip[0] = 0;
+	t->node_list[0] = 0;
 
 	r = walk(&l);
 	if (r < 0)
@@ -588,6 +703,7 @@ trace_load(struct io *io, struct progress *progress, struct model *out, struct h
 	}
 	t->maps = l.maps;
 	trace_make_sites(t);
+	find_unmatched(t);
 	free(l.cur);
 	free(l.saved);
 	free(l.saved_epoch);
@@ -617,6 +733,7 @@ trace_free(struct trace *t)
 	free(t->path);
 	free(t->parent);
 	free(t->ip);
+	free(t->node_list);
 	free(t->node_m);
 	free(t->node_site);
 	free(t->frame_first);
@@ -625,6 +742,7 @@ trace_free(struct trace *t)
 	free(t->frame_module);
 	free(t->sites);
 	free(t->timeline);
+	free(t->unmatched);
 	sym_maps_free(t->maps);
 	arena_free(&t->strings);
 	free(t);

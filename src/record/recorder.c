@@ -16,8 +16,9 @@
  * Only the process `heapsift record` started is recorded: children forked
  * by it stop recording (their copy of the buffer is dropped), programs it
  * executes are not recorded (HEAPSIFT_TRACE_PID names the one process).
- * The module list (/proc/self/maps) is written at the start and after
- * each dlopen and dlclose.  exit() and returning from main flush through a destructor; _exit, abort,
+ * The module list (each module's path, build ID, load bias and PT_LOAD
+ * segments) is written at the start and after each dlopen and dlclose
+ * that changed it; after a module was unloaded, stacks are sent anew.  exit() and returning from main flush through a destructor; _exit, abort,
  * SIGINT and SIGTERM (when the program has not taken them over) flush
  * first.  A block is written whenever 64 KiB of events are buffered and at
  * least every 100 ms of allocation activity, so after SIGKILL the file
@@ -32,6 +33,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,46 +167,361 @@ put_time(void)
 	last_time_us = t;
 }
 
-/* The module list: /proc/self/maps' file-backed mappings. */
-static void
-put_maps(void)
+/* --- the module list ------------------------------------------------------------ *
+ * Each loaded module (dl_iterate_phdr) with its load bias, GNU build ID
+ * (from its PT_NOTE segments, in memory) and PT_LOAD segments; its path is
+ * the one /proc/self/maps gives the mapping of its first segment (the
+ * kernel's: absolute, links resolved), else the loader's name.  A list is
+ * taken outside the event lock (dl_iterate_phdr takes the loader's, under
+ * which other threads' callbacks may allocate), under maps_lock so that
+ * lists go into the trace in the order they were taken.  Its memory is the
+ * real allocator's (in_hook is set); nothing of this runs per allocation. */
+#define MOD_SEGS 16
+
+struct rmod {
+	uint64_t bias;
+	uint64_t vaddr[MOD_SEGS], memsz[MOD_SEGS];
+	uint8_t flags[MOD_SEGS];
+	uint8_t id[TRACE_BUILD_ID_MAX];
+	uint32_t idlen, nseg;
+	size_t name, path, pathlen;	/* offsets into the list's strings; path 0: none */
+};
+
+struct mlist {
+	struct rmod *m;
+	size_t n, cap;
+	char *s;	/* strings, from offset 1 */
+	size_t slen, scap;
+	unsigned long long subs;	/* dlpi_subs: modules unloaded so far */
+	bool have_subs;
+};
+
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mlist lists[2];	/* the list being taken, the last one written */
+static int cur_list;
+static bool listed;		/* a list was written */
+
+/* stack generations: a module was unloaded, so the same return address
+ * may now be another module's code; stacks are then sent anew (the trie
+ * emptied, the threads' caches dropped), so that the loader symbolizes
+ * each stack node with the module list in force when it was sent */
+static uint32_t stack_gen;
+
+static bool
+str_add(struct mlist *l, const char *p, size_t n, size_t *off)
 {
-	int m = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	char buf[8192], line[4096];
-	size_t ll = 0;
-	ssize_t n;
-	if (m < 0)
-		return;
+	if (l->slen + n + 1 > l->scap) {
+		size_t cap = l->scap ? l->scap : 4096;
+		char *s;
+		while (l->slen + n + 1 > cap)
+			cap *= 2;
+		if ((s = __libc_realloc(l->s, cap)) == NULL)
+			return false;
+		l->s = s;
+		l->scap = cap;
+	}
+	if (l->slen == 0)
+		l->s[l->slen++] = '\0';	/* offset 0: none */
+	*off = l->slen;
+	memcpy(l->s + l->slen, p, n);
+	l->s[l->slen + n] = '\0';
+	l->slen += n + 1;
+	return true;
+}
+
+/* The GNU build ID among the notes at p (size bytes, notes aligned to
+ * align), copied to m. */
+static void
+note_build_id(struct rmod *m, const uint8_t *p, size_t size, size_t align)
+{
+	size_t off = 0;
+	while (size - off >= sizeof(ElfW(Nhdr))) {
+		ElfW(Nhdr) nh;
+		size_t name, desc, next;
+		memcpy(&nh, p + off, sizeof nh);
+		name = off + sizeof nh;
+		desc = name + ((nh.n_namesz + align - 1) & ~(align - 1));
+		next = desc + ((nh.n_descsz + align - 1) & ~(align - 1));
+		if (nh.n_namesz > size || nh.n_descsz > size || next > size || next <= off)
+			return;
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(p + name, "GNU", 4) == 0 &&
+		    nh.n_descsz > 0 && nh.n_descsz <= TRACE_BUILD_ID_MAX) {
+			memcpy(m->id, p + desc, nh.n_descsz);
+			m->idlen = nh.n_descsz;
+			return;
+		}
+		off = next;
+	}
+}
+
+/* dl_iterate_phdr callback: one module into the list */
+static int
+list_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct mlist *l = data;
+	struct rmod *m;
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+		l->subs = info->dlpi_subs;
+		l->have_subs = true;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct rmod *n = __libc_realloc(l->m, cap * sizeof *n);
+		if (n == NULL)
+			return 1;
+		l->m = n;
+		l->cap = cap;
+	}
+	m = &l->m[l->n];
+	memset(m, 0, sizeof *m);
+	m->bias = info->dlpi_addr;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && ph->p_memsz > 0 && m->nseg < MOD_SEGS) {
+			m->vaddr[m->nseg] = ph->p_vaddr;
+			m->memsz[m->nseg] = ph->p_memsz;
+			m->flags[m->nseg] = (uint8_t)(ph->p_flags & (PF_R | PF_W | PF_X));
+			m->nseg++;
+		}
+	}
+	/* the notes, where a loaded segment holds them */
+	for (int i = 0; i < info->dlpi_phnum && m->idlen == 0; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		for (int k = 0; k < info->dlpi_phnum; k++) {
+			const ElfW(Phdr) *ld = &info->dlpi_phdr[k];
+			if (ld->p_type == PT_LOAD && ph->p_vaddr >= ld->p_vaddr &&
+			    ph->p_filesz <= ld->p_filesz && ph->p_vaddr - ld->p_vaddr <= ld->p_filesz - ph->p_filesz) {
+				note_build_id(m, (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_filesz,
+				              ph->p_align == 8 ? 8 : 4);
+				break;
+			}
+		}
+	}
+	if (m->nseg == 0 ||
+	    !str_add(l, info->dlpi_name ? info->dlpi_name : "",
+	             info->dlpi_name ? strlen(info->dlpi_name) : 0, &m->name))
+		return 0;
+	l->n++;
+	return 0;
+}
+
+/* /proc/self/maps, whole, into a buffer of the real allocator's; NULL
+ * when it cannot be read. */
+static char *
+read_proc_maps(size_t *len)
+{
+	int f = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	size_t cap = 16384, n = 0;
+	char *b;
+	ssize_t r;
+	if (f < 0)
+		return NULL;
+	if ((b = __libc_malloc(cap)) == NULL) {
+		close(f);
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 > cap) {
+			char *nb = __libc_realloc(b, cap * 2);
+			if (nb == NULL)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+		r = read(f, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(f);
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+/* A hexadecimal number at *p (advanced past it). */
+static uint64_t
+hex_at(const char **p, const char *end)
+{
+	uint64_t v = 0;
+	for (; *p < end; (*p)++) {
+		char c = **p;
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+		           : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+		if (d == 16)
+			break;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* The path of the file mapped at addr, from the maps text (lines "start-end
+ * perms offset dev inode path"); its length, 0 when no file is. */
+static size_t
+maps_path(const char *maps, size_t len, uint64_t addr, const char **path)
+{
+	const char *p = maps, *end = maps + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *q = p;
+		uint64_t start = hex_at(&q, e), stop;
+		if (q < e && *q == '-') {
+			q++;
+			stop = hex_at(&q, e);
+			if (addr >= start && addr < stop) {
+				static const char deleted[] = " (deleted)";
+				size_t n;
+				for (int f = 0; f < 4; f++) {	/* perms, offset, dev, inode */
+					while (q < e && *q == ' ')
+						q++;
+					while (q < e && *q != ' ')
+						q++;
+				}
+				while (q < e && *q == ' ')
+					q++;
+				if (q == e || *q != '/')
+					return 0;
+				n = (size_t)(e - q);
+				if (n > sizeof deleted - 1 &&
+				    memcmp(q + n - (sizeof deleted - 1), deleted, sizeof deleted - 1) == 0)
+					n -= sizeof deleted - 1;
+				*path = q;
+				return n;
+			}
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* Takes the module list into l; false when it could not. */
+static bool
+list_take(struct mlist *l)
+{
+	size_t mlen = 0;
+	char *maps;
+	l->n = 0;
+	l->slen = 0;
+	l->have_subs = false;
+	dl_iterate_phdr(list_module, l);
+	maps = read_proc_maps(&mlen);
+	for (size_t i = 0; i < l->n; i++) {
+		struct rmod *m = &l->m[i];
+		const char *path = NULL;
+		size_t n = maps ? maps_path(maps, mlen, m->bias + m->vaddr[0], &path) : 0;
+		m->path = 0;
+		if (n == 0 && l->s[m->name] == '/') {
+			path = l->s + m->name;
+			n = strlen(path);
+		}
+		if (n > 0 && n <= TRACE_PATH_MAX) {
+			/* the strings may move: copy the name's out first */
+			char tmp[TRACE_PATH_MAX];
+			memcpy(tmp, path, n);
+			if (!str_add(l, tmp, n, &m->path))
+				m->path = 0;
+			m->pathlen = n;
+		}
+	}
+	__libc_free(maps);
+	return l->n > 0;
+}
+
+static bool
+module_same(const struct mlist *a, const struct rmod *x, const struct mlist *b, const struct rmod *y)
+{
+	return x->bias == y->bias && x->idlen == y->idlen && memcmp(x->id, y->id, x->idlen) == 0 &&
+	       x->pathlen == y->pathlen && x->nseg == y->nseg &&
+	       memcmp(a->s + x->path, b->s + y->path, x->pathlen) == 0 &&
+	       memcmp(x->vaddr, y->vaddr, x->nseg * sizeof x->vaddr[0]) == 0 &&
+	       memcmp(x->memsz, y->memsz, x->nseg * sizeof x->memsz[0]) == 0;
+}
+
+/* Whether a module of old is not in new: it was unloaded. */
+static bool
+list_lost(const struct mlist *old, const struct mlist *new)
+{
+	if (old->have_subs && new->have_subs && old->subs != new->subs)
+		return true;
+	for (size_t i = 0; i < old->n; i++) {
+		size_t k = 0;
+		if (old->m[i].path == 0)
+			continue;
+		while (k < new->n && !module_same(old, &old->m[i], new, &new->m[k]))
+			k++;
+		if (k == new->n)
+			return true;
+	}
+	return false;
+}
+
+static bool
+list_equal(const struct mlist *a, const struct mlist *b)
+{
+	if (a->n != b->n || a->have_subs != b->have_subs || a->subs != b->subs)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!module_same(a, &a->m[i], b, &b->m[i]))
+			return false;
+	return true;
+}
+
+/* The events of list l (the event lock held). */
+static void
+put_list(const struct mlist *l)
+{
 	need(16);
 	raw[rawlen++] = TRACE_EV_MAPS_BEGIN;
 	put_time();
-	while ((n = read(m, buf, sizeof buf)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			unsigned long long start, end, off;
-			char perms[8];
-			int pos = 0;
-			if (buf[i] != '\n') {
-				if (ll < sizeof line - 1)
-					line[ll++] = buf[i];
-				continue;
-			}
-			line[ll] = '\0';
-			ll = 0;
-			if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off,
-			           &pos) < 4 || pos == 0 || line[pos] != '/')
-				continue;
-			size_t plen = strlen(line + pos);
-			need(48 + plen);
-			raw[rawlen++] = TRACE_EV_MAP;
-			put_varint(start);
-			put_varint(end);
-			put_varint(off);
-			put_varint(plen);
-			memcpy(raw + rawlen, line + pos, plen);
-			rawlen += plen;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct rmod *m = &l->m[i];
+		if (m->path == 0)
+			continue;	/* no file (the vDSO) */
+		need(64 + m->idlen + m->pathlen + (size_t)m->nseg * 24);
+		raw[rawlen++] = TRACE_EV_MODULE;
+		put_varint(m->bias);
+		put_varint(m->idlen);
+		memcpy(raw + rawlen, m->id, m->idlen);
+		rawlen += m->idlen;
+		put_varint(m->pathlen);
+		memcpy(raw + rawlen, l->s + m->path, m->pathlen);
+		rawlen += m->pathlen;
+		put_varint(m->nseg);
+		for (uint32_t k = 0; k < m->nseg; k++) {
+			put_varint(m->vaddr[k]);
+			put_varint(m->memsz[k]);
+			put_varint(m->flags[k]);
 		}
 	}
-	close(m);
+}
+
+static void stacks_reset(void);
+
+/* Writes the module list when it changed (in_hook set; at the start,
+ * before recording, and after each dlopen and dlclose). */
+static void
+put_maps(void)
+{
+	struct mlist *l;
+	pthread_mutex_lock(&maps_lock);
+	l = &lists[cur_list];
+	if (list_take(l) && (!listed || !list_equal(l, &lists[!cur_list]))) {
+		bool lost = listed && list_lost(&lists[!cur_list], l);
+		pthread_mutex_lock(&lock);
+		if (active || !listed) {
+			put_list(l);
+			if (lost)
+				stacks_reset();
+			listed = true;
+			cur_list = !cur_list;
+		}
+		pthread_mutex_unlock(&lock);
+	}
+	pthread_mutex_unlock(&maps_lock);
 }
 
 /* --- stacks ------------------------------------------------------------------- */
@@ -263,6 +580,15 @@ stack_id(void *const *ips, int n)
 	return parent;
 }
 
+/* A new stack generation (the event lock held): see stack_gen. */
+static void
+stacks_reset(void)
+{
+	memset(trie, 0, trie_cap * sizeof *trie);
+	trie_used = 0;
+	__atomic_store_n(&stack_gen, stack_gen + 1, __ATOMIC_RELAXED);
+}
+
 /* --- events ------------------------------------------------------------------- */
 
 static size_t
@@ -316,6 +642,7 @@ struct centry {
 
 static __thread struct centry *tcache __attribute__((tls_model("initial-exec")));
 static __thread unsigned tcache_victim __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tcache_gen __attribute__((tls_model("initial-exec")));	/* its entries' */
 static pthread_key_t tcache_key;
 
 struct uw {
@@ -356,13 +683,19 @@ tcache_free(void *p)
 	__libc_free(p);
 }
 
-/* The stack's trie id from the cache, or 0. */
+/* The stack's trie id from the cache, or 0; gen: the stack generation
+ * now (entries of another are dropped). */
 static uint32_t
-cache_find(uintptr_t cfa, uintptr_t ra)
+cache_find(uintptr_t cfa, uintptr_t ra, uint32_t gen)
 {
 	const struct centry *set;
 	if (tcache == NULL || cfa == 0)
 		return 0;
+	if (tcache_gen != gen) {
+		memset(tcache, 0, CACHE_ENTRIES * sizeof *tcache);
+		tcache_gen = gen;
+		return 0;
+	}
 	set = &tcache[chash(cfa, ra)];
 	for (unsigned w = 0; w < CACHE_WAYS; w++) {
 		const struct centry *e = &set[w];
@@ -378,7 +711,8 @@ cache_find(uintptr_t cfa, uintptr_t ra)
 }
 
 /* Remembers stack u (frames k.. are the program's) as id, where it can be
- * verified again: every slot found, in order up the stack. */
+ * verified again: every slot found, in order up the stack (the event lock
+ * held: id is of generation stack_gen). */
 static void
 cache_put(const struct uw *u, int k, uintptr_t cfa, uintptr_t ra, uint32_t id)
 {
@@ -392,6 +726,11 @@ cache_put(const struct uw *u, int k, uintptr_t cfa, uintptr_t ra, uint32_t id)
 		if (tcache == NULL)
 			return;
 		pthread_setspecific(tcache_key, tcache);
+		tcache_gen = stack_gen;
+	}
+	if (tcache_gen != stack_gen) {
+		memset(tcache, 0, CACHE_ENTRIES * sizeof *tcache);
+		tcache_gen = stack_gen;
 	}
 	/* an empty way of the set, else the next in turn */
 	e = &tcache[chash(cfa, ra)];
@@ -425,7 +764,7 @@ record_alloc(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr
 {
 	struct uw u;
 	int k = 0;
-	uint32_t id;
+	uint32_t id, gen;
 	void *ips[MAX_FRAMES];
 
 	if (sample_bytes) {
@@ -446,8 +785,11 @@ record_alloc(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr
 	}
 	if (in_self(ra))
 		cfa = 0;	/* called from another hook: no cache */
-	id = cache_find(cfa, ra);
+	gen = __atomic_load_n(&stack_gen, __ATOMIC_RELAXED);
+	id = cache_find(cfa, ra, gen);
+unwind:
 	if (id == 0) {
+		k = 0;
 		u.n = 0;
 		_Unwind_Backtrace(uw_frame, &u);
 		while (u.n > 0 && u.ip[u.n - 1] == 0)
@@ -462,6 +804,13 @@ record_alloc(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr
 	if (!active) {
 		pthread_mutex_unlock(&lock);
 		return;
+	}
+	if (id != 0 && gen != stack_gen) {
+		/* a module was unloaded meanwhile: the cached id may be of a
+		 * stack through it */
+		pthread_mutex_unlock(&lock);
+		id = 0;
+		goto unwind;
 	}
 	if (id == 0) {
 		id = stack_id(ips, u.n - k);
@@ -736,18 +1085,16 @@ pvalloc(size_t size)
 	return allocated(__libc_pvalloc(size), size, TRACE_EV_ALLOC, NULL, HOOK_CFA, HOOK_RA);
 }
 
-/* A library loaded or unloaded: the mappings go into the trace again, so
- * that frames in libraries loaded later can be symbolized. */
+/* A library loaded or unloaded: the module list goes into the trace again,
+ * so that frames in libraries loaded later can be symbolized, and those of
+ * a library loaded where an unloaded one was are told apart. */
 static void
 maps_changed(void)
 {
 	if (!active || in_hook)
 		return;
 	in_hook = 1;
-	pthread_mutex_lock(&lock);
-	if (active)
-		put_maps();
-	pthread_mutex_unlock(&lock);
+	put_maps();
 	in_hook = 0;
 }
 

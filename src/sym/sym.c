@@ -397,6 +397,20 @@ try_debug(struct sym_module *m, const char *path, bool by_build_id, uint32_t crc
 	return true;
 }
 
+/* DIR/.build-id/xx/rest<suffix> for a build ID of at least 2 bytes (at
+ * most 64), or NULL. */
+static char *
+build_id_path(const char *debug_dir, const uint8_t *id, size_t len, const char *suffix)
+{
+	char hex[129];
+	if (len < 2 || len > 64)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return xasprintf("%s/.build-id/%.2s/%s%s", debug_dir ? debug_dir : "/usr/lib/debug", hex,
+	                 hex + 2, suffix);
+}
+
 static void
 find_debug_file(struct sym_module *m, const char *debug_dir)
 {
@@ -408,11 +422,7 @@ find_debug_file(struct sym_module *m, const char *debug_dir)
 
 	if (debug_dir == NULL)
 		debug_dir = "/usr/lib/debug";
-	if (build_id(m->elf, &id, &idlen) && idlen >= 2) {
-		char hex[129];
-		for (size_t i = 0; i < idlen; i++)
-			snprintf(hex + 2 * i, 3, "%02x", id[i]);
-		p = xasprintf("%s/.build-id/%.2s/%s.debug", debug_dir, hex, hex + 2);
+	if (build_id(m->elf, &id, &idlen) && (p = build_id_path(debug_dir, id, idlen, ".debug"))) {
 		bool found = try_debug(m, p, true, 0);
 		free(p);
 		if (found)
@@ -554,13 +564,18 @@ module_new(const char *path, const struct sym_options *o)
 	return m;
 }
 
-struct sym_module *
-sym_module_open(const char *path, const struct sym_options *o, struct hs_error *err)
+/* Opens path; with id (idlen bytes), only when that is its build ID (else
+ * NULL with *other set), before reading anything else of it. */
+static struct sym_module *
+module_open(const char *path, const struct sym_options *o, const uint8_t *id, size_t idlen,
+            bool *other, struct hs_error *err)
 {
 	struct sym_module *m;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	Elf *e;
+	const uint8_t *fid;
+	size_t flen;
 
 	if (fd < 0) {
 		error_set(err, HS_EIO, path, "%s", strerror(errno));
@@ -576,10 +591,23 @@ sym_module_open(const char *path, const struct sym_options *o, struct hs_error *
 		error_set(err, HS_EINPUT, path, "not an ELF file");
 		return NULL;
 	}
+	if (id && (!build_id(e, &fid, &flen) || flen != idlen || memcmp(fid, id, idlen) != 0)) {
+		elf_end(e);
+		close(fd);
+		*other = true;
+		error_set(err, HS_EINPUT, path, "another build ID");
+		return NULL;
+	}
 	m = module_new(path, o);
 	m->fd = fd;
 	m->elf = e;
 	return module_init(m, o, true);
+}
+
+struct sym_module *
+sym_module_open(const char *path, const struct sym_options *o, struct hs_error *err)
+{
+	return module_open(path, o, NULL, 0, NULL, err);
 }
 
 struct sym_module *
@@ -636,6 +664,12 @@ sym_module_offset_to_vaddr(const struct sym_module *m, uint64_t off, uint64_t *v
 		}
 	}
 	return false;
+}
+
+bool
+sym_module_build_id(const struct sym_module *m, const uint8_t **id, size_t *len)
+{
+	return m->elf && build_id(m->elf, id, len);
 }
 
 /* --- look-up and cache --------------------------------------------------------- */
@@ -712,27 +746,45 @@ sym_lookup(struct sym_module *m, uint64_t addr)
 	return (struct sym_result){ f, n };
 }
 
-/* --- process maps ------------------------------------------------------------ */
+/* --- process maps ------------------------------------------------------------ *
+ * Every mapping is kept once with the span of module lists it was in
+ * (first..last): a mapping added again in the next list, the same, only
+ * lengthens its span.  Look-ups go through the mappings sorted by start,
+ * with the greatest end so far beside each (they may overlap: different
+ * lists). */
 
 struct map_ent {
-	uint64_t start, end, offset;
+	uint64_t start, end;
+	uint64_t base;		/* by_bias: the load bias; else the file offset of start */
 	uint32_t module;	/* index into mods */
+	uint32_t first, last;	/* the module lists it is in */
+	bool by_bias;
 };
 
 struct map_mod {
 	char *path;
+	uint8_t id[SYM_BUILD_ID_MAX];
+	uint32_t idlen;
 	struct sym_module *m;
-	bool tried;
+	char *file;		/* the file m was opened from, when not path */
+	enum sym_map_state state;
 };
 
 struct sym_maps {
 	struct sym_options opt;
 	char *debug_dir;
-	struct map_ent *ents;
+	struct map_ent *ents;	/* in the order added */
 	size_t n, cap;
+	uint32_t *ehash;	/* entries by their mapping (the latest of each) */
+	size_t ehcap;
+	uint32_t *order;	/* entries by start */
+	uint64_t *maxend;	/* the greatest end of order[0..i] */
 	bool sorted;
 	struct map_mod *mods;
 	size_t nmods, capmods;
+	uint32_t *mhash;	/* modules by path and build ID */
+	size_t mhcap;
+	uint32_t list;		/* the current module list */
 };
 
 struct sym_maps *
@@ -747,66 +799,312 @@ sym_maps_new(const struct sym_options *o)
 	return s;
 }
 
-void
-sym_maps_add(struct sym_maps *s, uint64_t start, uint64_t end, uint64_t offset, const char *path)
+uint32_t
+sym_maps_begin(struct sym_maps *s)
 {
-	uint32_t k;
-	if (end <= start || path == NULL)
+	if (s->list < UINT32_MAX - 1)
+		s->list++;
+	return s->list;
+}
+
+static size_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static size_t
+mod_hash(const char *path, const uint8_t *id, size_t idlen)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	while (*path)
+		h = (h ^ (unsigned char)*path++) * 0x100000001B3ULL;
+	for (size_t i = 0; i < idlen; i++)
+		h = (h ^ id[i]) * 0x100000001B3ULL;
+	return mix(h ^ idlen);
+}
+
+/* Open-addressing tables of indices (UINT32_MAX: empty), grown at 3/4. */
+static void
+idx_rehash(uint32_t **tab, size_t *cap, size_t used, size_t (*hash)(const struct sym_maps *, uint32_t),
+           const struct sym_maps *s)
+{
+	size_t ncap;
+	uint32_t *n;
+	if ((used + 1) * 4 <= *cap * 3)
 		return;
-	for (k = 0; k < s->nmods && strcmp(s->mods[k].path, path) != 0; k++)
-		;
-	if (k == s->nmods) {
-		XGROW(s->mods, s->capmods, s->nmods + 1);
-		s->mods[s->nmods++] = (struct map_mod){ xstrdup(path), NULL, false };
+	ncap = *cap ? *cap * 2 : 256;
+	n = xmallocarray(ncap, sizeof *n);
+	memset(n, 0xff, ncap * sizeof *n);
+	for (size_t i = 0; i < *cap; i++)
+		if ((*tab)[i] != UINT32_MAX) {
+			size_t j = hash(s, (*tab)[i]) & (ncap - 1);
+			while (n[j] != UINT32_MAX)
+				j = (j + 1) & (ncap - 1);
+			n[j] = (*tab)[i];
+		}
+	free(*tab);
+	*tab = n;
+	*cap = ncap;
+}
+
+static size_t
+mod_hash_at(const struct sym_maps *s, uint32_t k)
+{
+	return mod_hash(s->mods[k].path, s->mods[k].id, s->mods[k].idlen);
+}
+
+static size_t
+ent_hash(uint64_t start, uint64_t end, uint64_t base, uint32_t module, bool by_bias)
+{
+	return mix(start * 0x9E3779B97F4A7C15ULL ^ end ^ mix(base + by_bias) ^ (uint64_t)module << 40);
+}
+
+static size_t
+ent_hash_at(const struct sym_maps *s, uint32_t k)
+{
+	const struct map_ent *e = &s->ents[k];
+	return ent_hash(e->start, e->end, e->base, e->module, e->by_bias);
+}
+
+static uint32_t
+mod_find(struct sym_maps *s, const char *path, const uint8_t *id, size_t idlen)
+{
+	size_t j;
+	uint32_t k;
+	if (idlen > SYM_BUILD_ID_MAX)
+		idlen = 0;	/* not a build ID we can use */
+	idx_rehash(&s->mhash, &s->mhcap, s->nmods, mod_hash_at, s);
+	for (j = mod_hash(path, id, idlen) & (s->mhcap - 1); (k = s->mhash[j]) != UINT32_MAX;
+	     j = (j + 1) & (s->mhcap - 1))
+		if (s->mods[k].idlen == idlen && (idlen == 0 || memcmp(s->mods[k].id, id, idlen) == 0) &&
+		    strcmp(s->mods[k].path, path) == 0)
+			return k;
+	k = (uint32_t)s->nmods;
+	XGROW(s->mods, s->capmods, s->nmods + 1);
+	memset(&s->mods[k], 0, sizeof s->mods[k]);
+	s->mods[k].path = xstrdup(path);
+	if (idlen)
+		memcpy(s->mods[k].id, id, idlen);
+	s->mods[k].idlen = (uint32_t)idlen;
+	s->nmods++;
+	s->mhash[j] = k;
+	return k;
+}
+
+static void
+ent_add(struct sym_maps *s, uint64_t start, uint64_t end, uint64_t base, uint32_t module,
+        bool by_bias)
+{
+	size_t j;
+	uint32_t k;
+	if (s->n >= UINT32_MAX - 1)
+		return;
+	idx_rehash(&s->ehash, &s->ehcap, s->n, ent_hash_at, s);
+	for (j = ent_hash(start, end, base, module, by_bias) & (s->ehcap - 1);
+	     (k = s->ehash[j]) != UINT32_MAX; j = (j + 1) & (s->ehcap - 1)) {
+		struct map_ent *e = &s->ents[k];
+		if (e->start == start && e->end == end && e->base == base && e->module == module &&
+		    e->by_bias == by_bias)
+			break;
 	}
+	if (k != UINT32_MAX && s->ents[k].last + 1 >= s->list) {
+		s->ents[k].last = s->list;	/* still there */
+		return;
+	}
+	/* new, or back after an absence: an entry of its own (the table names
+	 * the latest) */
 	XGROW(s->ents, s->cap, s->n + 1);
-	s->ents[s->n++] = (struct map_ent){ start, end, offset, k };
+	s->ents[s->n] = (struct map_ent){ start, end, base, module, s->list, s->list, by_bias };
+	s->ehash[j] = (uint32_t)s->n;
+	s->n++;
 	s->sorted = false;
 }
 
-static int
-map_cmp(const void *a, const void *b)
+void
+sym_maps_add(struct sym_maps *s, uint64_t start, uint64_t end, uint64_t offset, const char *path)
 {
-	const struct map_ent *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
+	if (end <= start || path == NULL)
+		return;
+	ent_add(s, start, end, offset, mod_find(s, path, NULL, 0), false);
+}
+
+void
+sym_maps_add_module(struct sym_maps *s, const char *path, const uint8_t *build_id, size_t id_len,
+                    uint64_t bias, uint64_t start, uint64_t end)
+{
+	if (end <= start || path == NULL)
+		return;
+	ent_add(s, start, end, bias, mod_find(s, path, build_id, id_len), true);
+}
+
+struct start_idx {
+	uint64_t start;
+	uint32_t idx;
+};
+
+static int
+start_cmp(const void *a, const void *b)
+{
+	const struct start_idx *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static void
+maps_sort(struct sym_maps *s)
+{
+	struct start_idx *t = xmallocarray(s->n ? s->n : 1, sizeof *t);
+	free(s->order);
+	free(s->maxend);
+	s->order = xmallocarray(s->n ? s->n : 1, sizeof *s->order);
+	s->maxend = xmallocarray(s->n ? s->n : 1, sizeof *s->maxend);
+	for (size_t i = 0; i < s->n; i++)
+		t[i] = (struct start_idx){ s->ents[i].start, (uint32_t)i };
+	qsort(t, s->n, sizeof *t, start_cmp);
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t e = s->ents[t[i].idx].end;
+		s->order[i] = t[i].idx;
+		s->maxend[i] = i > 0 && s->maxend[i - 1] > e ? s->maxend[i - 1] : e;
+	}
+	free(t);
+	s->sorted = true;
+}
+
+/* The mapping that holds addr for list, or NULL. */
+static const struct map_ent *
+maps_find(struct sym_maps *s, uint64_t addr, uint32_t list)
+{
+	const struct map_ent *now = NULL, *later = NULL, *earlier = NULL;
+	size_t lo = 0, hi;
+	if (!s->sorted)
+		maps_sort(s);
+	hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->ents[s->order[mid]].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* every mapping that starts at or before addr and may reach past it,
+	 * the latest start first */
+	for (size_t i = lo; i-- > 0 && s->maxend[i] > addr;) {
+		const struct map_ent *e = &s->ents[s->order[i]];
+		if (addr >= e->end)
+			continue;
+		if (e->first <= list && list <= e->last) {
+			if (now == NULL)
+				now = e;
+		} else if (e->first > list) {
+			if (later == NULL || e->first < later->first)
+				later = e;
+		} else if (earlier == NULL || e->last > earlier->last) {
+			earlier = e;
+		}
+	}
+	return now ? now : later ? later : earlier;
+}
+
+/* Opens mm: the file at its path when it is the one recorded, else the one
+ * with its build ID under the debug directory. */
+static void
+mod_open(struct sym_maps *s, struct map_mod *mm)
+{
+	struct hs_error err;
+	bool other = false;
+
+	error_clear(&err);
+	mm->m = module_open(mm->path, &s->opt, mm->idlen ? mm->id : NULL, mm->idlen, &other, &err);
+	if (mm->m || mm->idlen == 0) {
+		mm->state = mm->m ? SYM_MAP_FILE : SYM_MAP_MISSING;
+		return;
+	}
+	mm->state = other ? SYM_MAP_CHANGED : SYM_MAP_MISSING;
+	for (int k = 0; k < 2; k++) {
+		char *p = build_id_path(s->opt.debug_dir, mm->id, mm->idlen, k == 0 ? ".debug" : "");
+		bool ignored = false;
+		if (p == NULL)
+			return;
+		error_clear(&err);
+		mm->m = module_open(p, &s->opt, mm->id, mm->idlen, &ignored, &err);
+		if (mm->m) {
+			mm->file = p;
+			mm->state = SYM_MAP_BUILD_ID;
+			return;
+		}
+		free(p);
+	}
+}
+
+static struct map_mod *
+maps_module(struct sym_maps *s, const struct map_ent *e)
+{
+	struct map_mod *mm = &s->mods[e->module];
+	if (mm->state == SYM_MAP_UNTRIED)
+		mod_open(s, mm);
+	return mm;
+}
+
+struct sym_result
+sym_maps_lookup_in(struct sym_maps *s, uint64_t addr, uint32_t list, const char **module_path,
+                   uint64_t *file_addr)
+{
+	const struct map_ent *e = maps_find(s, addr, list);
+	struct map_mod *mm;
+	uint64_t vaddr = UINT64_MAX;
+
+	*module_path = NULL;
+	if (file_addr)
+		*file_addr = UINT64_MAX;
+	if (e == NULL)
+		return (struct sym_result){ NULL, 0 };
+	mm = maps_module(s, e);
+	*module_path = mm->path;
+	if (e->by_bias)
+		vaddr = addr - e->base;
+	else if (mm->m == NULL || !sym_module_offset_to_vaddr(mm->m, addr - e->start + e->base, &vaddr))
+		vaddr = UINT64_MAX;
+	if (file_addr)
+		*file_addr = vaddr;
+	if (mm->m == NULL || vaddr == UINT64_MAX)
+		return (struct sym_result){ NULL, 0 };
+	return sym_lookup(mm->m, vaddr);
 }
 
 struct sym_result
 sym_maps_lookup(struct sym_maps *s, uint64_t addr, const char **module_path)
 {
-	size_t lo = 0, hi;
-	const struct map_ent *e;
-	struct map_mod *mm;
-	uint64_t vaddr;
+	return sym_maps_lookup_in(s, addr, s->list, module_path, NULL);
+}
 
-	*module_path = NULL;
-	if (!s->sorted) {
-		qsort(s->ents, s->n, sizeof *s->ents, map_cmp);
-		s->sorted = true;
-	}
-	hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->ents[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || addr >= s->ents[lo - 1].end)
-		return (struct sym_result){ NULL, 0 };
-	e = &s->ents[lo - 1];
-	mm = &s->mods[e->module];
-	*module_path = mm->path;
-	if (!mm->tried) {
-		struct hs_error err;
-		error_clear(&err);
-		mm->tried = true;
-		mm->m = sym_module_open(mm->path, &s->opt, &err);
-	}
-	if (mm->m == NULL ||
-	    !sym_module_offset_to_vaddr(mm->m, addr - e->start + e->offset, &vaddr))
-		return (struct sym_result){ NULL, 0 };
-	return sym_lookup(mm->m, vaddr);
+void
+sym_maps_touch(struct sym_maps *s, uint64_t addr, uint32_t list)
+{
+	const struct map_ent *e = maps_find(s, addr, list);
+	if (e)
+		maps_module(s, e);
+}
+
+size_t
+sym_maps_module_count(const struct sym_maps *s)
+{
+	return s->nmods;
+}
+
+void
+sym_maps_module_info(const struct sym_maps *s, size_t k, struct sym_map_info *out)
+{
+	const struct map_mod *mm = &s->mods[k];
+	out->path = mm->path;
+	out->file = mm->m == NULL ? NULL : mm->file ? mm->file : mm->path;
+	out->build_id = mm->id;
+	out->build_id_len = mm->idlen;
+	out->state = mm->state;
 }
 
 void
@@ -817,9 +1115,14 @@ sym_maps_free(struct sym_maps *s)
 	for (size_t k = 0; k < s->nmods; k++) {
 		sym_module_close(s->mods[k].m);
 		free(s->mods[k].path);
+		free(s->mods[k].file);
 	}
 	free(s->mods);
+	free(s->mhash);
 	free(s->ents);
+	free(s->ehash);
+	free(s->order);
+	free(s->maxend);
 	free(s->debug_dir);
 	free(s);
 }

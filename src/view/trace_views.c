@@ -15,7 +15,8 @@
 
 enum {
 	T_FILE, T_FORMAT, T_COMPLETE, T_SAMPLE, T_DURATION, T_ALLOCATIONS, T_BYTES, T_TEMPORARY,
-	T_FREES, T_PEAK, T_PEAK_TIME, T_LEAKED_BYTES, T_LEAKED, T_STACKS, T_SITES, T_COUNT
+	T_FREES, T_PEAK, T_PEAK_TIME, T_LEAKED_BYTES, T_LEAKED, T_STACKS, T_SITES, T_UNMATCHED,
+	T_COUNT
 };
 
 static const char *const tsummary_names[T_COUNT] = {
@@ -34,6 +35,7 @@ static const char *const tsummary_names[T_COUNT] = {
 	[T_LEAKED] = "leaked",
 	[T_STACKS] = "stack_nodes",
 	[T_SITES] = "call_sites",
+	[T_UNMATCHED] = "unmatched_modules",
 };
 
 /* duration_ms and peak_ms in the trace's time unit (enum trace_time_unit) */
@@ -165,6 +167,7 @@ tsummary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 	case T_LEAKED: cell_u(out, COL_COUNT, t->total.leaked); break;
 	case T_STACKS: cell_u(out, COL_COUNT, t->node_count - 1); break;
 	case T_SITES: cell_u(out, COL_COUNT, t->site_count); break;
+	case T_UNMATCHED: cell_u(out, COL_COUNT, t->unmatched_count); break;
 	}
 }
 

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Allocation traces: heapsift record on programs with known allocations
 # (alloc-test.c, threads-test.c), real Debian programs whose output must
-# not change, fork, signals, cut and corrupt traces.  make check sets
-# HEAPSIFT and top_srcdir; the recorder is found beside HEAPSIFT.
+# not change, libraries loaded and unloaded (dl-reuse.c), a program rebuilt
+# after its recording, fork, signals, cut, corrupt and malformed traces
+# (tests/fuzz/trace-seeds.py), version 1 traces.  make check sets HEAPSIFT
+# and top_srcdir; the recorder is found beside HEAPSIFT.
 set -u
 : "${HEAPSIFT:=./heapsift}" "${top_srcdir:=.}"
 command -v gcc >/dev/null || { echo "gcc not installed: skipped"; exit 77; }
@@ -143,6 +145,62 @@ if gcc -o "$tmp/dl" "$tmp/dl.c" -ldl 2>/dev/null; then
 	want "a dlopen'ed library's frames" "$(value "$tmp/dl.csv" function deflateInit2_ allocations)" 5
 fi
 
+# --- dlclose, then another library where the first was, through the same
+# call path: each allocation named after its own library (the stacks are
+# sent anew after an unload, each symbolized with the module list of its
+# time), the constructors' too (they run before dlopen returns)
+for l in a b; do
+	case $l in a) ctor=333 ;; *) ctor=444 ;; esac
+	gcc -g -O1 -fPIC -shared "-DLIB(x)=lib${l}_##x" -DCTOR_SIZE=$ctor -o "$tmp/lib$l.so" \
+		"$src/dl-lib.c" || fail "building lib$l.so"
+done
+gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/dl-reuse" "$src/dl-reuse.c" -ldl ||
+	fail "building dl-reuse"
+where=$("$HEAPSIFT" record -o "$tmp/dlr.trace" "$tmp/dl-reuse" "$tmp/liba.so" "$tmp/libb.so" 2>/dev/null)
+want "dl-reuse's status" "$?" 0
+if [ "$where" != same ]; then
+	echo "dl-reuse: libb.so was not loaded where liba.so was ($where): a weaker test"
+fi
+"$HEAPSIFT" export "$tmp/dlr.trace" --view callsites --format csv >"$tmp/dlr.csv"
+want "library A's allocation" "$(value "$tmp/dlr.csv" bytes 1111 function)" liba_alloc
+want "library B's allocation, where A was" "$(value "$tmp/dlr.csv" bytes 2222 function)" libb_alloc
+want "library B's module" "$(value "$tmp/dlr.csv" bytes 2222 module)" "$tmp/libb.so"
+want "library A's constructor" "$(value "$tmp/dlr.csv" bytes 333 function)" liba_init
+want "library B's constructor" "$(value "$tmp/dlr.csv" bytes 444 function)" libb_init
+
+# --- a program rebuilt after its recording (other code, so another build
+# ID): its frames are addresses, never the new file's lines; a warning and
+# the summary say so; with the recorded build's debug file under
+# --debug-dir (DIR/.build-id/xx/rest.debug) the frames are right again
+mkdir -p "$tmp/rb"
+gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/rb/alloc-test" "$src/alloc-test.c"
+"$HEAPSIFT" record -o "$tmp/rb.trace" "$tmp/rb/alloc-test" 2>/dev/null
+id=$(readelf -n "$tmp/rb/alloc-test" | awk '/Build ID:/ { print $3 }')
+mkdir -p "$tmp/dbg/.build-id/${id:0:2}"
+objcopy --only-keep-debug "$tmp/rb/alloc-test" "$tmp/dbg/.build-id/${id:0:2}/${id:2}.debug"
+{ printf 'static volatile int rebuilt = 1;\n/* rebuilt: every line two down */\n'; cat "$src/alloc-test.c"; } \
+	>"$tmp/rb/alloc-test.c"
+gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/rb/alloc-test" "$tmp/rb/alloc-test.c"
+n=$((n + 1))
+[ "$(readelf -n "$tmp/rb/alloc-test" | awk '/Build ID:/ { print $3 }')" != "$id" ] ||
+	fail "the rebuilt program has the same build ID"
+"$HEAPSIFT" export "$tmp/rb.trace" --view callsites --format csv >"$tmp/rb.csv" 2>"$tmp/rb.err"
+want "a rebuilt program's trace loads" "$?" 0
+n=$((n + 1))
+grep -q "alloc-test.c:" "$tmp/rb.csv" && fail "frames symbolized with the rebuilt file: $(cat "$tmp/rb.csv")"
+want "the leaks' site, as an address" \
+	"$(value "$tmp/rb.csv" leaked_bytes 5000 function | sed 's/0x[0-9a-f]*$/ADDR/')" alloc-test+ADDR
+want "the leaks' module" "$(value "$tmp/rb.csv" leaked_bytes 5000 module)" "$tmp/rb/alloc-test"
+want "the warning" "$(cat "$tmp/rb.err")" "heapsift: warning: $tmp/rb.trace: $tmp/rb/alloc-test is not the file that was recorded (its build ID differs: rebuilt since?) and no file with build ID $id was found: its frames are shown as addresses"
+want "the summary's unmatched_modules" \
+	"$(value <("$HEAPSIFT" export "$tmp/rb.trace" --view summary --format csv 2>/dev/null) name unmatched_modules value)" 1
+"$HEAPSIFT" export "$tmp/rb.trace" --view callsites --format csv --debug-dir "$tmp/dbg" \
+	>"$tmp/rbd.csv" 2>"$tmp/rbd.err"
+want "by build ID: the leaks' site" "$(value "$tmp/rbd.csv" leaked_bytes 5000 function)" make_buf
+want "by build ID: the recorded build's line" \
+	"$(value "$tmp/rbd.csv" leaked_bytes 5000 location | sed 's|.*/||')" alloc-test.c:12
+want "by build ID: no warning" "$(cat "$tmp/rbd.err")" ""
+
 # --- fork and exec: a shell whose children run sort; only the shell is
 # recorded, the children's output is unchanged
 "$HEAPSIFT" record -o "$tmp/f.trace" sh -c "sort '$tmp/in' | tr a-z A-Z" >"$tmp/fork.out" 2>/dev/null
@@ -207,11 +265,27 @@ want "a corrupt block's status" "$?" 2
 n=$((n + 1))
 grep -q 'bad.trace: offset 16: block does not decompress' "$tmp/bad.out" ||
 	fail "corrupt block message: $(cat "$tmp/bad.out")"
-printf 'HSTRACE1\x09\x00\x00\x00\x00\x00\x00\x00' >"$tmp/v9.trace"
-"$HEAPSIFT" report "$tmp/v9.trace" >"$tmp/v9.out" 2>&1
-want "another version's status" "$?" 2
-n=$((n + 1))
-grep -q 'offset 8: trace version 9, not 1' "$tmp/v9.out" || fail "version message: $(cat "$tmp/v9.out")"
+
+# --- traces written event by event (tests/fuzz/trace-seeds.py): each
+# malformed one refused with its offset and reason (status 2), the valid
+# ones of both versions loaded
+python3 "$top_srcdir/tests/fuzz/trace-seeds.py" "$tmp/seeds" || fail "trace-seeds.py"
+while IFS=$'\t' read -r f st msg; do
+	"$HEAPSIFT" report "$tmp/seeds/$f" >/dev/null 2>"$tmp/seed.err"
+	want "$f: status" "$?" "$st"
+	if [ -n "$msg" ]; then
+		want "$f: message" "$(cat "$tmp/seed.err")" "heapsift: $tmp/seeds/$f: $msg"
+	fi
+done <"$tmp/seeds/expect.tsv"
+"$HEAPSIFT" export "$tmp/seeds/v2-modules.trace" --view callsites --format csv >"$tmp/sd.csv" 2>/dev/null
+want "seed: the first list's library" "$(value "$tmp/sd.csv" bytes 300 function)" libseed.so+0x1234
+want "seed: the second list's, at the same address" "$(value "$tmp/sd.csv" bytes 64 function)" \
+	libother.so+0x1234
+want "seed: unmatched modules" "$(value <("$HEAPSIFT" export "$tmp/seeds/v2-modules.trace" \
+	--view summary --format csv 2>/dev/null) name unmatched_modules value)" 3
+"$HEAPSIFT" export "$tmp/seeds/v1-maps.trace" --view summary --format csv >"$tmp/v1.csv" 2>/dev/null
+want "version 1: allocations" "$(value "$tmp/v1.csv" name allocations value)" 2
+want "version 1: leaked_bytes" "$(value "$tmp/v1.csv" name leaked_bytes value)" 20
 
 echo "trace: $n checks, $failed failed"
 [ "$failed" -eq 0 ]
