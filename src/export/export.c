@@ -246,6 +246,7 @@ struct exporter {
 	const struct export_opts *o;
 	FILE *out;
 	size_t order[64];	/* text: column order */
+	int width[64];		/* text: each view column's width */
 	size_t ncols;
 	int name;
 };
@@ -278,11 +279,11 @@ write_header(struct exporter *x)
 			if (i)
 				fputs("  ", out);
 			if (c->type != COL_TEXT)
-				fprintf(out, "%*s", text_width(c), c->title);
+				fprintf(out, "%*s", x->width[x->order[i]], c->title);
 			else if (last)
 				fputs(c->title, out);
 			else
-				fprintf(out, "%-*s", text_width(c), c->title);
+				fprintf(out, "%-*s", x->width[x->order[i]], c->title);
 		}
 		putc('\n', out);
 		break;
@@ -333,7 +334,7 @@ write_row(struct exporter *x, const struct vrow *row, unsigned depth, bool first
 			if ((int)col == x->name && last)
 				fprintf(out, "%*s", (int)(2 * depth), "");
 			view_cell(x->v, row, col, &c);
-			put_text_cell(out, &c, text_width(&x->v->cols[col]), last);
+			put_text_cell(out, &c, x->width[col], last);
 		}
 		putc('\n', out);
 		break;
@@ -371,7 +372,7 @@ int
 export_view(struct view *v, const struct export_opts *o, FILE *out)
 {
 	const struct view_ops *ops = v->ops;
-	struct exporter x = { v, o, out, { 0 }, 0, -1 };
+	struct exporter x = { v, o, out, { 0 }, { 0 }, 0, -1 };
 	size_t col = o->sort >= 0 ? (size_t)o->sort : v->default_sort;
 	bool desc;
 	struct level *stack = NULL;
@@ -394,14 +395,30 @@ export_view(struct view *v, const struct export_opts *o, FILE *out)
 	if (x.name >= 0)
 		x.order[x.ncols++] = (size_t)x.name;
 
-	write_header(&x);
-	if (json)
-		putc(ops->record ? '{' : '[', out);
-
 	XGROW(stack, cap, 1);
 	memset(&stack[0], 0, sizeof stack[0]);
 	view_children_top(v, NULL, col, desc, o->top, &stack[0].rows);
 	sp = 1;
+	for (size_t i = 0; i < v->ncols && i < 64; i++)
+		x.width[i] = text_width(&v->cols[i]);
+	/* a flat table of a bounded number of rows: text columns as wide as
+	 * their longest cell, so that long names and locations stay aligned */
+	if (o->format == EXPORT_TEXT && depth_max == 1 && stack[0].rows.n <= 100000)
+		for (size_t i = 0; i + 1 < x.ncols; i++) {
+			size_t c = x.order[i];
+			struct cell cell;
+			if (v->cols[c].type != COL_TEXT)
+				continue;
+			for (size_t r = 0; r < stack[0].rows.n; r++) {
+				view_cell(v, &stack[0].rows.v[r], c, &cell);
+				if (!cell.empty && cell.len > (size_t)x.width[c])
+					x.width[c] = cell.len > 200 ? 200 : (int)cell.len;
+			}
+		}
+	write_header(&x);
+	if (json)
+		putc(ops->record ? '{' : '[', out);
+
 	while (sp) {
 		struct level *l = &stack[sp - 1];
 		unsigned depth = (unsigned)(sp - 1);

@@ -159,6 +159,16 @@ while IFS= read -r line; do
 		failed=$((failed + 1))
 	fi
 done < <("$HEAPSIFT" --keys)
+# text tables: a long location (tracemalloc's full file names) widens its
+# column, so every row's last column starts where its title does
+n=$((n + 1))
+"$HEAPSIFT" export "$top_srcdir/tests/data/tracemalloc/shop-1.pickle" --view callsites \
+	--sort count --top 20 >"$tmp/text" 2>&1
+cols=$(awk 'NR == 1 { c = index($0, "Module") } NR > 1 { print (length($0) == c + 5) }' \
+	"$tmp/text" | sort -u | tr -d '\n')
+grep -q 'json/encoder.py' "$tmp/text" && [ "$cols" = 1 ] ||
+	{ fail "text export: columns out of line:"; sed 's/^/  | /' "$tmp/text"; failed=$((failed + 1)); }
+
 if command -v groff >/dev/null; then
 	n=$((n + 1))
 	out=$(groff -man -ww -z "$man" 2>&1)
