@@ -365,6 +365,23 @@ pane_col_find(const struct view *v, const char *name)
 					return (int)j;
 	return -1;
 }
+/* A file with fewer measures (an imported profile): the column views sort
+ * by first, then the other measures, then the text columns. */
+static void
+order_profile_cols(struct pane *p)
+{
+	int out[8], n = 0;
+	for (int pass = 0; pass < 3; pass++)
+		for (int k = 0; k < p->ncols; k++) {
+			int c = p->cols[k];
+			bool first = (size_t)c == p->view->default_sort,
+			     text = p->view->cols[c].type == COL_TEXT;
+			if (pass == 0 ? first : pass == 1 ? !first && !text : !first && text)
+				out[n++] = c;
+		}
+	memcpy(p->cols, out, sizeof out[0] * (size_t)n);
+}
+
 static void
 pane_setup(struct tui *t, int id, uint32_t subject)
 {
@@ -389,6 +406,8 @@ pane_setup(struct tui *t, int id, uint32_t subject)
 		if (c >= 0)
 			p->cols[p->ncols++] = c;
 	}
+	if (t->tr && !t->diff && t->tr->measures != TRACE_ALL_MEASURES)
+		order_profile_cols(p);
 	if (t->h && id == P_DOMINATORS && p->tree.n)
 		tree_expand(&p->tree, 0);	/* the root's children at once */
 	p->ready = true;
@@ -871,6 +890,14 @@ draw_chart(struct tui *t, int y0)
 
 	if (h < 2 || w < 10)
 		return;
+	if (!tr->has_time || tr->timeline_count == 0) {
+		/* profiles (pprof, gperftools, tracemalloc) are one moment */
+		attron(attr_of(t, C_DIM));
+		snprintf(buf, sizeof buf, "No heap over time in this %s file.", tr->format);
+		mvaddstr(y0, 2, buf);
+		attroff(attr_of(t, C_DIM));
+		return;
+	}
 	if (w > 512)
 		w = 512;
 	memset(col, 0, sizeof col);
@@ -948,6 +975,12 @@ draw(struct tui *t)
 	tree_set_cursor(&p->tree, p->tree.cursor, (size_t)rows);
 	for (int r = 0; r < rows && p->tree.top + (size_t)r < p->tree.n; r++)
 		draw_line(t, p, p->tree.top + (size_t)r, y + r, cf, ncf, tree_w);
+	if (p->tree.n == 0 && rows > 0) {
+		attron(attr_of(t, C_DIM));
+		mvaddstr(y, 2, t->tr && t->cur == T_TIMELINE ? "No request sizes in this file."
+		                                              : "Nothing to show.");
+		attroff(attr_of(t, C_DIM));
+	}
 	draw_status(t);
 	if (t->help)
 		draw_help(t);

@@ -170,5 +170,17 @@ if command -v gcc >/dev/null; then
 	rm -rf "$tdir"
 fi
 
+# An imported profile: its own columns; one moment, so no chart
+fresh 120 30 \
+	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $top_srcdir/tests/data/pprof/base.pb.gz; echo EXIT=\$?; sleep 600"
+check "pprof: the summary names the sample types" '^ inuse_space +[0-9,]+ *$'
+keys 2
+check "pprof: call sites, the sample types as columns, the index first" 'inuse_space. +alloc_objects +alloc_space +inuse_objects +Location'
+keys 5
+check "pprof: the timeline says there is none" 'No heap over time in this pprof file'
+check "pprof: nor request sizes" 'No request sizes in this file'
+keys q
+check "pprof: q" '^EXIT=0$'
+
 echo "tui: $n checks, $failed failed"
 [ "$failed" -eq 0 ]
