@@ -29,6 +29,9 @@ loader_find(const char *name)
 const struct loader_ops *
 loader_probe(const uint8_t *data, size_t size)
 {
+	static const uint8_t none[1];
+	if (data == NULL)	/* an empty file has no mapping; probes may do data + 0 */
+		data = none, size = 0;
 	for (size_t i = 0; loaders[i]; i++)
 		if (loaders[i]->probe(data, size))
 			return loaders[i];
@@ -46,6 +49,8 @@ load_io(struct io *io, const char *format_name, struct progress *progress,
 		if (ops == NULL)
 			return error_set(err, HS_EINPUT, NULL, "unknown format '%s'", format_name);
 	} else {
+		if (io->size == 0)
+			return error_at(err, HS_EINPUT, io->path, 0, "the file is empty");
 		ops = loader_probe(io->data, io->size);
 		if (ops == NULL)
 			return error_at(err, HS_EINPUT, io->path, 0,

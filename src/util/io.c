@@ -222,7 +222,9 @@ io_open(struct io *io, const char *path, struct hs_error *err)
 			io->fd = fd;	/* kept for io_dup_fd */
 		else
 			close(fd);
-		io->data = m;
+		/* an empty file has no mapping: data still points somewhere, so
+		 * that loaders may compute data + 0 */
+		io->data = m ? m : (const void *)"";
 		io->size = (size_t)st.st_size;
 		io->map = m;
 		io->map_size = (size_t)st.st_size;

@@ -60,7 +60,7 @@ expect 2 '^heapsift: /nonexistent/x.heapsnapshot: No such file or directory' \
 	"$HEAPSIFT" report /nonexistent/x.heapsnapshot
 expect 2 'not a regular file' "$HEAPSIFT" report /
 : >"$tmp/empty"
-expect 2 "$tmp/empty: offset 0: not a format heapsift reads" "$HEAPSIFT" report "$tmp/empty"
+expect 2 "$tmp/empty: offset 0: the file is empty" "$HEAPSIFT" report "$tmp/empty"
 printf '{"snapshot":{"meta":{}}}' >"$tmp/bad.heapsnapshot"
 expect 2 "bad.heapsnapshot: offset 20: snapshot.meta has no \"node_fields\"" "$HEAPSIFT" report "$tmp/bad.heapsnapshot"
 printf '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["object"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["property"],"string_or_number","node"]},"node_count":2,"edge_count":1},"nodes":[0,0,1,0,1,0,0,3' >"$tmp/cut.heapsnapshot"
