@@ -13,6 +13,7 @@ const struct loader_ops *const loaders[] = {
 	&loader_heaptrack,
 	&loader_massif,
 	&loader_pprof,
+	&loader_gperf,
 	NULL,
 };
 

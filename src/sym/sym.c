@@ -337,10 +337,13 @@ symbol_at(const struct sym_module *m, uint64_t addr)
 
 /* --- separate debug files ---------------------------------------------------- */
 
+/* Files are opened O_NONBLOCK: a path a profile's mappings name may be a
+ * FIFO, whose open would wait for a writer; it is refused as not regular.
+ * (Reads of regular files ignore the flag.) */
 static int
 open_elf_file(const char *path, Elf **e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0)
 		return -1;
@@ -558,7 +561,7 @@ struct sym_module *
 sym_module_open(const char *path, const struct sym_options *o, struct hs_error *err)
 {
 	struct sym_module *m;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* see open_elf_file */
 	struct stat st;
 	Elf *e;
 
@@ -780,6 +783,8 @@ sym_maps_lookup(struct sym_maps *s, uint64_t addr, const char **module_path)
 	uint64_t vaddr;
 
 	*module_path = NULL;
+	if (s->n == 0)
+		return (struct sym_result){ NULL, 0 };
 	if (!s->sorted) {
 		qsort(s->ents, s->n, sizeof *s->ents, map_cmp);
 		s->sorted = true;
