@@ -285,6 +285,100 @@ START_TEST(tracemalloc_refuse)
 }
 END_TEST
 
+/* gperf: pprof's unsampling of heap_v2 (1 / (1 - exp(-(size/count) /
+ * period)), each stack's estimates summed then truncated), the same stack
+ * twice is one, pprof's names for the measures; no mappings: frames are
+ * their addresses; addresses above 0x7fffffffffffffff dropped. */
+START_TEST(gperf_profiles)
+{
+	static const char v2[] =
+		"%warn a command\n"
+		"heap profile: 2: 2000 [4: 4000] @ heap_v2/1000\n"
+		"   1:   1000 [   2:   2000] @ 0x10 0x20\n"
+		"   1:   1000 [   2:   2000] @ 0x10 0x20\n"
+		"\nMAPPED_LIBRARIES:\n";
+	static const char plain[] =
+		"heap profile: 3: 300 [5: 500] @ heapprofile\n"
+		"1: 100 [2: 200] @ 0x10 0x20\n"
+		"2: 200 [3: 300] @ 0xffffffffff600000\n"
+		"--- Memory map: ---\n"
+		"00400000-00401000 r-xp 00000000 00:00 1\n";
+	static const char edge[] =
+		"heap profile: 1: 2 [3: 4] @ heap_v2/100\n"
+		"1: 0 [3: 0] @ 0x7fffffffffffffff 0x7fffffffffffffff\n"
+		"2: 5 [3: 7] @ 0x7fffffffffffffff 0x7fffffffffffffff\n";
+	struct model m;
+	struct hs_error err;
+	struct trace *t;
+	uint32_t count;
+	const struct sym_frame *f;
+
+	error_clear(&err);
+	ck_assert_int_eq(load_mem("v2.heap", v2, sizeof v2 - 1, NULL, NULL, &m, &err), HS_OK);
+	t = m.trace;
+	ck_assert_str_eq(t->format, "gperf");
+	ck_assert_uint_eq(t->sample_bytes, 1000);
+	ck_assert_str_eq(t->measure_name[TRACE_LEAKED_BYTES], "inuse_space");
+	ck_assert_str_eq(t->measure_name[TRACE_ALLOCATIONS], "alloc_objects");
+	ck_assert_int_eq(t->main_measure, TRACE_LEAKED_BYTES);
+	/* 1000 * 1.5819767... twice */
+	ck_assert_uint_eq(t->total.leaked_bytes, 3163);
+	ck_assert_uint_eq(t->total.leaked, 3);
+	ck_assert_uint_eq(t->total.bytes, 6327);
+	ck_assert_uint_eq(t->total.allocations, 6);
+	ck_assert_uint_eq(t->node_count, 3);	/* root, 0x20, 0x10 */
+	f = trace_frames(t, 2, &count, NULL);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_str_eq(f[0].function, "0x10");
+	ck_assert_uint_eq(t->parent[2], 1);
+	model_free(&m);
+
+	ck_assert_int_eq(load_mem("p.heap", plain, sizeof plain - 1, NULL, NULL, &m, &err), HS_OK);
+	t = m.trace;
+	ck_assert_uint_eq(t->sample_bytes, 0);
+	ck_assert_uint_eq(t->total.leaked_bytes, 300);
+	ck_assert_uint_eq(t->total.allocations, 5);
+	ck_assert_uint_eq(t->node_m[0].leaked_bytes, 200);	/* its frame dropped */
+	ck_assert_uint_eq(t->node_m[2].bytes, 200);
+	model_free(&m);
+
+	/* the highest address kept (its hash key is all ones), and a sampled
+	 * count of 0-byte objects, kept as read (pprof divides by zero) */
+	ck_assert_int_eq(load_mem("z.heap", edge, sizeof edge - 1, NULL, NULL, &m, &err), HS_OK);
+	t = m.trace;
+	ck_assert_uint_eq(t->node_count, 3);	/* root, the address as a caller, as the first */
+	ck_assert_uint_eq(t->total.leaked, 1 + 81);
+	ck_assert_uint_eq(t->total.leaked_bytes, 202);
+	ck_assert_uint_eq(t->total.allocations, 3 + 130);
+	ck_assert_uint_eq(t->total.bytes, 303);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(gperf_errors)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "heap profile: 1: 2\n", "line 1: expected \"heap profile: N: BYTES [N: BYTES] @ TYPE\"" },
+		{ "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] 0x1\n",
+		  "line 2: expected a stack" },
+		{ "heap profile: 1: 2 [3: 4] @ heapprofile\n\n1: 2 [3: 4] @ 0x1 0xg\n",
+		  "line 3: expected hexadecimal addresses" },
+		{ "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x12345678123456789\n",
+		  "line 2: expected hexadecimal addresses" },
+		{ "%warn x\n", "expected \"heap profile:\", got the end of the file" },
+		{ "heap_v2/524288\n  t*: 1: 2 [0: 0]\n", "line 1: jemalloc's heap_v2 format" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct model m;
+		struct hs_error err;
+		error_clear(&err);
+		ck_assert_int_eq(load_mem("bad.heap", cases[i].text, strlen(cases[i].text), "gperf",
+		                          NULL, &m, &err), HS_EINPUT);
+		ck_assert_msg(strstr(err.msg, cases[i].msg), "case %zu: %s", i, err.msg);
+	}
+}
+END_TEST
+
 Suite *
 suite_trace(void)
 {
@@ -300,6 +394,10 @@ suite_trace(void)
 	tc = tcase_create("tracemalloc");
 	tcase_add_test(tc, tracemalloc_load);
 	tcase_add_test(tc, tracemalloc_refuse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("gperf");
+	tcase_add_test(tc, gperf_profiles);
+	tcase_add_test(tc, gperf_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -298,6 +298,8 @@ START_TEST(test_not_a_snapshot)
 	char *deep;
 
 	ck_assert_int_eq(load_str("", 0, NULL, &m, &err), HS_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "the file is empty"));
+	ck_assert_int_eq(load_str("x", 1, NULL, &m, &err), HS_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a format heapsift reads"));
 	ck_assert_int_eq(load_str("{}", 2, "v8", &m, &err), HS_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "empty object"));

@@ -57,6 +57,7 @@ extern const struct loader_ops loader_heaptrack;
 extern const struct loader_ops loader_massif;
 extern const struct loader_ops loader_pprof;
 extern const struct loader_ops loader_tracemalloc;
+extern const struct loader_ops loader_gperf;
 /* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
  * tell it from the dump.  Set by --java-layout. */
 extern int hprof_layout_force;

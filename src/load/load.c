@@ -14,6 +14,7 @@ const struct loader_ops *const loaders[] = {
 	&loader_massif,
 	&loader_pprof,
 	&loader_tracemalloc,
+	&loader_gperf,
 	NULL,
 };
 

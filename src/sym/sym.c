@@ -337,10 +337,13 @@ symbol_at(const struct sym_module *m, uint64_t addr)
 
 /* --- separate debug files ---------------------------------------------------- */
 
+/* Files are opened O_NONBLOCK: a path a profile's mappings name may be a
+ * FIFO, whose open would wait for a writer; it is refused as not regular.
+ * (Reads of regular files ignore the flag.) */
 static int
 open_elf_file(const char *path, Elf **e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0)
 		return -1;
@@ -571,7 +574,7 @@ module_open(const char *path, const struct sym_options *o, const uint8_t *id, si
             bool *other, struct hs_error *err)
 {
 	struct sym_module *m;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* see open_elf_file */
 	struct stat st;
 	Elf *e;
 	const uint8_t *fid;

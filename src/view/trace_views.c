@@ -74,8 +74,6 @@ tsummary_has(const struct trace *t, unsigned k)
 	case T_PEAK: return (m & 1u << TRACE_PEAK) || t->peak_heap;
 	case T_LEAKED_BYTES: return m & 1u << TRACE_LEAKED_BYTES;
 	case T_LEAKED: return m & 1u << TRACE_LEAKED;
-	/* 0 says every allocation was recorded: heapsift's own traces */
-	case T_SAMPLE: return t->sample_bytes || strcmp(t->format, "trace") == 0;
 	/* modules whose file is another build or gone: traces that name
 	 * modules by build ID */
 	case T_UNMATCHED: return t->unmatched_count || strcmp(t->format, "trace") == 0;
