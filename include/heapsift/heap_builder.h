@@ -125,6 +125,10 @@ void hb_note(struct heap_builder *b, const char *note);
  * where, in ascending node order (later calls out of order are dropped). */
 void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx);
 void hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where);
+/* Replaces the target t of edges from .. to-1 by map[t] (for loaders that
+ * meet references before they number their targets); map has an entry
+ * for every such t. */
+void hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t *map);
 /* Fewer edges than hb_alloc() was told: only the first used are kept
  * (for loaders that know an upper bound in advance). */
 void hb_edges_used(struct heap_builder *b, uint32_t used);

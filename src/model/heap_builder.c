@@ -201,6 +201,16 @@ hb_note(struct heap_builder *b, const char *note)
 }
 
 void
+hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t *map)
+{
+	uint32_t *t = b->h->edge_to;
+	if (to > b->edges_alloc)
+		to = b->edges_alloc;
+	for (uint32_t e = from; e < to; e++)
+		t[e] = map[t[e]];
+}
+
+void
 hb_edges_used(struct heap_builder *b, uint32_t used)
 {
 	struct heap *h = b->h;
