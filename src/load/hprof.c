@@ -1898,6 +1898,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
+	hb_node_classes(&b);	/* a Java object's name is its class's */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);
 	pd.edge_cap = (uint32_t)edge_bound;
@@ -1984,6 +1985,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	hp_free(&p);
 	hb_checked(&b);
 	out->heap = hb_finish(&b, err);
+	xalloc_trim();	/* the passes' growing arrays, freed */
 	if (out->heap == NULL)
 		return err->status;
 	out->kind = MODEL_HEAP;
