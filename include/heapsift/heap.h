@@ -83,6 +83,9 @@ struct heap {
 
 	/* Input: nodes */
 	uint8_t *node_type;
+	/* String id of each node's name; NULL when the loader gave classes
+	 * by name instead (hb_node_classes): then the name is its class's.
+	 * Read it with heap_node_name_id(). */
 	uint32_t *node_name;
 	/* The dump's own object ids: 32-bit while they fit (V8's always do),
 	 * 64-bit otherwise.  Packed ids (hprof addresses) are 32-bit too: an
@@ -179,10 +182,16 @@ heap_node_id(const struct heap *h, uint32_t n)
 	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
 }
 
+static inline uint32_t
+heap_node_name_id(const struct heap *h, uint32_t n)
+{
+	return h->node_name ? h->node_name[n] : h->classes[h->node_class[n]].name;
+}
+
 static inline const char *
 heap_node_name(const struct heap *h, uint32_t n)
 {
-	return heap_str(h, h->node_name[n]);
+	return heap_str(h, heap_node_name_id(h, n));
 }
 
 static inline const char *

@@ -29,6 +29,8 @@
 
 struct heap_builder {
 	struct heap *h;
+	uint32_t *class_of_name;	/* hb_node_classes: string id -> class */
+	size_t class_of_name_cap, class_cap;
 	uint32_t nodes_alloc, edges_alloc;
 	uint64_t edge_sum;	/* sum of declared per-node edge counts */
 	struct heap_location *loc;
@@ -54,13 +56,23 @@ void hb_wide_ids(struct heap_builder *b);
 void hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift);
 void hb_alloc_detachedness(struct heap_builder *b);
 
+/* Nodes get one class per distinct name (as the generic rules would give
+ * them), numbered in node order, and the heap keeps only the class of
+ * each node: its name is its class's (4 bytes a node less).  Call after
+ * hb_alloc and before the first hb_node. */
+void hb_node_classes(struct heap_builder *b);
+uint32_t hb_class_of_name(struct heap_builder *b, uint32_t name);
+
 static inline void
 hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
         uint64_t id, uint32_t self_size, uint32_t edge_count)
 {
 	struct heap *h = b->h;
 	h->node_type[i] = type;
-	h->node_name[i] = name;
+	if (h->node_name)
+		h->node_name[i] = name;
+	else
+		h->node_class[i] = hb_class_of_name(b, name);
 	if (h->node_id64)
 		h->node_id64[i] = id;
 	else if (!h->id_packed && id <= UINT32_MAX)
@@ -125,6 +137,10 @@ void hb_note(struct heap_builder *b, const char *note);
  * where, in ascending node order (later calls out of order are dropped). */
 void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx);
 void hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where);
+/* Replaces the target t of edges from .. to-1 by map[t] (for loaders that
+ * meet references before they number their targets); map has an entry
+ * for every such t. */
+void hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t *map);
 /* Fewer edges than hb_alloc() was told: only the first used are kept
  * (for loaders that know an upper bound in advance). */
 void hb_edges_used(struct heap_builder *b, uint32_t used);

@@ -20,4 +20,9 @@ void xgrow(void **ptr, size_t *cap, size_t need, size_t size);
 
 #define XGROW(p, cap, need) xgrow((void **)&(p), &(cap), (need), sizeof(*(p)))
 
+/* Gives the pages of freed memory back to the system (glibc keeps what is
+ * freed below 32 MiB in its heap: tens of MB after a big load).  Call
+ * between phases; a no-op where malloc_trim() does not exist. */
+void xalloc_trim(void);
+
 #endif

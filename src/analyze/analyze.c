@@ -151,14 +151,16 @@ generic_rules_distances(struct heap *h)
  *   dominators
  *   ---- wait for the side ----
  *   reachability, retained sizes          distances, class names (add
- *     (need shallow sizes),                 strings)
- *   dominator children
+ *     (need shallow sizes)                  strings)
  *   ---- wait for the side ----
+ *   dominator children
  *   statistics, class aggregates
  *
  * Distances and class names wait until after the dominators so that their
  * arrays are not alive at the dominators' peak of memory (measured: 13 MiB
- * more on 1.7 M nodes, a third over DevTools' peak).
+ * more on 1.7 M nodes, a third over DevTools' peak); the dominator
+ * children wait for the distances' queue to be gone (a word per node:
+ * 70 MiB less at the peak of an 18M-object hprof dump, for ~0.2 s).
  *
  * The side never runs while the main thread reads strings and adds them,
  * and each writes only its own arrays. */
@@ -228,6 +230,7 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 	r = dom_compute(h, retaining, has_in, &order, progress);
 	free(has_in);
 	side_wait(&side);
+	xalloc_trim();
 	if (r != HS_OK) {
 		free(retaining);
 		return error_set(err, HS_ECANCEL, h->path, "cancelled");
@@ -241,8 +244,8 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 	free(retaining);
 	reach_compute(h, order);
 	dom_retained(h, order);
-	dom_children_build(h);
 	side_wait(&side);
+	dom_children_build(h);
 
 	progress_phase(progress, "classes", 0);
 	h->total_size = h->retained[h->root] + h->extra_native_bytes;

@@ -27,10 +27,10 @@
  *   A  records: strings (located, decoded only when named), classes, stack
  *      frames and traces, roots; the span of object ids;
  *   B  object ids into the id map (a bitmap with rank over the id span
- *      when it is small enough, else a sorted array);
- *   C  node numbers (file order) by rank, an upper bound of the edges, and
- *      the layout vote (below);
- *   D  nodes and edges;
+ *      when it is small enough, else a sorted array), an upper bound of
+ *      the edges, and the layout vote (below);
+ *   D  nodes (numbered in file order as they come) and edges (targets as
+ *      ranks in the id map, turned into nodes at the end);
  *   E  the characters of java.lang.String values, for labels.
  *
  * Shallow sizes are HotSpot's object layout on x86_64 (man page, SIZES):
@@ -40,7 +40,7 @@
  * (JDK 17's default below 32 GiB of heap).  The dump does not say which
  * layout the VM used, but it lists objects in address order within a
  * region, so the distance from one object's address to the next is the
- * first one's size: pass C counts, for each of the four layouts, how often
+ * first one's size: pass B counts, for each of the four layouts, how often
  * it predicts that distance exactly, and the best wins. */
 #include "config.h"
 
@@ -213,9 +213,10 @@ struct hroot {
 	uint8_t kind;		/* index into root_kinds */
 };
 
-/* Where a thread-local root hangs: the thread's node, and the edge. */
+/* Where a thread-local root hangs: the thread's rank in the id map, and the
+ * edge (its target a rank too, until finish_edges). */
 struct hlocal {
-	uint32_t thread_node;
+	uint32_t thread;
 	uint32_t target;
 	uint32_t name;
 };
@@ -278,7 +279,7 @@ struct hp {
 	unsigned id_shift;	/* the ids' common alignment, log2 */
 	bool lazy_labels;	/* String labels read when shown (plain files) */
 	struct idmap map;
-	uint32_t *perm;			/* rank -> node */
+	uint32_t *perm;			/* rank -> node, filled by pass D */
 	uint32_t base;			/* first object node */
 	uint32_t nodes;
 
@@ -1033,15 +1034,20 @@ idmap_init(struct hp *p)
 	}
 }
 
-static inline void
+/* Adds id; with a bitmap, returns whether it was not there yet (a sorted
+ * array cannot tell before it is sorted: it returns true). */
+static inline bool
 idmap_add(struct idmap *m, uint64_t id)
 {
 	if (m->bits) {
-		uint64_t b = (id - m->base) >> m->shift;
-		m->bits[b >> 6] |= 1ULL << (b & 63);
-	} else if (m->nsorted < m->cap) {
-		m->sorted[m->nsorted++] = id;
+		uint64_t b = (id - m->base) >> m->shift, bit = 1ULL << (b & 63);
+		bool fresh = !(m->bits[b >> 6] & bit);
+		m->bits[b >> 6] |= bit;
+		return fresh;
 	}
+	if (m->nsorted < m->cap)
+		m->sorted[m->nsorted++] = id;
+	return true;
 }
 
 static int
@@ -1122,32 +1128,26 @@ idmap_free(struct idmap *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* The node of object id, or NONE when the dump has no such object. */
-static inline uint32_t
-node_of(const struct hp *p, uint64_t id)
-{
-	uint32_t r = idmap_rank(&p->map, id);
-	return r == NONE ? NONE : p->perm[r];
-}
+/* --- pass B: ids, edge bound, layout votes ------------------------------------ */
 
-/* --- pass B: ids ---------------------------------------------------------------- */
-
-static int
-pass_ids(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
-{
-	(void)tag, (void)at, (void)end;
-	idmap_add(&p->map, rd_id(p, p->d + body));
-	return HS_OK;
-}
-
-/* --- pass C: node numbers, edge bound, layout votes ----------------------------- */
+/* Nodes are numbered in file order (the first object of an id wins), but
+ * pass D meets references before the objects they point to: it writes the
+ * targets' ranks in the id map and numbers the objects as it meets them
+ * (perm: rank -> node), then turns the ranks into nodes (finish_edges).
+ * So no pass is needed just to number the objects.
+ *
+ * The same pass that fills the id map counts an upper bound of the edges and
+ * the layout votes (below), over the first object of each id: with a
+ * bitmap it knows that as it adds the id; a sorted array (ids spread too
+ * wide) knows it only once sorted, and then takes one more walk over the
+ * file (pass_vote with a bitset of ranks seen). */
 
 struct passc {
-	uint32_t next;		/* next node */
 	uint64_t edges;
 	uint64_t prev_id;
 	uint64_t prev_size[4];
 	bool prev;
+	uint64_t *seen;		/* ranks seen, for pass_vote (sorted map) */
 };
 
 static const uint8_t layout_ref[4] = { 4, 8, 4, 8 };
@@ -1181,23 +1181,22 @@ array_size(uint64_t n, unsigned esize, unsigned klass)
 	return align8((klass == 4 ? 16 : 24) + n * esize);
 }
 
-static int
-pass_number(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+/* The edges and the layout votes of the first object of an id, in file
+ * order; a later object with the same id breaks the chain of distances. */
+static void
+vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 {
 	struct passc *s = p->pc;
 	const unsigned I = p->idsz;
 	const uint8_t *d = p->d;
 	uint64_t id = rd_id(p, d + body);
-	uint32_t r = idmap_rank(&p->map, id);
 	uint64_t size[4] = { 0, 0, 0, 0 };
 	bool sized = false;
 
-	(void)at, (void)end;
-	if (r == NONE || p->perm[r] != NONE) {
+	if (!first) {
 		s->prev = false;
-		return HS_OK;	/* a second object with the same id */
+		return;	/* a second object with the same id */
 	}
-	p->perm[r] = s->next++;
 	switch (tag) {
 	case SUB_CLASS_DUMP: {
 		struct hclass *c = class_of(p, id);
@@ -1240,6 +1239,28 @@ pass_number(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	s->prev = sized;
 	s->prev_id = id;
 	memcpy(s->prev_size, size, sizeof size);
+}
+
+static int
+pass_ids(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+{
+	bool first = idmap_add(&p->map, rd_id(p, p->d + body));
+	(void)at, (void)end;
+	if (p->map.bits)
+		vote_object(p, tag, body, first);
+	return HS_OK;
+}
+
+/* The votes when the id map is a sorted array: after idmap_build. */
+static int
+pass_vote(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
+{
+	uint32_t r = idmap_rank(&p->map, rd_id(p, p->d + body));
+	bool first = r != NONE && !(p->pc->seen[r >> 6] >> (r & 63) & 1);
+	(void)at, (void)end;
+	if (first)
+		p->pc->seen[r >> 6] |= 1ULL << (r & 63);
+	vote_object(p, tag, body, first);
 	return HS_OK;
 }
 
@@ -1249,8 +1270,9 @@ struct passd {
 	uint32_t node;		/* next node expected */
 	uint32_t edge;		/* next edge */
 	uint32_t edge_cap;
-	struct hlocal *locals;	/* sorted by thread node */
-	size_t nlocals, ilocal;
+	struct hlocal *locals;	/* sorted by thread rank */
+	size_t nlocals;
+	uint64_t *threads;	/* bitset of the threads' ranks */
 	/* java.lang.String instances and their value arrays */
 	struct spair { uint32_t array, string; uint8_t coder; } *strings;
 	size_t nstrings, capstrings;
@@ -1269,19 +1291,22 @@ edge(struct hp *p, struct passd *s, int type, uint32_t name, uint32_t to)
 	s->edge++;
 }
 
-/* Appends the thread-local roots that hang under node v. */
-static uint32_t
-local_edges(struct hp *p, struct passd *s, uint32_t v)
+/* Appends the thread-local roots that hang under the object of rank r. */
+static void
+local_edges(struct hp *p, struct passd *s, uint32_t r)
 {
-	uint32_t n = 0;
-	while (s->ilocal < s->nlocals && s->locals[s->ilocal].thread_node < v)
-		s->ilocal++;
-	while (s->ilocal < s->nlocals && s->locals[s->ilocal].thread_node == v) {
-		edge(p, s, p->e_root, s->locals[s->ilocal].name, s->locals[s->ilocal].target);
-		s->ilocal++;
-		n++;
+	size_t lo = 0, hi = s->nlocals;
+	if (!(s->threads[r >> 6] >> (r & 63) & 1))
+		return;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->locals[mid].thread < r)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return n;
+	for (; lo < s->nlocals && s->locals[lo].thread == r; lo++)
+		edge(p, s, p->e_root, s->locals[lo].name, s->locals[lo].target);
 }
 
 static int
@@ -1292,13 +1317,14 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	const uint8_t *d = p->d;
 	const unsigned ref = p->ref_size, klass = p->header - 8;
 	uint64_t id = rd_id(p, d + body);
-	uint32_t v = node_of(p, id), e0 = s->edge, t;
+	uint32_t rank = idmap_rank(&p->map, id), v = s->node, e0 = s->edge, t;
 	uint64_t self = 0;
 	uint32_t name = p->s_empty;
 	int type;
 
-	if (v != s->node)
+	if (rank == NONE || p->perm[rank] != NONE)
 		return HS_OK;	/* a duplicate id: the first object won */
+	p->perm[rank] = v;
 	switch (tag) {
 	case SUB_CLASS_DUMP: {
 		struct hclass *c = class_of(p, id);
@@ -1313,20 +1339,20 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		hb_label(p->b, v, class_name(p, c));
 		self = p->java_lang_class != NONE ? instance_size(&p->cls[p->java_lang_class], ref, klass) : 0;
 		self = align8(self + c->static_prim + (uint64_t)c->static_nref * ref);
-		if (c->super && (t = node_of(p, c->super)) != NONE)
+		if (c->super && (t = idmap_rank(&p->map, c->super)) != NONE)
 			edge(p, s, p->e_internal, p->s_super, t);
-		if (c->loader && (t = node_of(p, c->loader)) != NONE)
+		if (c->loader && (t = idmap_rank(&p->map, c->loader)) != NONE)
 			edge(p, s, p->e_internal, p->s_loader, t);
-		if (c->signers && (t = node_of(p, c->signers)) != NONE)
+		if (c->signers && (t = idmap_rank(&p->map, c->signers)) != NONE)
 			edge(p, s, p->e_internal, p->s_signers, t);
-		if (c->domain && (t = node_of(p, c->domain)) != NONE)
+		if (c->domain && (t = idmap_rank(&p->map, c->domain)) != NONE)
 			edge(p, s, p->e_internal, p->s_domain, t);
 		q = c->statics_off + 2;
 		for (unsigned i = 0; i < c->nstatics; i++) {
 			unsigned ty = d[q + I], sz = dump_size(p, ty);
 			if (ty == T_OBJECT) {
 				uint64_t r = rd_id(p, d + q + I + 1);
-				if (r && (t = node_of(p, r)) != NONE)
+				if (r && (t = idmap_rank(&p->map, r)) != NONE)
 					edge(p, s, p->e_static, string_get(p, rd_id(p, d + q)), t);
 			}
 			q += I + 1 + sz;
@@ -1355,12 +1381,12 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		for (uint32_t i = 0; i < c->nrefs; i++) {
 			const struct href *r = &p->refs[c->ref_first + i];
 			uint64_t x = rd_id(p, f + r->offset);
-			if (x && (t = node_of(p, x)) != NONE)
+			if (x && (t = idmap_rank(&p->map, x)) != NONE)
 				edge(p, s, p->e_field, r->name, t);
 		}
 		if (p->string_class != NONE && c == &p->cls[p->string_class]) {
 			uint64_t x = rd_id(p, f + p->string_value_off);
-			if (x && (t = node_of(p, x)) != NONE) {
+			if (x && (t = idmap_rank(&p->map, x)) != NONE) {
 				XGROW(s->strings, s->capstrings, s->nstrings + 1);
 				s->strings[s->nstrings].array = t;
 				s->strings[s->nstrings].string = v;
@@ -1381,7 +1407,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		self = array_size(n, ref, klass);
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t x = rd_id(p, el + (size_t)i * I);
-			if (x && (t = node_of(p, x)) != NONE)
+			if (x && (t = idmap_rank(&p->map, x)) != NONE)
 				edge(p, s, p->e_element, i, t);
 		}
 		break;
@@ -1403,7 +1429,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	}
 	}
 	(void)end;
-	local_edges(p, s, v);
+	local_edges(p, s, rank);
 	if (self > UINT32_MAX)
 		self = UINT32_MAX;
 	hb_node(p->b, v, (uint8_t)type, name, id, (uint32_t)self, s->edge - e0);
@@ -1682,7 +1708,7 @@ static int
 hlocal_cmp(const void *a, const void *b)
 {
 	const struct hlocal *x = a, *y = b;
-	return x->thread_node < y->thread_node ? -1 : x->thread_node > y->thread_node;
+	return x->thread < y->thread ? -1 : x->thread > y->thread;
 }
 
 /* --- the loader ----------------------------------------------------------------------- */
@@ -1775,6 +1801,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	uint32_t ngroups = 0, group_node[NKINDS], distinct;
 	uint32_t group_count[NKINDS];
 	uint64_t edge_bound;
+	uint32_t ranked;
 	int s;
 
 	memset(&p, 0, sizeof p);
@@ -1803,14 +1830,25 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		goto fail;
 	}
 
-	/* pass B: the id map */
+	/* pass B: the id map, the edge bound, the layout votes */
 	p.phase = "indexing objects";
 	progress_phase(progress, p.phase, p.size);
 	idmap_init(&p);
+	memset(&pc, 0, sizeof pc);
+	p.pc = &pc;
 	s = walk(&p, pass_ids);
 	if (s)
 		goto fail;
 	distinct = idmap_build(&p.map);
+	if (p.map.sorted) {
+		pc.seen = xcalloc((size_t)distinct / 64 + 1, sizeof *pc.seen);
+		s = walk(&p, pass_vote);
+		free(pc.seen);
+		pc.seen = NULL;
+		if (s)
+			goto fail;
+	}
+	p.pc = NULL;
 
 	/* root groups: node 0 is (GC roots), then one node per kind present */
 	memset(group_count, 0, sizeof group_count);
@@ -1820,20 +1858,9 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	for (unsigned k = 0; k < NKINDS; k++)
 		group_node[k] = group_count[k] ? 1 + ngroups++ : NONE;
 	p.base = 1 + ngroups;
-
-	/* pass C: node numbers by rank, in file order */
-	p.phase = "numbering objects";
-	progress_phase(progress, p.phase, p.size);
+	p.nodes = p.base + distinct;
 	p.perm = xmallocarray((size_t)distinct + 1, sizeof *p.perm);
 	memset(p.perm, 0xff, ((size_t)distinct + 1) * sizeof *p.perm);
-	memset(&pc, 0, sizeof pc);
-	pc.next = p.base;
-	p.pc = &pc;
-	s = walk(&p, pass_number);
-	p.pc = NULL;
-	if (s)
-		goto fail;
-	p.nodes = pc.next;
 	if (hprof_layout_force >= 0 && hprof_layout_force < 4) {
 		p.forced_layout = hprof_layout_force;
 	} else {
@@ -1846,20 +1873,23 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	p.ref_size = layout_ref[p.forced_layout];
 	p.header = 8 + layout_klass[p.forced_layout];
 
-	/* thread-local roots under their threads; the others under their group */
+	/* thread-local roots under their threads; the others under their group
+	 * (targets and threads as ranks: see pass B) */
 	pd.locals = xmallocarray(p.nroots + 1, sizeof *pd.locals);
+	pd.threads = xcalloc((size_t)distinct / 64 + 1, sizeof *pd.threads);
 	for (size_t i = 0; i < p.nroots; i++) {
 		const struct hroot *r = &p.roots[i];
-		uint32_t target = node_of(&p, r->id), ti, tn;
+		uint32_t target = idmap_rank(&p.map, r->id), ti, tn;
 		if (target == NONE || r->kind >= NKINDS || !root_kinds[r->kind].thread_local)
 			continue;
 		ti = u64map_get(&p.thread_obj, r->thread);
-		tn = ti == NONE ? NONE : node_of(&p, p.roots[ti].id);
+		tn = ti == NONE ? NONE : idmap_rank(&p.map, p.roots[ti].id);
 		if (tn == NONE)
 			continue;	/* stays under its group */
-		pd.locals[pd.nlocals].thread_node = tn;
+		pd.locals[pd.nlocals].thread = tn;
 		pd.locals[pd.nlocals].target = target;
 		pd.locals[pd.nlocals].name = local_name(&p, r);
+		pd.threads[tn >> 6] |= 1ULL << (tn & 63);
 		pd.nlocals++;
 	}
 	qsort(pd.locals, pd.nlocals, sizeof *pd.locals, hlocal_cmp);
@@ -1868,6 +1898,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
+	hb_node_classes(&b);	/* a Java object's name is its class's */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);
 	pd.edge_cap = (uint32_t)edge_bound;
@@ -1879,6 +1910,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 			     group_node[k]);
 	hb_node(&b, 0, (uint8_t)p.t_synthetic, strtab_intern_cstr(&b.h->strings, "(GC roots)"), 0, 0,
 	        pd.edge);
+	ranked = pd.edge;	/* from here on, edge targets are ranks */
 	for (unsigned k = 0; k < NKINDS; k++) {
 		uint32_t e0 = pd.edge, idx = 0;
 		if (group_node[k] == NONE)
@@ -1886,11 +1918,11 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		for (size_t i = 0; i < p.nroots; i++) {
 			const struct hroot *r = &p.roots[i];
 			uint32_t target, ti;
-			if (r->kind != k || (target = node_of(&p, r->id)) == NONE)
+			if (r->kind != k || (target = idmap_rank(&p.map, r->id)) == NONE)
 				continue;
 			if (root_kinds[k].thread_local) {
 				ti = u64map_get(&p.thread_obj, r->thread);
-				if (ti != NONE && node_of(&p, p.roots[ti].id) != NONE)
+				if (ti != NONE && idmap_rank(&p.map, p.roots[ti].id) != NONE)
 					continue;	/* under its thread */
 			}
 			edge(&p, &pd, p.e_element, idx++, target);
@@ -1914,6 +1946,10 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		s = bad(&p, 0, "the objects changed between passes (internal error)");
 		goto fail;
 	}
+	/* ranks -> nodes: every rank has its node now */
+	hb_edges_map(&b, ranked, pd.edge, p.perm);
+	for (size_t i = 0; i < pd.nstrings; i++)
+		pd.strings[i].array = p.perm[pd.strings[i].array];
 	hb_edges_used(&b, pd.edge);
 
 	/* pass E: labels of strings */
@@ -1934,8 +1970,10 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	free(pd.arrays);
 	pd.arrays = NULL;
 	free(pd.locals);
+	free(pd.threads);
 	pd.strings = NULL;
 	pd.locals = NULL;
+	pd.threads = NULL;
 	{
 		static const char *const layout_name[4] = {
 			"compressed oops and class pointers", "uncompressed oops and class pointers",
@@ -1947,6 +1985,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	hp_free(&p);
 	hb_checked(&b);
 	out->heap = hb_finish(&b, err);
+	xalloc_trim();	/* the passes' growing arrays, freed */
 	if (out->heap == NULL)
 		return err->status;
 	out->kind = MODEL_HEAP;
@@ -1955,6 +1994,7 @@ fail:
 	free(pd.strings);
 	free(pd.arrays);
 	free(pd.locals);
+	free(pd.threads);
 	hp_free(&p);
 	hb_abort(&b);
 	return s;

@@ -19,6 +19,7 @@ hb_abort(struct heap_builder *b)
 {
 	heap_free(b->h);
 	free(b->loc);
+	free(b->class_of_name);
 	memset(b, 0, sizeof *b);
 }
 
@@ -62,6 +63,72 @@ hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges)
 	h->edge_type = xmallocarray(edges, sizeof *h->edge_type);
 	h->edge_name = xmallocarray(edges, sizeof *h->edge_name);
 	h->edge_to = xmallocarray(edges, sizeof *h->edge_to);
+}
+
+void
+hb_node_classes(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	free(h->node_name);
+	h->node_name = NULL;
+	h->node_class = xcalloc(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_class);
+}
+
+uint32_t
+hb_class_of_name(struct heap_builder *b, uint32_t name)
+{
+	struct heap *h = b->h;
+	if (name >= b->class_of_name_cap) {
+		size_t old = b->class_of_name_cap;
+		XGROW(b->class_of_name, b->class_of_name_cap, (size_t)name + 1);
+		memset(b->class_of_name + old, 0xff,
+		       (b->class_of_name_cap - old) * sizeof *b->class_of_name);
+	}
+	if (b->class_of_name[name] == HEAP_NONE) {
+		XGROW(h->classes, b->class_cap, (size_t)h->class_count + 1);
+		memset(&h->classes[h->class_count], 0, sizeof *h->classes);
+		h->classes[h->class_count].name = name;
+		h->classes[h->class_count].location = HEAP_NONE;
+		b->class_of_name[name] = h->class_count++;
+	}
+	return b->class_of_name[name];
+}
+
+/* Classes numbered in the order their first node comes (hb_node may have
+ * been called out of node order), as generic_rules_class_names does. */
+static void
+classes_finish(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t *renum, next = 0;
+	struct heap_class *cls;
+	bool same = true;
+
+	free(b->class_of_name);
+	b->class_of_name = NULL;
+	if (h->node_name || h->class_count == 0)
+		return;
+	renum = xmallocarray(h->class_count, sizeof *renum);
+	memset(renum, 0xff, h->class_count * sizeof *renum);
+	for (uint32_t v = 0; v < h->node_count; v++) {
+		uint32_t c = h->node_class[v];
+		if (renum[c] == HEAP_NONE) {
+			same = same && c == next;
+			renum[c] = next++;
+		}
+	}
+	if (!same || next != h->class_count) {
+		cls = xmallocarray(next ? next : 1, sizeof *cls);
+		for (uint32_t c = 0; c < h->class_count; c++)
+			if (renum[c] != HEAP_NONE)
+				cls[renum[c]] = h->classes[c];
+		for (uint32_t v = 0; v < h->node_count; v++)
+			h->node_class[v] = renum[h->node_class[v]];
+		free(h->classes);
+		h->classes = cls;
+		h->class_count = next;
+	}
+	free(renum);
 }
 
 void
@@ -201,6 +268,16 @@ hb_note(struct heap_builder *b, const char *note)
 }
 
 void
+hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t *map)
+{
+	uint32_t *t = b->h->edge_to;
+	if (to > b->edges_alloc)
+		to = b->edges_alloc;
+	for (uint32_t e = from; e < to; e++)
+		t[e] = map[t[e]];
+}
+
+void
 hb_edges_used(struct heap_builder *b, uint32_t used)
 {
 	struct heap *h = b->h;
@@ -311,7 +388,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 			          h->node_type[i]);
 			goto fail;
 		}
-		if (h->node_name[i] >= nstr) {
+		if (h->node_name && h->node_name[i] >= nstr) {
 			error_set(err, HS_EINPUT, path,
 			          "node %" PRIu32 " names string %" PRIu32 ", but there are only %zu strings",
 			          i, h->node_name[i], nstr);
@@ -356,6 +433,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 		h->location_count = (uint32_t)w;
 		b->loc = NULL;
 	}
+	classes_finish(b);
 	labels_finish(h);
 	while (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= h->node_count)
 		h->lazy_count--;

@@ -1162,7 +1162,7 @@ search_objects(struct tui *t, const char *q)
 		}
 	if (any)
 		for (uint32_t n = 0; n < h->node_count; n++) {
-			uint32_t s = h->node_name[n];
+			uint32_t s = heap_node_name_id(h, n);
 			if (hit[s / 64] >> (s % 64) & 1) {
 				XGROW(t->matches, cap, t->nmatches + 1);
 				t->matches[t->nmatches++] = n;

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "heapsift/xalloc.h"
 
@@ -132,4 +135,12 @@ xgrow(void **ptr, size_t *cap, size_t need, size_t size)
 	}
 	*ptr = xreallocarray(*ptr, ncap, size);
 	*cap = ncap;
+}
+
+void
+xalloc_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
 }

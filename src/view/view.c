@@ -232,7 +232,7 @@ heap_display_name(const struct heap *h, uint32_t node, char *buf, size_t size)
 			return n;
 	}
 	if (s == HEAP_NONE)
-		s = h->node_name[node];
+		s = heap_node_name_id(h, node);
 	n = strtab_len(&h->strings, s);
 	if (size == 0)
 		return 0;
