@@ -50,6 +50,11 @@ struct sym_module {
 	struct load_seg *loads;
 	uint32_t nloads;
 	struct dw_index *dw;
+	/* the DWARF's file (elf or delf), read on the first lookup: opening
+	 * a module (to check its build ID, or a trace's every module) must
+	 * not decompress and index DWARF no frame may need */
+	Elf *dwelf;
+	bool dw_tried;
 	struct arena str;	/* names, paths, frames */
 	struct cache_slot *cache;
 	size_t cache_cap, cache_used;
@@ -547,13 +552,24 @@ module_init(struct sym_module *m, const struct sym_options *o, bool search)
 		dwelf = m->delf;
 	else
 		dwelf = NULL;
-	if (dwelf) {
-		decompress_sections(dwelf);
-		if (list_section_ok(dwelf, ".debug_rnglists") &&
-		    list_section_ok(dwelf, ".debug_loclists"))
-			m->dw = dw_open(dwelf, m->demangle, &m->str);
-	}
+	m->dwelf = dwelf;
 	return m;
+}
+
+/* The module's DWARF index, built on first use (NULL: none). */
+static struct dw_index *
+module_dwarf(struct sym_module *m)
+{
+	if (!m->dw_tried) {
+		m->dw_tried = true;
+		if (m->dwelf) {
+			decompress_sections(m->dwelf);
+			if (list_section_ok(m->dwelf, ".debug_rnglists") &&
+			    list_section_ok(m->dwelf, ".debug_loclists"))
+				m->dw = dw_open(m->dwelf, m->demangle, &m->str);
+		}
+	}
+	return m->dw;
 }
 
 static struct sym_module *
@@ -731,7 +747,7 @@ sym_lookup(struct sym_module *m, uint64_t addr)
 
 	if (c)
 		return (struct sym_result){ c->frames, c->count };
-	if (m->dw)
+	if (module_dwarf(m))
 		n = dw_lookup(m->dw, addr, tmp, MAX_FRAMES);
 	if (n == 0) {
 		tmp[0] = (struct sym_frame){ "??", "??", 0, 0 };
