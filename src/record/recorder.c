@@ -74,11 +74,17 @@ static uint64_t last_addr;	/* per block: addresses are deltas */
 static uint64_t last_time_us, block_time_us, start_us;
 static uint64_t sample_bytes;	/* 0: every allocation */
 static __thread uint64_t sample_left __attribute__((tls_model("initial-exec")));
-/* sampled mode: addresses that were sampled, as bits of a hash (set when
- * taken, never cleared), so that frees of the others are not recorded and
- * cost no lock; a false hit only records a free the loader ignores */
-#define SAMPLED_BITS (1u << 23)
-static uint64_t *sampled;
+static __thread uint64_t sample_rng __attribute__((tls_model("initial-exec")));
+/* sampled mode: the addresses sampled and not yet freed, exactly (live,
+ * under the lock), and how many of them fall in each slot of a hash
+ * (sampled, read without the lock): the free of an address whose slot
+ * counts none costs one load; the others look it up.  (Bits set when
+ * taken and never cleared made every free of an address malloc had once
+ * handed out for a sampled block take the lock and write an event.) */
+#define SAMPLED_SLOTS (1u << 18)
+static uint32_t *sampled;
+static uintptr_t *live;		/* open addressing, 0: empty */
+static size_t live_cap, live_n;
 /* this library's code: the frames to leave off the top of each stack */
 static uintptr_t self_lo, self_hi;
 
@@ -595,7 +601,77 @@ static size_t
 sampled_bit(const void *p)
 {
 	uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ULL;
-	return (size_t)(h >> 41);	/* 23 bits */
+	return (size_t)(h >> 46);	/* 18 bits: SAMPLED_SLOTS */
+}
+
+/* The live sampled addresses (under the lock): linear probing from the
+ * address's hash, deletion by backward shift. */
+static size_t
+live_home(uintptr_t a)
+{
+	return (size_t)(((uint64_t)a * 0x9E3779B97F4A7C15ULL) >> 20) & (live_cap - 1);
+}
+
+static bool
+live_put(uintptr_t a)
+{
+	size_t i = live_home(a);
+	while (live[i] != 0) {
+		if (live[i] == a)
+			return false;
+		i = (i + 1) & (live_cap - 1);
+	}
+	live[i] = a;
+	live_n++;
+	return true;
+}
+
+static void
+live_add(void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	if (a == 0)
+		return;
+	if ((live_n + 1) * 2 > live_cap) {
+		size_t oldcap = live_cap, ncap = live_cap ? live_cap * 2 : 1024;
+		uintptr_t *old = live, *t = __libc_calloc(ncap, sizeof *t);
+		if (t == NULL)
+			return;	/* out of memory: this block's free goes unrecorded */
+		live = t;
+		live_cap = ncap;
+		live_n = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				live_put(old[i]);
+		__libc_free(old);
+	}
+	if (live_put(a))
+		__atomic_add_fetch(&sampled[sampled_bit(p)], 1, __ATOMIC_RELAXED);
+}
+
+/* Removes p if it is a live sampled address; true when it was. */
+static bool
+live_remove(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	size_t i, j, h;
+	if (a == 0 || live_cap == 0)
+		return false;
+	for (i = live_home(a); live[i] != a; i = (i + 1) & (live_cap - 1))
+		if (live[i] == 0)
+			return false;
+	__atomic_sub_fetch(&sampled[sampled_bit(p)], 1, __ATOMIC_RELAXED);
+	live_n--;
+	/* backward shift: move up each entry whose home is not between */
+	for (j = (i + 1) & (live_cap - 1); live[j] != 0; j = (j + 1) & (live_cap - 1)) {
+		h = live_home(live[j]);
+		if (((j - h) & (live_cap - 1)) >= ((j - i) & (live_cap - 1))) {
+			live[i] = live[j];
+			i = j;
+		}
+	}
+	live[i] = 0;
+	return true;
 }
 
 static void
@@ -603,12 +679,13 @@ record_free(void *p)
 {
 	if (p == NULL)
 		return;
-	if (sampled) {
-		size_t b = sampled_bit(p);
-		if (!(__atomic_load_n(&sampled[b / 64], __ATOMIC_RELAXED) >> (b % 64) & 1))
-			return;	/* never sampled */
-	}
+	if (sampled && __atomic_load_n(&sampled[sampled_bit(p)], __ATOMIC_RELAXED) == 0)
+		return;	/* not a live sampled block */
 	pthread_mutex_lock(&lock);
+	if (sampled && !live_remove(p)) {
+		pthread_mutex_unlock(&lock);
+		return;	/* another address of the slot */
+	}
 	if (active) {
 		need(16);
 		raw[rawlen++] = TRACE_EV_FREE;
@@ -758,6 +835,24 @@ cache_put(const struct uw *u, int k, uintptr_t cfa, uintptr_t ra, uint32_t id)
 	e->cfa = cfa;
 }
 
+/* The bytes to the next sample: random, uniform in [1, 2 x sample_bytes],
+ * so sample_bytes on average.  A fixed interval aliases with periodic
+ * allocation patterns: 1000-byte blocks, every other one kept, sampled
+ * every 66th -- always a kept one -- made all the estimate leaked.
+ * (xorshift64*, per thread, seeded from the thread's own address.) */
+static uint64_t
+sample_interval(void)
+{
+	uint64_t x = sample_rng;
+	if (x == 0)
+		x = (uint64_t)(uintptr_t)&sample_rng * 0x9E3779B97F4A7C15ULL | 1;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	sample_rng = x;
+	return 1 + (x * 0x2545F4914F6CDD1DULL >> 11) % (2 * sample_bytes);
+}
+
 /* cfa, ra: the hook's CFA and return address (0 when not known). */
 static __attribute__((noinline)) void
 record_alloc(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr_t ra)
@@ -777,11 +872,7 @@ record_alloc(void *p, size_t size, uint8_t ev, void *old, uintptr_t cfa, uintptr
 				record_free(old);	/* the old block, if it was taken */
 			return;
 		}
-		sample_left = sample_bytes;
-		if (sampled) {
-			size_t b = sampled_bit(p);
-			__atomic_fetch_or(&sampled[b / 64], (uint64_t)1 << (b % 64), __ATOMIC_RELAXED);
-		}
+		sample_left = sample_interval();
 	}
 	if (in_self(ra))
 		cfa = 0;	/* called from another hook: no cache */
@@ -815,6 +906,11 @@ unwind:
 	if (id == 0) {
 		id = stack_id(ips, u.n - k);
 		cache_put(&u, k, cfa, ra, id);
+	}
+	if (sampled) {
+		if (ev == TRACE_EV_REALLOC)
+			live_remove(old);	/* the event frees it, sampled or not */
+		live_add(p);
 	}
 	need(64);
 	raw[rawlen++] = ev;
@@ -929,7 +1025,7 @@ recorder_init(void)
 	sample_bytes = sample ? strtoull(sample, NULL, 10) : 0;
 	sample_left = sample_bytes;
 	if (sample_bytes)
-		sampled = __libc_calloc(SAMPLED_BITS / 64, sizeof *sampled);
+		sampled = __libc_calloc(SAMPLED_SLOTS, sizeof *sampled);
 	start_us = now_us();
 	trace_header(hdr, sample_bytes);
 	write_all(hdr, sizeof hdr);
@@ -980,7 +1076,7 @@ never_sampled(const void *p)
 	if (sampled == NULL)
 		return false;
 	b = sampled_bit(p);
-	return !(__atomic_load_n(&sampled[b / 64], __ATOMIC_RELAXED) >> (b % 64) & 1);
+	return __atomic_load_n(&sampled[b], __ATOMIC_RELAXED) == 0;
 }
 
 /* Every allocating hook ends here: p, from the real allocator, is recorded

@@ -21,6 +21,23 @@ gcc -g -O1 -fno-optimize-sibling-calls -o "$tmp/alloc-test" "$src/alloc-test.c" 
 	exit 1
 }
 
+# --- sampled (--sample 65536): every sampled block's free is recorded, none
+# other's: the estimates of bytes allocated and leaked within 10%
+if gcc -g -O1 -o "$tmp/sample-test" "$src/sample-test.c"; then
+	"$HEAPSIFT" record --sample 65536 -o "$tmp/s.trace" "$tmp/sample-test" 2>"$tmp/err"
+	want "sample-test's exit status" "$?" 0
+	"$HEAPSIFT" export "$tmp/s.trace" --view summary --format csv >"$tmp/ss.csv" 2>/dev/null
+	for kv in allocated_bytes=200000000 leaked_bytes=100000000; do
+		got=$(value "$tmp/ss.csv" name "${kv%%=*}" value)
+		n=$((n + 1))
+		awk -v g="${got:-0}" -v w="${kv#*=}" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w / 10) }' ||
+			fail "sampled ${kv%%=*}: $got, not within 10% of ${kv#*=}"
+	done
+	want "sampled: sample_bytes" "$(value "$tmp/ss.csv" name sample_bytes value)" 65536
+else
+	fail "building sample-test"
+fi
+
 # --- known allocations: every measure exact, the exit status passed through
 "$HEAPSIFT" record -o "$tmp/a.trace" "$tmp/alloc-test" 2>"$tmp/err"
 want "alloc-test's exit status through heapsift record" "$?" 3
