@@ -44,6 +44,7 @@ struct kind {
 
 struct ht {
 	const char *p, *end, *base;
+	const char *whole;	/* after the last newline: a line from there on is cut short */
 	const char *path;
 	struct hs_error *err;
 	struct trace_builder *b;
@@ -242,7 +243,7 @@ walk(struct ht *h, struct progress *progress)
 		const char *line = h->p;
 		char mode = *h->p++;
 		int r = 0;
-		if (memchr(line, '\n', (size_t)(h->end - line)) == NULL)
+		if (line >= h->whole)
 			return 1;	/* the last line, cut short (heaptrack was killed) */
 		switch (mode) {
 		case '+':
@@ -342,6 +343,10 @@ heaptrack_load(struct io *io, struct progress *progress, struct model *out, stru
 	h.trace_node[0] = TB_ROOT;
 	h.ntrace = 1;
 	progress_phase(progress, "reading", io->size);
+	{
+		const char *nl = memrchr(h.base, '\n', (size_t)(h.end - h.base));
+		h.whole = nl ? nl + 1 : h.base;
+	}
 	r = walk(&h, progress);
 	if (r >= 0) {
 		if (r == 0)
