@@ -11,33 +11,8 @@ src=$top_srcdir/tests/import/massif
 cmp=$top_srcdir/tests/import/mscmp.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "massif.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
-
-# want WHAT GOT EXPECTED
-want() {
-	n=$((n + 1))
-	[ "$2" = "$3" ] || fail "$1: '$2', not '$3'"
-}
-
-# value CSV KEYCOL KEY COL: the COL of the first row whose KEYCOL is KEY
-value() {
-	python3 - "$@" <<'PY'
-import csv, sys
-path, keycol, key, col = sys.argv[1:5]
-for row in csv.DictReader(open(path, encoding='utf-8')):
-    if row[keycol] == key:
-        print(row[col]); break
-PY
-}
+NAME=massif.sh
+. "$top_srcdir/tests/lib.sh"
 
 # compare MASSIF MS_PRINT WHAT
 compare() {

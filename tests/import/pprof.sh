@@ -13,21 +13,9 @@ src=$top_srcdir/tests/import/pprof
 compare="python3 $top_srcdir/tests/import/pprof-compare.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
+NAME=pprof.sh
+. "$top_srcdir/tests/lib.sh"
 types="inuse_space inuse_objects alloc_space alloc_objects"
-
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "pprof.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
-want() {
-	n=$((n + 1))
-	[ "$2" = "$3" ] || fail "$1: $2, not $3"
-}
 # check NAME CMD...: CMD succeeds (its output is printed)
 check() {
 	local what=$1

@@ -19,16 +19,8 @@ src=$top_srcdir/tests/import
 data=$top_srcdir/tests/data/tracemalloc
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-
-if { true >&9; } 2>/dev/null; then console=1; else console=0; fi
-fail() {
-	echo "FAIL: $*"
-	[ "$console" = 1 ] && echo "tracemalloc.sh: FAIL: $*" >&9
-	failed=$((failed + 1))
-	return 0
-}
+NAME=tracemalloc.sh
+. "$top_srcdir/tests/lib.sh"
 
 # cols FILE NAME...: the named columns of a TSV export, header dropped
 cols() {
