@@ -30,9 +30,6 @@ loader_find(const char *name)
 const struct loader_ops *
 loader_probe(const uint8_t *data, size_t size)
 {
-	static const uint8_t none[1];
-	if (data == NULL)	/* an empty file has no mapping; probes may do data + 0 */
-		data = none, size = 0;
 	for (size_t i = 0; loaders[i]; i++)
 		if (loaders[i]->probe(data, size))
 			return loaders[i];

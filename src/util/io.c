@@ -246,6 +246,8 @@ io_open_mem(struct io *io, const char *name, const void *data, size_t size,
 	memset(io, 0, sizeof *io);
 	io->path = name;
 	io->fd = -1;
+	if (data == NULL)
+		data = "";	/* as io_open: data is never NULL */
 	io->codec = io_sniff(data, size);
 	if (io->codec == IO_PLAIN) {
 		io->data = data;
