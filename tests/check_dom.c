@@ -344,13 +344,63 @@ START_TEST(test_dominator_children)
 }
 END_TEST
 
-Suite *
-suite_dom(void)
+/* The two algorithms agree on larger random graphs: clusters with many
+ * cycles and joins, some weak edges, garbage. */
+START_TEST(test_algorithms_agree)
 {
-	Suite *s = suite_create("dom");
-	TCase *tc = tcase_create("graphs");
+	unsigned seed = 777;
+	for (int iter = 0; iter < 40; iter++) {
+		uint32_t n = 200 + (uint32_t)(rand_r(&seed) % 3000);
+		uint32_t ne = n + (uint32_t)(rand_r(&seed) % (2 * n));
+		size_t cap = (size_t)ne * 24 + 1, len = 0;
+		char *spec = xmalloc(cap);
+		struct heap *a, *b;
 
-	tcase_set_timeout(tc, 120);
+		for (uint32_t e = 0; e < ne; e++) {
+			/* mostly forward and local, so that paths are long */
+			uint32_t from = (uint32_t)(rand_r(&seed) % n), to;
+			if (rand_r(&seed) % 4)
+				to = (from + 1 + (uint32_t)(rand_r(&seed) % 8)) % n;
+			else
+				to = (uint32_t)(rand_r(&seed) % n);
+			len += (size_t)snprintf(spec + len, cap - len, "%u%c%u ", from,
+			                        rand_r(&seed) % 10 == 0 ? '~' : '>', to);
+		}
+		dom_method = DOM_AUTO;
+		a = tgraph(n, spec, NULL);
+		dom_method = DOM_SEMI_NCA;
+		b = tgraph(n, spec, NULL);
+		for (uint32_t v = 0; v < n; v++) {
+			ck_assert_msg(a->idom[v] == b->idom[v], "graph %d: idom[%u] = %u, Semi-NCA %u",
+			              iter, v, a->idom[v], b->idom[v]);
+			ck_assert_uint_eq(a->retained[v], b->retained[v]);
+		}
+		ck_assert_uint_eq(a->reach_count[HEAP_REACHABLE], b->reach_count[HEAP_REACHABLE]);
+		heap_free(a);
+		heap_free(b);
+		free(spec);
+	}
+}
+END_TEST
+
+/* The tests of the "graphs" case again with Semi-NCA alone, and with the
+ * iterative algorithm giving up at once (it starts over with Semi-NCA). */
+static void
+use_semi_nca(void)
+{
+	dom_method = DOM_SEMI_NCA;
+}
+
+static void
+give_up_at_once(void)
+{
+	dom_method = DOM_AUTO;
+	dom_iter_budget = 1;
+}
+
+static void
+add_graph_tests(TCase *tc)
+{
 	tcase_add_test(tc, test_diamond);
 	tcase_add_test(tc, test_cycle);
 	tcase_add_test(tc, test_self_loop);
@@ -359,9 +409,30 @@ suite_dom(void)
 	tcase_add_test(tc, test_weak_only);
 	tcase_add_test(tc, test_weak_edge_does_not_dominate);
 	tcase_add_test(tc, test_million_chain);
-	tcase_add_test(tc, test_packed_ids);
 	tcase_add_test(tc, test_random_graphs);
 	tcase_add_test(tc, test_dominator_children);
+}
+
+Suite *
+suite_dom(void)
+{
+	Suite *s = suite_create("dom");
+	TCase *tc = tcase_create("graphs");
+
+	tcase_set_timeout(tc, 120);
+	add_graph_tests(tc);
+	tcase_add_test(tc, test_packed_ids);
+	tcase_add_test(tc, test_algorithms_agree);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("semi-nca");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, use_semi_nca, NULL);
+	add_graph_tests(tc);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fallback");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, give_up_at_once, NULL);
+	add_graph_tests(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -214,12 +214,25 @@ START_TEST(test_fixtures)
 }
 END_TEST
 
+/* The same with the dominators of the iterative algorithm (analyze.h),
+ * which V8's rules do not use by default. */
+static void
+use_iterative(void)
+{
+	dom_method = DOM_ITERATIVE;
+}
+
 Suite *
 suite_rules(void)
 {
 	Suite *s = suite_create("rules");
 	TCase *tc = tcase_create("devtools");
 	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_fixtures);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("iterative-dominators");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, use_iterative, NULL);
 	tcase_add_test(tc, test_fixtures);
 	suite_add_tcase(s, tc);
 	return s;

@@ -46,10 +46,18 @@ bit_set(uint64_t *bits, uint32_t i)
  * treated as children of the root, with what they reach (DevTools' rule for
  * objects held only by weak edges); nodes still unreached (cycles of garbage)
  * get the root as their dominator.  Fills h->idom and returns in *order
- * the nodes in DFS order, for dom_retained().  Iterative: no recursion
+ * the nodes in an order where a dominator precedes what it dominates, what
+ * the root reaches first, for dom_retained() and reach_compute().  Iterative: no recursion
  * however deep the graph. */
 int dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
                 uint32_t **order, struct progress *progress);
+/* The algorithm (for tests).  DOM_AUTO: Semi-NCA for V8's rules, else the
+ * iterative one (Cooper, Harvey & Kennedy) over join nodes; DOM_ITERATIVE:
+ * that one whatever the rules.  The iterative algorithm starts over with
+ * Semi-NCA past dom_iter_budget steps (0: a budget linear in the graph). */
+enum { DOM_AUTO, DOM_SEMI_NCA, DOM_ITERATIVE };
+extern int dom_method;
+extern uint64_t dom_iter_budget;
 /* Retained sizes from idom and node_self, visiting nodes in the order
  * dom_compute() returned (a dominator before what it dominates); frees it. */
 void dom_retained(struct heap *h, uint32_t *order);

@@ -1,5 +1,7 @@
-/* Dominators: Semi-NCA (Georgiadis, "Linear-time algorithms for dominators
- * and related problems", 2005; as in LLVM's SemiNCAInfo): the
+/* Dominators, by an iterative algorithm over the join nodes (dom_iter,
+ * below), or when that would take too long by Semi-NCA (Georgiadis,
+ * "Linear-time algorithms for dominators and related problems", 2005; as
+ * in LLVM's SemiNCAInfo): the
  * semidominators of Lengauer & Tarjan ("A fast algorithm for finding
  * dominators in a flowgraph", TOPLAS 1979; path compression, plain
  * linking), then each immediate dominator as the nearest common ancestor
@@ -8,7 +10,7 @@
  * deep stack.  Arrays are indexed by DFS number (1-based, 0 = none), which
  * keeps the hot loop's accesses local.  Compared with LT's buckets it needs
  * two arrays fewer: 5 words per node and one per retaining edge at the
- * peak (see dom_compute).
+ * peak (see dom_snca).
  *
  * Which nodes take part (DevTools' rules, HeapSnapshot.ts
  * calculateDominatorsAndRetainedSizes):
@@ -177,9 +179,9 @@ pred_fill(void *arg)
 	return NULL;
 }
 
-int
-dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given,
-            uint32_t **order, struct progress *progress)
+static int
+dom_snca(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given,
+         uint32_t **order, struct progress *progress)
 {
 	const uint32_t n = h->node_count, r = h->root;
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
@@ -347,6 +349,340 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_gi
 	h->idom = idom;
 	*order = t.vertex;
 	return HS_OK;
+}
+
+/* --- the iterative algorithm ---------------------------------------------------
+ * Cooper, Harvey & Kennedy, "A Simple, Fast Dominance Algorithm" (2001):
+ * visit the nodes in reverse postorder (RPO) until nothing changes, each
+ * node's dominator being the nearest common ancestor, in the dominator tree
+ * built so far, of its predecessors; "intersect" finds it by walking up
+ * from both, the one with the larger RPO number first.
+ *
+ * Heap graphs suit it: most objects have a single retainer, and a node
+ * with one predecessor is dominated by it — its DFS parent — once and for
+ * all.  Only join nodes (two retaining edges in or more) are visited, and
+ * only their predecessors are stored.  The arrays: RPO number per node,
+ * node per RPO number (the order returned), the dominators, two bits per
+ * node for in-degrees, and the joins' predecessors: 3 words a node and
+ * one per join edge, where Semi-NCA needs 5 a node and one per edge.
+ *
+ * The number of rounds is not bounded by the graph's size alone (the
+ * paper's worst case is quadratic), so the work is counted, and past a
+ * budget linear in the graph dom_compute() starts over with Semi-NCA.
+ * Both give the same dominators: they are unique. */
+
+int dom_method = DOM_AUTO;
+uint64_t dom_iter_budget;
+
+#define DOM_GAVE_UP 1
+
+struct dfs_frame {
+	uint32_t node, next;	/* next: the next edge to follow */
+};
+
+/* DFS from start over retaining edges: what it newly reaches in postorder
+ * into vertex[*count + 1 ...] (1-based), and beside each its DFS parent
+ * (a node; start's is parent) into dom[]; num[] nonzero for every node
+ * visited. */
+static void
+iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t parent,
+         uint32_t *num, uint32_t *vertex, uint32_t *dom, uint32_t *count,
+         struct dfs_frame **stack, size_t *cap)
+{
+	const uint32_t *first = h->first_edge, *to = h->edge_to;
+	size_t sp = 0;
+
+	num[start] = 1;
+	(*stack)[sp].node = start;
+	(*stack)[sp].next = first[start];
+	sp++;
+	while (sp > 0) {
+		struct dfs_frame *f = &(*stack)[sp - 1];
+		uint32_t v = f->node, e = f->next, end = first[v + 1];
+		for (; e < end; e++) {
+			uint32_t w = to[e];
+			if (num[w] == 0 && bit_get(ret, e))
+				break;
+		}
+		if (e == end) {
+			++*count;
+			vertex[*count] = v;
+			dom[*count] = sp > 1 ? (*stack)[sp - 2].node : parent;
+			sp--;
+			continue;
+		}
+		f->next = e + 1;
+		{
+			uint32_t w = to[e];
+			num[w] = 1;
+			if (sp == *cap)
+				XGROW(*stack, *cap, sp + 1);
+			(*stack)[sp].node = w;
+			(*stack)[sp].next = first[w];
+			sp++;
+		}
+	}
+}
+
+/* Postorder lo+1 .. hi to reverse postorder: vertex[] and dom[] reversed,
+ * num[] the numbers. */
+static void
+iter_reverse(uint32_t *vertex, uint32_t *dom, uint32_t *num, uint32_t lo, uint32_t hi)
+{
+	for (uint32_t a = lo + 1, b = hi; a < b; a++, b--) {
+		uint32_t x = vertex[a];
+		vertex[a] = vertex[b];
+		vertex[b] = x;
+		x = dom[a];
+		dom[a] = dom[b];
+		dom[b] = x;
+	}
+	for (uint32_t i = lo + 1; i <= hi; i++)
+		num[vertex[i]] = i;
+}
+
+/* Bits set in x (not __builtin_popcountll: without -mpopcnt that is a
+ * call to a table-driven routine in libgcc). */
+static inline uint32_t
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
+static inline uint32_t
+rank_of(const uint64_t *bits, const uint32_t *dir, uint32_t i)
+{
+	uint64_t w = bits[i >> 6] & (((uint64_t)1 << (i & 63)) - 1);
+	return dir[i >> 6] + popcount64(w);
+}
+
+/* Everything below works on RPO numbers (1 = the root): dom[] and pred[]
+ * hold numbers, so that "intersect" reads one array, and a dominator's
+ * number is always below its node's. */
+static int
+dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given,
+         uint32_t **order, struct progress *progress)
+{
+	const uint32_t n = h->node_count, r = h->root;
+	const size_t nwords = ((size_t)n + 63) / 64 + 1;
+	const uint32_t *first = h->first_edge, *to = h->edge_to;
+	uint64_t *has_in = (uint64_t *)(uintptr_t)has_in_given;
+	uint64_t *once, *join, *jnum;
+	uint32_t *num, *vertex, *dom, *jdir, *pfirst, *pred, *idom;
+	uint32_t cnt = 0, njoin = 0, npred = 0;
+	struct dfs_frame *stack;
+	size_t cap = 1024, jwords;
+	uint64_t work = 0, budget;
+	bool changed, pass1 = true, skipped = false;
+	int status = HS_OK;
+
+	progress_phase(progress, "dominators", n);
+	if (has_in_given == NULL) {
+		has_in = xcalloc(nwords, sizeof *has_in);
+		for (uint32_t e = 0; e < h->edge_count; e++)
+			if (bit_get(retaining, e))
+				bit_set(has_in, to[e]);
+	}
+	num = xcalloc(n, sizeof *num);
+	vertex = xmallocarray((size_t)n + 1, sizeof *vertex);
+	dom = xmallocarray((size_t)n + 1, sizeof *dom);
+	stack = xmallocarray(cap, sizeof *stack);
+
+	/* The root's DFS, then those of the nodes no retaining edge reaches
+	 * (rule 2), each in reverse postorder after the ones before it: the
+	 * root is 1 and what it reaches comes first (reach_compute). */
+	iter_dfs(h, retaining, r, r, num, vertex, dom, &cnt, &stack, &cap);
+	iter_reverse(vertex, dom, num, 0, cnt);
+	h->reach_count[HEAP_REACHABLE] = cnt;
+	if (cnt < n)
+		for (uint32_t v = 0; v < n; v++)
+			if (num[v] == 0 && !bit_get(has_in, v)) {
+				uint32_t lo = cnt;
+				iter_dfs(h, retaining, v, r, num, vertex, dom, &cnt, &stack, &cap);
+				iter_reverse(vertex, dom, num, lo, cnt);
+			}
+	free(stack);
+	if (has_in_given == NULL)
+		free(has_in);
+	/* The DFS parents as numbers: a node with one predecessor is
+	 * dominated by it, and this is where the others start. */
+	for (uint32_t i = 1; i <= cnt; i++)
+		dom[i] = num[dom[i]];
+
+	/* Join nodes: two retaining edges or more from numbered nodes (the
+	 * root's own in-edges and self-loops do not count). */
+	once = xcalloc(nwords, sizeof *once);
+	join = xcalloc(nwords, sizeof *join);
+	for (uint32_t v = 0; v < n; v++) {
+		if (num[v] == 0)
+			continue;
+		for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+			uint32_t w = to[e];
+			if (w == v || w == r || num[w] == 0 || !bit_get(retaining, e))
+				continue;
+			if (bit_get(once, w))
+				bit_set(join, w);
+			else
+				bit_set(once, w);
+		}
+	}
+	free(once);
+	/* ... and by number, ranked in RPO: the predecessors' CSR. */
+	jwords = ((size_t)cnt + 1 + 63) / 64 + 1;
+	jnum = xcalloc(jwords, sizeof *jnum);
+	for (uint32_t i = 1; i <= cnt; i++)
+		if (bit_get(join, vertex[i]))
+			bit_set(jnum, i);
+	jdir = xmallocarray(jwords, sizeof *jdir);
+	for (size_t w = 0; w < jwords; w++) {
+		jdir[w] = njoin;
+		njoin += popcount64(jnum[w]);
+	}
+	pfirst = xcalloc((size_t)njoin + 1, sizeof *pfirst);
+	for (uint32_t v = 0; v < n; v++) {
+		if (num[v] == 0)
+			continue;
+		for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+			uint32_t w = to[e];
+			if (w != v && bit_get(join, w) && bit_get(retaining, e))
+				pfirst[rank_of(jnum, jdir, num[w])]++;
+		}
+	}
+	for (uint32_t j = 0; j < njoin; j++) {
+		uint32_t c = pfirst[j];
+		pfirst[j] = npred;
+		npred += c;
+	}
+	pfirst[njoin] = npred;
+	pred = xmallocarray(npred ? npred : 1, sizeof *pred);
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t nv = num[v];
+		if (nv == 0)
+			continue;
+		for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+			uint32_t w = to[e];
+			if (w != v && bit_get(join, w) && bit_get(retaining, e))
+				pred[pfirst[rank_of(jnum, jdir, num[w])]++] = nv;
+		}
+	}
+	for (uint32_t j = njoin; j > 0; j--)
+		pfirst[j] = pfirst[j - 1];
+	pfirst[0] = 0;
+	free(join);
+	free(jdir);
+
+	budget = dom_iter_budget ? dom_iter_budget
+	                         : 64 * ((uint64_t)cnt + npred) + ((uint64_t)1 << 20);
+	do {
+		uint32_t j = 0;
+		changed = false;
+		for (size_t w = 0; w < jwords && status == HS_OK; w++) {
+			for (uint64_t bits = jnum[w]; bits; bits &= bits - 1, j++) {
+				uint32_t x = (uint32_t)(w * 64) + (uint32_t)__builtin_ctzll(bits);
+				uint32_t d = 0;
+				for (uint32_t q = pfirst[j]; q < pfirst[j + 1]; q++) {
+					uint32_t a = pred[q], b = d;
+					/* the first round knows only what comes before x */
+					if (pass1 && a >= x) {
+						skipped = true;
+						continue;
+					}
+					if (a == x)
+						continue;	/* a self-loop (V8's rules keep some) */
+					if (b == 0) {
+						d = a;
+						continue;
+					}
+					while (a != b) {
+						while (a > b) {
+							a = dom[a];
+							work++;
+						}
+						while (b > a) {
+							b = dom[b];
+							work++;
+						}
+					}
+					d = a;
+				}
+				work += pfirst[j + 1] - pfirst[j];
+				if (d != 0 && d != dom[x]) {
+					dom[x] = d;
+					changed = true;
+				}
+				if ((j & 0xffff) == 0xffff) {
+					if (progress_update(progress, "dominators", j, njoin))
+						status = HS_ECANCEL;
+					else if (work > budget)
+						status = DOM_GAVE_UP;
+				}
+			}
+		}
+		/* what the first round left out needs another */
+		if (pass1 && skipped)
+			changed = true;
+		pass1 = false;
+		if (status == HS_OK && work > budget)
+			status = DOM_GAVE_UP;
+	} while (changed && status == HS_OK);
+	free(pred);
+	free(pfirst);
+	free(jnum);
+	if (status != HS_OK) {
+		free(num);
+		free(vertex);
+		free(dom);
+		*order = NULL;
+		return status;
+	}
+	/* Back to node indices.  The nodes nothing numbered reaches (rule 3)
+	 * are dominated by the root and come last in the order. */
+	free(num);
+	idom = xmallocarray(n, sizeof *idom);
+	for (uint32_t v = 0; v < n; v++)
+		idom[v] = r;
+	for (uint32_t i = 2; i <= cnt; i++)
+		idom[vertex[i]] = vertex[dom[i]];
+	free(dom);
+	if (cnt < n) {
+		uint32_t m = cnt;
+		uint64_t *numbered = xcalloc(nwords, sizeof *numbered);
+		for (uint32_t i = 1; i <= cnt; i++)
+			bit_set(numbered, vertex[i]);
+		for (uint32_t v = 0; v < n; v++)
+			if (!bit_get(numbered, v))
+				vertex[++m] = v;
+		free(numbered);
+	}
+	vertex[0] = n;
+	free(h->idom);
+	h->idom = idom;
+	*order = vertex;
+	return HS_OK;
+}
+
+int
+dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
+            uint32_t **order, struct progress *progress)
+{
+	int s;
+
+	/* JS heaps are join-heavy: a quarter of V8's nodes have two retainers
+	 * or more and cycles make the iterative algorithm take five rounds
+	 * (measured on a 1.7 M-node snapshot: 0.18 s against Semi-NCA's
+	 * 0.12); Java heaps are mostly trees (a tenth are joins, 0.19 s
+	 * against 0.29 on 6 M objects) and need its smaller arrays. */
+	if (dom_method == DOM_ITERATIVE ||
+	    (dom_method == DOM_AUTO && h->rules != HEAP_RULES_V8)) {
+		s = dom_iter(h, retaining, has_in, order, progress);
+		if (s != DOM_GAVE_UP)
+			return s;
+		xalloc_trim();
+	}
+	return dom_snca(h, retaining, has_in, order, progress);
 }
 
 void
