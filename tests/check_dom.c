@@ -329,6 +329,9 @@ END_TEST
 START_TEST(test_dominator_children)
 {
 	struct heap *h = tgraph(6, "0>1 0>2 1>3 1>4 2>5 4>5", NULL);
+	/* built on demand outside the TUI */
+	ck_assert_ptr_null(h->dom_first);
+	dom_children_need(h);
 	/* children of 1: 3 and 4; of 0: 1, 2 and 5 */
 	ck_assert_uint_eq(h->dom_first[2] - h->dom_first[1], 2);
 	ck_assert_uint_eq(h->dom_first[1] - h->dom_first[0], 3);

@@ -62,8 +62,12 @@ extern uint64_t dom_iter_budget;
  * dom_compute() returned (a dominator before what it dominates); frees it. */
 void dom_retained(struct heap *h, uint32_t *order);
 
-/* Dominator children CSR (dom_first/dom_child) from idom. */
+/* Dominator children CSR (dom_first/dom_child) from idom.  analyze_heap()
+ * keeps it only for h->interactive (8 bytes a node);
+ * dom_children_need() builds it when missing (the views that read it). */
 void dom_children_build(struct heap *h);
+void dom_children_need(struct heap *h);
+void dom_children_drop(struct heap *h);
 
 /* h->reach: reachable through retaining edges / only through weak ones /
  * not at all; and the counts and bytes of each.  order is dom_compute()'s
@@ -74,6 +78,10 @@ void reach_compute(struct heap *h, const uint32_t *order);
  * with a non-zero shallow size, minimum distance, and retained size summed
  * over instances not dominated by another instance of the same class. */
 void classes_aggregate(struct heap *h);
+/* Its two halves: the retained sizes (needs dom_first/dom_child), the
+ * counts, shallow sizes and distances (needs distance). */
+void classes_retained(struct heap *h);
+void classes_counts(struct heap *h);
 
 /* DevTools' rules (v8rules.c), step by step; analyze_heap() says which may
  * run at the same time.

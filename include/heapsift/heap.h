@@ -127,6 +127,10 @@ struct heap {
 
 	/* Options of the analyses */
 	bool reachable_only;	/* classes count only objects a root reaches */
+	/* Browsed interactively (the TUI): the analyses and views build their
+	 * indexes up front, not on a key (analyze_heap keeps the dominator
+	 * children, the classes view its instances by class). */
+	bool interactive;
 
 	/* Derived (analyze.h) */
 	bool analysed;

@@ -10,18 +10,18 @@
 void
 classes_aggregate(struct heap *h)
 {
+	classes_retained(h);
+	classes_counts(h);
+}
+
+void
+classes_counts(struct heap *h)
+{
 	const uint32_t n = h->node_count;
-	uint8_t *seen;
-	struct frame {
-		uint32_t node, next;
-		uint8_t marked;
-	} *stack;
-	size_t sp = 0, cap = 1024;
 
 	for (uint32_t c = 0; c < h->class_count; c++) {
 		h->classes[c].count = 0;
 		h->classes[c].shallow = 0;
-		h->classes[c].retained = 0;
 		h->classes[c].distance = INT32_MAX;
 	}
 	/* Objects of size zero (after the size rules) are not instances. */
@@ -40,7 +40,20 @@ classes_aggregate(struct heap *h)
 		    (h->rules == HEAP_RULES_V8 || h->distance[v] >= 0))
 			c->distance = h->distance[v];
 	}
+}
 
+void
+classes_retained(struct heap *h)
+{
+	uint8_t *seen;
+	struct frame {
+		uint32_t node, next;
+		uint8_t marked;
+	} *stack;
+	size_t sp = 0, cap = 1024;
+
+	for (uint32_t c = 0; c < h->class_count; c++)
+		h->classes[c].retained = 0;
 	/* Retained size of a class: over the dominator tree, the instances with
 	 * no instance of the same class above them.  Iterative DFS; a class is
 	 * "seen" while the walk is below one of its instances. */

@@ -733,3 +733,18 @@ dom_children_build(struct heap *h)
 	h->dom_first = first;
 	h->dom_child = child;
 }
+
+void
+dom_children_need(struct heap *h)
+{
+	if (h->dom_first == NULL)
+		dom_children_build(h);
+}
+
+void
+dom_children_drop(struct heap *h)
+{
+	free(h->dom_first);
+	free(h->dom_child);
+	h->dom_first = h->dom_child = NULL;
+}

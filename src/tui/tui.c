@@ -1546,8 +1546,10 @@ tui_main(const struct tui_opts *opts)
 	prog.ctx = &ls;
 	error_clear(&err);
 	r = load_file(opts->path, opts->input_format, &prog, &m, &err);
-	if (r == HS_OK && m.kind == MODEL_HEAP)
+	if (r == HS_OK && m.kind == MODEL_HEAP) {
+		m.heap->interactive = true;
 		r = analyze_heap(m.heap, &prog, &err);
+	}
 	if (r == HS_OK && !got_signal && m.kind == MODEL_HEAP) {
 		progress_phase(&prog, "retainers", 0);
 		retainers_build(m.heap);	/* for the Retainers pane: now, not on a key */
@@ -1576,8 +1578,10 @@ tui_main(const struct tui_opts *opts)
 		for (int k = 1; k < opts->npaths && k < 3; k++) {
 			error_clear(&err);
 			r = load_file(opts->paths[k], opts->input_format, &prog, &more[k - 1], &err);
-			if (r == HS_OK && more[k - 1].kind == MODEL_HEAP)
+			if (r == HS_OK && more[k - 1].kind == MODEL_HEAP) {
+				more[k - 1].heap->interactive = true;
 				r = analyze_heap(more[k - 1].heap, &prog, &err);
+			}
 			if (r != HS_OK || got_signal || more[k - 1].kind != m.kind) {
 				endwin();
 				if (r == HS_OK && !got_signal)

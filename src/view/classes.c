@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapsift/analyze.h"
 #include "heapsift/heap.h"
 #include "heapsift/view.h"
 #include "heapsift/xalloc.h"
@@ -81,14 +82,30 @@ order_instances(const struct heap *h, uint32_t *v, size_t n)
 	free(b);
 }
 
+static struct classes_priv *classes_instances(struct view *v);
+
 static void
 classes_init(struct view *v)
 {
+	v->priv = xcalloc(1, sizeof(struct classes_priv));
+	if (v->heap->interactive)
+		classes_instances(v);
+}
+
+/* Instances by class, built when the view is made for the TUI, else the
+ * first time a class is opened (O(n), a word per instance: not for a
+ * report that lists the classes alone); and the dominator children, for
+ * what an instance dominates. */
+static struct classes_priv *
+classes_instances(struct view *v)
+{
 	const struct heap *h = v->heap;
-	struct classes_priv *p = xcalloc(1, sizeof *p);
+	struct classes_priv *p = v->priv;
 	uint32_t sum = 0;
 
-	/* Instances by class, built once when the view is made (O(n)). */
+	if (p->first)
+		return p;
+	dom_children_need(v->heap);
 	p->first = xcalloc((size_t)h->class_count + 1, sizeof *p->first);
 	for (uint32_t n = 0; n < h->node_count; n++)
 		if (h->node_self[n])
@@ -107,7 +124,7 @@ classes_init(struct view *v)
 		p->first[c] = p->first[c - 1];
 	p->first[0] = 0;
 	p->ordered = xcalloc(h->class_count ? h->class_count : 1, 1);
-	v->priv = p;
+	return p;
 }
 
 static void
@@ -124,13 +141,16 @@ static void
 classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
 	const struct heap *h = v->heap;
-	const struct classes_priv *p = v->priv;
+	struct classes_priv *p;
 
 	if (parent == NULL) {
 		for (uint32_t c = 0; c < h->class_count; c++)
 			if (h->classes[c].count)
 				vrows_push(out, K_CLASS | c);
-	} else if (K_KIND(parent->key) == K_CLASS) {
+		return;
+	}
+	p = classes_instances(v);
+	if (K_KIND(parent->key) == K_CLASS) {
 		uint32_t c = K_INDEX(parent->key);
 		if (!p->ordered[c]) {
 			order_instances(h, p->nodes + p->first[c], p->first[c + 1] - p->first[c]);

@@ -2,6 +2,7 @@
  * objects it alone keeps alive. */
 #include "config.h"
 
+#include "heapsift/analyze.h"
 #include "heapsift/heap.h"
 #include "heapsift/view.h"
 
@@ -19,6 +20,13 @@ static const struct view_col dominators_cols[] = {
 	                       "retained size in percent of the dominator's" },
 	[D_DISTANCE] = { "distance", "Distance", COL_INT, "shortest path from a root" },
 };
+
+/* The children's index, once per heap (the TUI keeps it from the analysis). */
+static void
+dominators_init(struct view *v)
+{
+	dom_children_need(v->heap);
+}
 
 static void
 dominators_children(struct view *v, const struct vrow *parent, struct vrows *out)
@@ -87,6 +95,7 @@ const struct view_ops view_dominators = {
 	.default_sort = D_RETAINED,
 	.default_desc = true,
 	.tree = true,
+	.init = dominators_init,
 	.children = dominators_children,
 	.has_children = dominators_has_children,
 	.cell = dominators_cell,
