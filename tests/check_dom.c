@@ -19,9 +19,9 @@ START_TEST(test_diamond)
 	ck_assert_uint_eq(h->idom[1], 0);
 	ck_assert_uint_eq(h->idom[2], 0);
 	ck_assert_uint_eq(h->idom[3], 0);
-	ck_assert_uint_eq(h->retained[0], 70);
-	ck_assert_uint_eq(h->retained[1], 10);
-	ck_assert_uint_eq(h->retained[3], 40);
+	ck_assert_uint_eq(heap_retained(h, 0), 70);
+	ck_assert_uint_eq(heap_retained(h, 1), 10);
+	ck_assert_uint_eq(heap_retained(h, 3), 40);
 	ck_assert_uint_eq(h->reach_count[HEAP_REACHABLE], 4);
 	heap_free(h);
 }
@@ -33,8 +33,8 @@ START_TEST(test_cycle)
 	struct heap *h = tgraph(3, "0>1 1>2 2>1", (uint32_t[]){ 0, 5, 7 });
 	ck_assert_uint_eq(h->idom[1], 0);
 	ck_assert_uint_eq(h->idom[2], 1);
-	ck_assert_uint_eq(h->retained[1], 12);
-	ck_assert_uint_eq(h->retained[2], 7);
+	ck_assert_uint_eq(heap_retained(h, 1), 12);
+	ck_assert_uint_eq(heap_retained(h, 2), 7);
 	ck_assert_int_eq(h->distance[2], 2);
 	heap_free(h);
 }
@@ -45,8 +45,8 @@ START_TEST(test_self_loop)
 	struct heap *h = tgraph(3, "0>1 1>1 1>2 2>2", NULL);
 	ck_assert_uint_eq(h->idom[1], 0);
 	ck_assert_uint_eq(h->idom[2], 1);
-	ck_assert_uint_eq(h->retained[1], 2);
-	ck_assert_uint_eq(h->retained[0], 3);
+	ck_assert_uint_eq(heap_retained(h, 1), 2);
+	ck_assert_uint_eq(heap_retained(h, 0), 3);
 	heap_free(h);
 }
 END_TEST
@@ -60,10 +60,10 @@ START_TEST(test_unreachable_island)
 	ck_assert_uint_eq(h->idom[4], 1);
 	ck_assert_uint_eq(h->idom[2], 0);
 	ck_assert_uint_eq(h->idom[3], 0);
-	ck_assert_uint_eq(h->retained[1], 11);
-	ck_assert_uint_eq(h->retained[2], 100);
-	ck_assert_uint_eq(h->retained[3], 1000);
-	ck_assert_uint_eq(h->retained[0], 1111);
+	ck_assert_uint_eq(heap_retained(h, 1), 11);
+	ck_assert_uint_eq(heap_retained(h, 2), 100);
+	ck_assert_uint_eq(heap_retained(h, 3), 1000);
+	ck_assert_uint_eq(heap_retained(h, 0), 1111);
 	ck_assert_int_eq(h->reach[2], HEAP_UNREACHABLE);
 	ck_assert_int_eq(h->reach[3], HEAP_UNREACHABLE);
 	ck_assert_uint_eq(h->reach_count[HEAP_UNREACHABLE], 2);
@@ -80,7 +80,7 @@ START_TEST(test_orphan_subtree)
 	struct heap *h = tgraph(4, "0>1 2>3", (uint32_t[]){ 0, 1, 2, 4 });
 	ck_assert_uint_eq(h->idom[2], 0);
 	ck_assert_uint_eq(h->idom[3], 2);
-	ck_assert_uint_eq(h->retained[2], 6);
+	ck_assert_uint_eq(heap_retained(h, 2), 6);
 	ck_assert_int_eq(h->reach[3], HEAP_UNREACHABLE);
 	heap_free(h);
 }
@@ -93,8 +93,8 @@ START_TEST(test_weak_only)
 	struct heap *h = tgraph(4, "0~1 1>2 0>3 3~2", (uint32_t[]){ 0, 1, 2, 4 });
 	ck_assert_uint_eq(h->idom[1], 0);
 	ck_assert_uint_eq(h->idom[2], 1);
-	ck_assert_uint_eq(h->retained[1], 3);
-	ck_assert_uint_eq(h->retained[3], 4);
+	ck_assert_uint_eq(heap_retained(h, 1), 3);
+	ck_assert_uint_eq(heap_retained(h, 3), 4);
 	ck_assert_int_eq(h->reach[1], HEAP_WEAK_ONLY);
 	ck_assert_int_eq(h->reach[2], HEAP_WEAK_ONLY);
 	ck_assert_int_eq(h->reach[3], HEAP_REACHABLE);
@@ -145,8 +145,8 @@ START_TEST(test_million_chain)
 	for (uint32_t i = 1; i < n; i++)
 		if (h->idom[i] != i - 1)
 			ck_abort_msg("idom[%u] = %u", i, h->idom[i]);
-	ck_assert_uint_eq(h->retained[0], (uint64_t)8 * n);
-	ck_assert_uint_eq(h->retained[n / 2], (uint64_t)8 * (n - n / 2));
+	ck_assert_uint_eq(heap_retained(h, 0), (uint64_t)8 * n);
+	ck_assert_uint_eq(heap_retained(h, n / 2), (uint64_t)8 * (n - n / 2));
 	ck_assert_int_eq(h->distance[n - 1], (int)n - 1);
 	ck_assert_uint_eq(h->classes[h->node_class[5]].retained, (uint64_t)8 * n);
 	heap_free(h);
@@ -317,9 +317,9 @@ START_TEST(test_random_graphs)
 		for (uint32_t v = 0; v < n; v++) {
 			ck_assert_msg(h->idom[v] == ref.idom[v], "graph %d (%s): idom[%u] = %u, expected %u",
 			              iter, spec, v, h->idom[v], ref.idom[v]);
-			ck_assert_msg(h->retained[v] == ref.retained[v],
+			ck_assert_msg(heap_retained(h, v) == ref.retained[v],
 			              "graph %d (%s): retained[%u] = %lu, expected %lu", iter, spec, v,
-			              (unsigned long)h->retained[v], (unsigned long)ref.retained[v]);
+			              (unsigned long)heap_retained(h, v), (unsigned long)ref.retained[v]);
 		}
 		heap_free(h);
 	}
@@ -343,6 +343,29 @@ START_TEST(test_dominator_children)
 	ck_assert_uint_eq(heap_edge_source(h, h->ret_edge[h->ret_first[5] + 1]), 4);
 	ck_assert_uint_eq(h->ret_src[h->ret_first[5]], 2);
 	ck_assert_uint_eq(h->ret_src[h->ret_first[5] + 1], 4);
+	heap_free(h);
+}
+END_TEST
+
+/* Retained sizes are 32-bit in units of the sizes' alignment while the
+ * total fits, 64-bit otherwise; either way exact. */
+START_TEST(test_retained_widths)
+{
+	struct heap *h = tgraph(3, "0>1 0>2", (uint32_t[]){ 8, 0x80000000u, 0x80000000u });
+	ck_assert_ptr_nonnull(h->retained32);
+	ck_assert_uint_eq(h->retained_shift, 3);
+	ck_assert_uint_eq(heap_retained(h, 0), 0x100000008ULL);
+	ck_assert_uint_eq(heap_retained(h, 2), 0x80000000ULL);
+	heap_free(h);
+	h = tgraph(3, "0>1 0>2", (uint32_t[]){ 1, 0xC0000001u, 0xC0000001u });
+	ck_assert_ptr_null(h->retained32);
+	ck_assert_uint_eq(heap_retained(h, 0), 0x180000003ULL);
+	ck_assert_uint_eq(heap_retained(h, 1), 0xC0000001ULL);
+	heap_free(h);
+	h = tgraph(3, "0>1 1>2", (uint32_t[]){ 3, 5, 7 });
+	ck_assert_ptr_nonnull(h->retained32);
+	ck_assert_uint_eq(h->retained_shift, 0);
+	ck_assert_uint_eq(heap_retained(h, 0), 15);
 	heap_free(h);
 }
 END_TEST
@@ -376,7 +399,7 @@ START_TEST(test_algorithms_agree)
 		for (uint32_t v = 0; v < n; v++) {
 			ck_assert_msg(a->idom[v] == b->idom[v], "graph %d: idom[%u] = %u, Semi-NCA %u",
 			              iter, v, a->idom[v], b->idom[v]);
-			ck_assert_uint_eq(a->retained[v], b->retained[v]);
+			ck_assert_uint_eq(heap_retained(a, v), heap_retained(b, v));
 		}
 		ck_assert_uint_eq(a->reach_count[HEAP_REACHABLE], b->reach_count[HEAP_REACHABLE]);
 		heap_free(a);
@@ -426,6 +449,7 @@ suite_dom(void)
 	add_graph_tests(tc);
 	tcase_add_test(tc, test_packed_ids);
 	tcase_add_test(tc, test_algorithms_agree);
+	tcase_add_test(tc, test_retained_widths);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("semi-nca");
 	tcase_set_timeout(tc, 120);

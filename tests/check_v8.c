@@ -80,7 +80,7 @@ START_TEST(test_base)
 	ck_assert_uint_eq(heap_find_id(h, 4), HEAP_NONE);
 	error_clear(&err);
 	ck_assert_int_eq(analyze_heap(h, NULL, &err), HS_OK);
-	ck_assert_uint_eq(h->retained[1], 30);
+	ck_assert_uint_eq(heap_retained(h, 1), 30);
 	ck_assert_uint_eq(h->total_size, 30);
 	heap_free(h);
 }

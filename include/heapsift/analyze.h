@@ -47,8 +47,8 @@ bit_set(uint64_t *bits, uint32_t i)
  * objects held only by weak edges); nodes still unreached (cycles of garbage)
  * get the root as their dominator.  Fills h->idom and returns in *order
  * the nodes in an order where a dominator precedes what it dominates, what
- * the root reaches first, for dom_retained() and reach_compute().  Iterative: no recursion
- * however deep the graph. */
+ * the root reaches first, for dom_retained() and reach_compute().
+ * Iterative: no recursion however deep the graph. */
 int dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
                 uint32_t **order, struct progress *progress);
 /* The algorithm (for tests).  DOM_AUTO: Semi-NCA for V8's rules, else the
@@ -59,7 +59,8 @@ enum { DOM_AUTO, DOM_SEMI_NCA, DOM_ITERATIVE };
 extern int dom_method;
 extern uint64_t dom_iter_budget;
 /* Retained sizes from idom and node_self, visiting nodes in the order
- * dom_compute() returned (a dominator before what it dominates); frees it. */
+ * dom_compute() returned (a dominator before what it dominates); frees it.
+ * 32-bit when the total fits in units of the sizes' common alignment. */
 void dom_retained(struct heap *h, uint32_t *order);
 
 /* Dominator children CSR (dom_first/dom_child) from idom.  analyze_heap()

@@ -143,7 +143,12 @@ struct heap {
 	uint32_t interface_count;
 	uint32_t *interface_props;	/* string ids */
 	uint32_t *idom;			/* immediate dominator; idom[root] == root */
-	uint64_t *retained;
+	/* Retained sizes: 32-bit in units of 1 << retained_shift (the sizes'
+	 * common alignment: 8 for Java) when the total fits, else 64-bit.
+	 * Read them with heap_retained(). */
+	uint32_t *retained32;
+	uint64_t *retained64;
+	uint8_t retained_shift;
 	int32_t *distance;
 	uint8_t *reach;			/* enum heap_reach */
 	uint32_t *dom_first, *dom_child;	/* dominator children, CSR */
@@ -184,6 +189,14 @@ heap_node_id(const struct heap *h, uint32_t n)
 	if (!h->id_packed || r < HEAP_ID_SMALL)
 		return r;
 	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
+}
+
+static inline uint64_t
+heap_retained(const struct heap *h, uint32_t n)
+{
+	if (h->retained32)
+		return (uint64_t)h->retained32[n] << h->retained_shift;
+	return h->retained64[n];
 }
 
 static inline uint32_t

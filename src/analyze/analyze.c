@@ -261,7 +261,7 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 		dom_children_drop(h);
 	if (!v8)
 		generic_rules_distances(h);
-	h->total_size = h->retained[h->root] + h->extra_native_bytes;
+	h->total_size = heap_retained(h, h->root) + h->extra_native_bytes;
 	if (v8)
 		v8rules_statistics(h);
 	classes_counts(h);

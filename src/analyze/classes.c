@@ -64,7 +64,7 @@ classes_retained(struct heap *h)
 	stack[sp].marked = 0;
 	/* The root counts like any node (V8's has no size, others may). */
 	if (h->node_self[h->root] != 0) {
-		h->classes[h->node_class[h->root]].retained += h->retained[h->root];
+		h->classes[h->node_class[h->root]].retained += heap_retained(h, h->root);
 		if (h->dom_first[h->root] != h->dom_first[h->root + 1]) {
 			seen[h->node_class[h->root]] = 1;
 			stack[sp].marked = 1;
@@ -88,7 +88,7 @@ classes_retained(struct heap *h)
 		f->next = h->dom_first[child];
 		f->marked = 0;
 		if (h->node_self[child] != 0 && !seen[h->node_class[child]]) {
-			h->classes[h->node_class[child]].retained += h->retained[child];
+			h->classes[h->node_class[child]].retained += heap_retained(h, child);
 			if (h->dom_first[child] != h->dom_first[child + 1]) {
 				seen[h->node_class[child]] = 1;
 				f->marked = 1;

@@ -688,21 +688,45 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 void
 dom_retained(struct heap *h, uint32_t *order)
 {
-	const uint32_t n = order[0];
-	uint64_t *retained = xmallocarray(h->node_count, sizeof *retained);
+	const uint32_t n = order[0], count = h->node_count;
+	uint64_t total = 0, bits = 0;
+	unsigned shift = 0;
 
-	for (uint32_t v = 0; v < h->node_count; v++)
-		retained[v] = h->node_self[v];
+	free(h->retained32);
+	free(h->retained64);
+	h->retained32 = NULL;
+	h->retained64 = NULL;
+	for (uint32_t v = 0; v < count; v++) {
+		total += h->node_self[v];
+		bits |= h->node_self[v];
+	}
+	while (shift < 32 && bits && !(bits >> shift & 1))
+		shift++;
+	h->retained_shift = (uint8_t)shift;
 	/* order[1] is the root; a dominator always comes before what it
 	 * dominates, so from the end up each node's sum is complete when it
-	 * is added to its dominator's. */
-	for (uint32_t w = n; w >= 2; w--) {
-		uint32_t v = order[w];
-		retained[h->idom[v]] += retained[v];
+	 * is added to its dominator's.  No sum exceeds the total. */
+	if (total >> shift <= UINT32_MAX) {
+		uint32_t *retained = xmallocarray(count, sizeof *retained);
+		for (uint32_t v = 0; v < count; v++)
+			retained[v] = h->node_self[v] >> shift;
+		for (uint32_t w = n; w >= 2; w--) {
+			uint32_t v = order[w];
+			retained[h->idom[v]] += retained[v];
+		}
+		h->retained32 = retained;
+	} else {
+		uint64_t *retained = xmallocarray(count, sizeof *retained);
+		h->retained_shift = 0;
+		for (uint32_t v = 0; v < count; v++)
+			retained[v] = h->node_self[v];
+		for (uint32_t w = n; w >= 2; w--) {
+			uint32_t v = order[w];
+			retained[h->idom[v]] += retained[v];
+		}
+		h->retained64 = retained;
 	}
 	free(order);
-	free(h->retained);
-	h->retained = retained;
 }
 
 void

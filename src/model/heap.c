@@ -50,7 +50,8 @@ heap_free(struct heap *h)
 	free(h->interfaces);
 	free(h->interface_props);
 	free(h->idom);
-	free(h->retained);
+	free(h->retained32);
+	free(h->retained64);
 	free(h->distance);
 	free(h->reach);
 	free(h->dom_first);

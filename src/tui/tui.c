@@ -768,7 +768,7 @@ draw_subject(struct tui *t, struct pane *p, int y)
 	}
 	heap_display_name(h, n, name, sizeof name);
 	grouped(h->node_self[n], self, sizeof self);
-	grouped(h->retained[n], ret, sizeof ret);
+	grouped(heap_retained(h, n), ret, sizeof ret);
 	snprintf(line, sizeof line, " %s %s @%" PRIu64 " (%s): shallow %s bytes, retained %s bytes",
 	         p - t->panes == P_RETAINERS ? "Retainers of" : "Inside", name, heap_node_id(h, n),
 	         heap_node_type_name(h, n), self, ret);
@@ -1117,8 +1117,8 @@ cmp_retained_desc(const void *a, const void *b, void *ctx)
 {
 	const struct heap *h = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (h->retained[x] != h->retained[y])
-		return h->retained[x] > h->retained[y] ? -1 : 1;
+	if (heap_retained(h, x) != heap_retained(h, y))
+		return heap_retained(h, x) > heap_retained(h, y) ? -1 : 1;
 	return x < y ? -1 : x > y;
 }
 

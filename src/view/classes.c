@@ -52,7 +52,7 @@ order_instances(const struct heap *h, uint32_t *v, size_t n)
 	a = xmallocarray(n, sizeof *a);
 	b = xmallocarray(n, sizeof *b);
 	for (size_t i = 0; i < n; i++) {
-		a[i].key = ~h->retained[v[i]];
+		a[i].key = ~heap_retained(h, v[i]);
 		a[i].node = v[i];
 	}
 	from = a;
@@ -214,8 +214,8 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	}
 	case C_COUNT: out->empty = true; break;
 	case C_SHALLOW: cell_u(out, COL_BYTES, h->node_self[i]); break;
-	case C_RETAINED: cell_u(out, COL_BYTES, h->retained[i]); break;
-	case C_PERCENT: cell_pct(out, 100.0 * (double)h->retained[i] / total); break;
+	case C_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, i)); break;
+	case C_PERCENT: cell_pct(out, 100.0 * (double)heap_retained(h, i) / total); break;
 	case C_DISTANCE: cell_i(out, h->distance[i]); break;
 	case C_ID: cell_u(out, COL_ID, heap_node_id(h, i)); break;
 	}

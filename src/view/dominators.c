@@ -68,11 +68,11 @@ dominators_cell(struct view *v, const struct vrow *row, size_t col, struct cell 
 	case D_TYPE: cell_text(v, out, heap_node_type_name(h, n)); break;
 	case D_ID: cell_u(out, COL_ID, heap_node_id(h, n)); break;
 	case D_SHALLOW: cell_u(out, COL_BYTES, h->node_self[n]); break;
-	case D_RETAINED: cell_u(out, COL_BYTES, h->retained[n]); break;
-	case D_PERCENT: cell_pct(out, 100.0 * (double)h->retained[n] / total); break;
+	case D_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, n)); break;
+	case D_PERCENT: cell_pct(out, 100.0 * (double)heap_retained(h, n) / total); break;
 	case D_PARENT_PERCENT: {
-		uint64_t p = h->retained[h->idom[n]];
-		cell_pct(out, p ? 100.0 * (double)h->retained[n] / (double)p : 100.0);
+		uint64_t p = heap_retained(h, h->idom[n]);
+		cell_pct(out, p ? 100.0 * (double)heap_retained(h, n) / (double)p : 100.0);
 		break;
 	}
 	case D_DISTANCE: cell_i(out, h->distance[n]); break;

@@ -91,7 +91,7 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	}
 	case O_SELF: cell_u(out, COL_BYTES, h->node_self[n]); break;
 	case O_RAW_SELF: cell_u(out, COL_BYTES, h->node_self_raw[n]); break;
-	case O_RETAINED: cell_u(out, COL_BYTES, h->retained[n]); break;
+	case O_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, n)); break;
 	case O_DOMINATOR: cell_u(out, COL_ID, heap_node_id(h, h->idom[n])); break;
 	case O_DISTANCE: cell_i(out, h->distance[n]); break;
 	case O_CLASS: {
