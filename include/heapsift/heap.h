@@ -21,6 +21,7 @@
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
 #define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
+#define HEAP_EDGE_BIG 0xffff	/* edge_name16: the name is in edge_big_name */
 /* Sentinel distances, as DevTools uses them. */
 #define HEAP_NO_DISTANCE (-5)
 #define HEAP_SYSTEM_DISTANCE 100000000
@@ -101,7 +102,14 @@ struct heap {
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
 	/* Input: edges */
 	uint8_t *edge_type;
-	uint32_t *edge_name;		/* string id, or index for index-named kinds */
+	/* String id, or index for index-named kinds: 32-bit, or (loaders
+	 * that ask, hb_compact_edge_names) 16-bit with the names that do not
+	 * fit in edge_big / edge_big_name (edges ascending), their slots
+	 * holding HEAP_EDGE_BIG.  Read them with heap_edge_name_id(). */
+	uint32_t *edge_name;
+	uint16_t *edge_name16;
+	uint32_t *edge_big, *edge_big_name;
+	uint32_t edge_big_count;
 	uint32_t *edge_to;
 	/* Input: tables */
 	struct strtab strings;
@@ -189,6 +197,19 @@ heap_node_id(const struct heap *h, uint32_t n)
 	if (!h->id_packed || r < HEAP_ID_SMALL)
 		return r;
 	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
+}
+
+/* Edge e's name: a string id, or an index for index-named kinds. */
+uint32_t heap_edge_big_name(const struct heap *h, uint32_t e);
+
+static inline uint32_t
+heap_edge_name_id(const struct heap *h, uint32_t e)
+{
+	if (h->edge_name)
+		return h->edge_name[e];
+	if (h->edge_name16[e] != HEAP_EDGE_BIG)
+		return h->edge_name16[e];
+	return heap_edge_big_name(h, e);
 }
 
 static inline uint64_t

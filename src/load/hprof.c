@@ -1898,6 +1898,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
+	hb_compact_edge_names(&b);	/* field names and most indices fit 16 bits */
 	hb_node_classes(&b);	/* a Java object's name is its class's */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);

@@ -36,6 +36,9 @@ heap_free(struct heap *h)
 	free(h->node_detachedness);
 	free(h->edge_type);
 	free(h->edge_name);
+	free(h->edge_name16);
+	free(h->edge_big);
+	free(h->edge_big_name);
 	free(h->edge_to);
 	strtab_free(&h->strings);
 	free(h->locations);
@@ -135,14 +138,28 @@ heap_edge_source(const struct heap *h, uint32_t e)
 	return lo;
 }
 
+uint32_t
+heap_edge_big_name(const struct heap *h, uint32_t e)
+{
+	uint32_t lo = 0, hi = h->edge_big_count;
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		if (h->edge_big[m] < e)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < h->edge_big_count && h->edge_big[lo] == e ? h->edge_big_name[lo] : HEAP_EDGE_BIG;
+}
+
 size_t
 heap_edge_name(const struct heap *h, uint32_t e, char *buf, size_t size)
 {
 	int n;
 	if (h->edge_type_indexed[h->edge_type[e]])
-		n = snprintf(buf, size, "%" PRIu32, h->edge_name[e]);
+		n = snprintf(buf, size, "%" PRIu32, heap_edge_name_id(h, e));
 	else
-		n = snprintf(buf, size, "%s", heap_str(h, h->edge_name[e]));
+		n = snprintf(buf, size, "%s", heap_str(h, heap_edge_name_id(h, e)));
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -278,6 +278,89 @@ hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t 
 }
 
 void
+hb_compact_edge_names(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	free(h->edge_name);
+	h->edge_name = NULL;
+	h->edge_name16 = xmallocarray(b->edges_alloc ? b->edges_alloc : 1, sizeof *h->edge_name16);
+}
+
+void
+hb_edge_big(struct heap_builder *b, uint32_t e, uint32_t name)
+{
+	struct heap *h = b->h;
+	uint32_t k = h->edge_big_count;
+	h->edge_name16[e] = HEAP_EDGE_BIG;
+	/* written again (a loader's second thought): the last name wins */
+	if (k > 0 && h->edge_big[k - 1] == e) {
+		h->edge_big_name[k - 1] = name;
+		return;
+	}
+	if (k > 0 && h->edge_big[k - 1] > e)
+		b->edge_big_unsorted = true;
+	if (k == b->edge_big_cap) {
+		size_t cap = b->edge_big_cap;
+		XGROW(h->edge_big, cap, (size_t)k + 1);
+		XGROW(h->edge_big_name, b->edge_big_cap, (size_t)k + 1);
+	}
+	h->edge_big[k] = e;
+	h->edge_big_name[k] = name;
+	h->edge_big_count = k + 1;
+}
+
+struct big_pair {
+	uint32_t e, name, seq;
+};
+
+static int
+big_pair_cmp(const void *a, const void *b)
+{
+	const struct big_pair *x = a, *y = b;
+	if (x->e != y->e)
+		return x->e < y->e ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The side table of big edge names sorted by edge (the last name given
+ * to an edge wins), without edges past the count or no longer big. */
+static void
+edge_big_finish(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t o = 0;
+
+	if (h->edge_name16 == NULL)
+		return;
+	if (b->edge_big_unsorted) {
+		struct big_pair *pv = xmallocarray(h->edge_big_count ? h->edge_big_count : 1, sizeof *pv);
+		for (uint32_t i = 0; i < h->edge_big_count; i++) {
+			pv[i].e = h->edge_big[i];
+			pv[i].name = h->edge_big_name[i];
+			pv[i].seq = i;
+		}
+		qsort(pv, h->edge_big_count, sizeof *pv, big_pair_cmp);
+		for (uint32_t i = 0; i < h->edge_big_count; i++) {
+			h->edge_big[i] = pv[i].e;
+			h->edge_big_name[i] = pv[i].name;
+		}
+		free(pv);
+		b->edge_big_unsorted = false;
+	}
+	for (uint32_t i = 0; i < h->edge_big_count; i++) {
+		uint32_t e = h->edge_big[i];
+		if (e >= h->edge_count || h->edge_name16[e] != HEAP_EDGE_BIG)
+			continue;
+		if (o > 0 && h->edge_big[o - 1] == e)
+			o--;	/* the later one wins */
+		h->edge_big[o] = e;
+		h->edge_big_name[o] = h->edge_big_name[i];
+		o++;
+	}
+	h->edge_big_count = o;
+}
+
+void
 hb_edges_used(struct heap_builder *b, uint32_t used)
 {
 	struct heap *h = b->h;
@@ -288,7 +371,10 @@ hb_edges_used(struct heap_builder *b, uint32_t used)
 	if (used == 0)
 		used = 1;
 	h->edge_type = xreallocarray(h->edge_type, used, sizeof *h->edge_type);
-	h->edge_name = xreallocarray(h->edge_name, used, sizeof *h->edge_name);
+	if (h->edge_name)
+		h->edge_name = xreallocarray(h->edge_name, used, sizeof *h->edge_name);
+	else
+		h->edge_name16 = xreallocarray(h->edge_name16, used, sizeof *h->edge_name16);
 	h->edge_to = xreallocarray(h->edge_to, used, sizeof *h->edge_to);
 }
 
@@ -381,6 +467,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 		sum += c;
 	}
 	h->first_edge[h->node_count] = (uint32_t)sum;
+	edge_big_finish(b);
 	/* Checks the loader may have skipped; cheap compared to loading. */
 	for (uint32_t i = 0; i < h->node_count && !b->checked; i++) {
 		if (h->node_type[i] >= h->node_type_count) {
@@ -406,10 +493,10 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 			          ", past the last node", e, h->edge_to[e]);
 			goto fail;
 		}
-		if (!h->edge_type_indexed[h->edge_type[e]] && h->edge_name[e] >= nstr) {
+		if (!h->edge_type_indexed[h->edge_type[e]] && heap_edge_name_id(h, e) >= nstr) {
 			error_set(err, HS_EINPUT, path,
 			          "edge %" PRIu32 " names string %" PRIu32 ", but there are only %zu strings",
-			          e, h->edge_name[e], nstr);
+			          e, heap_edge_name_id(h, e), nstr);
 			goto fail;
 		}
 	}
