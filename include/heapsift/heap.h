@@ -182,10 +182,44 @@ heap_node_id(const struct heap *h, uint32_t n)
 	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
 }
 
+/* Shallow size of node n as the file gives it. */
+static inline uint32_t
+heap_node_self_raw(const struct heap *h, uint32_t n)
+{
+	return h->node_self_raw[n];
+}
+
+/* Shallow size of node n as shown (after the size rules: analysed heaps). */
+static inline uint32_t
+heap_node_self(const struct heap *h, uint32_t n)
+{
+	return h->node_self[n];
+}
+
+/* Class of node n (index into classes), once there are classes. */
+static inline uint32_t
+heap_node_class(const struct heap *h, uint32_t n)
+{
+	return h->node_class[n];
+}
+
+static inline void
+heap_set_node_class(struct heap *h, uint32_t n, uint32_t c)
+{
+	h->node_class[n] = c;
+}
+
+/* Type of node n: index into node_type_names. */
+static inline uint8_t
+heap_node_type(const struct heap *h, uint32_t n)
+{
+	return h->node_type[n];
+}
+
 static inline uint32_t
 heap_node_name_id(const struct heap *h, uint32_t n)
 {
-	return h->node_name ? h->node_name[n] : h->classes[h->node_class[n]].name;
+	return h->node_name ? h->node_name[n] : h->classes[heap_node_class(h, n)].name;
 }
 
 static inline const char *
@@ -197,7 +231,7 @@ heap_node_name(const struct heap *h, uint32_t n)
 static inline const char *
 heap_node_type_name(const struct heap *h, uint32_t n)
 {
-	return h->node_type_names[h->node_type[n]];
+	return h->node_type_names[heap_node_type(h, n)];
 }
 
 static inline uint32_t

@@ -53,7 +53,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 	memset(h->reach_bytes, 0, sizeof h->reach_bytes);
 	for (uint32_t v = 0; v < n; v++) {
 		h->reach_count[reach[v]]++;
-		h->reach_bytes[reach[v]] += h->node_self[v];
+		h->reach_bytes[reach[v]] += heap_node_self(h, v);
 	}
 	free(queue);
 	free(h->reach);

@@ -356,7 +356,7 @@ dom_retained(struct heap *h, uint32_t *order)
 	uint64_t *retained = xmallocarray(h->node_count, sizeof *retained);
 
 	for (uint32_t v = 0; v < h->node_count; v++)
-		retained[v] = h->node_self[v];
+		retained[v] = heap_node_self(h, v);
 	/* order[1] is the root; a dominator always comes before what it
 	 * dominates, so from the end up each node's sum is complete when it
 	 * is added to its dominator's. */

@@ -91,8 +91,8 @@ classes_init(struct view *v)
 	/* Instances by class, built once when the view is made (O(n)). */
 	p->first = xcalloc((size_t)h->class_count + 1, sizeof *p->first);
 	for (uint32_t n = 0; n < h->node_count; n++)
-		if (h->node_self[n])
-			p->first[h->node_class[n]]++;
+		if (heap_node_self(h, n))
+			p->first[heap_node_class(h, n)]++;
 	for (uint32_t c = 0; c < h->class_count; c++) {
 		uint32_t k = p->first[c];
 		p->first[c] = sum;
@@ -101,8 +101,8 @@ classes_init(struct view *v)
 	p->first[h->class_count] = sum;
 	p->nodes = xmallocarray(sum ? sum : 1, sizeof *p->nodes);
 	for (uint32_t n = 0; n < h->node_count; n++)
-		if (h->node_self[n])
-			p->nodes[p->first[h->node_class[n]]++] = n;
+		if (heap_node_self(h, n))
+			p->nodes[p->first[heap_node_class(h, n)]++] = n;
 	for (uint32_t c = h->class_count; c > 0; c--)
 		p->first[c] = p->first[c - 1];
 	p->first[0] = 0;
@@ -193,7 +193,7 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 		break;
 	}
 	case C_COUNT: out->empty = true; break;
-	case C_SHALLOW: cell_u(out, COL_BYTES, h->node_self[i]); break;
+	case C_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, i)); break;
 	case C_RETAINED: cell_u(out, COL_BYTES, h->retained[i]); break;
 	case C_PERCENT: cell_pct(out, 100.0 * (double)h->retained[i] / total); break;
 	case C_DISTANCE: cell_i(out, h->distance[i]); break;
