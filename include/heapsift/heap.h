@@ -21,6 +21,7 @@
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
 #define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
+#define HEAP_SELF_BIG 255	/* compact sizes: the size is in the overflow table */
 /* Sentinel distances, as DevTools uses them. */
 #define HEAP_NO_DISTANCE (-5)
 #define HEAP_SYSTEM_DISTANCE 100000000
@@ -96,7 +97,16 @@ struct heap {
 	bool id_packed;
 	uint8_t id_shift;
 	uint64_t id_base;
-	uint32_t *node_self_raw;	/* shallow size as in the file */
+	/* Shallow size as in the file: read it with heap_node_self_raw().
+	 * NULL when the loader asked for compact sizes (hb_compact_sizes):
+	 * then node_self8 holds size / 8 when the size is a multiple of 8
+	 * below HEAP_SELF_BIG * 8 (every Java size but huge arrays'), else
+	 * HEAP_SELF_BIG and the size is in the overflow table, self_big_size
+	 * of node self_big_node (nodes ascending). */
+	uint32_t *node_self_raw;
+	uint8_t *node_self8;
+	uint32_t *self_big_node, *self_big_size;
+	uint32_t self_big_count;
 	uint32_t *first_edge;		/* node_count + 1 entries */
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
 	/* Input: edges */
@@ -130,7 +140,10 @@ struct heap {
 
 	/* Derived (analyze.h) */
 	bool analysed;
-	uint32_t *node_self;		/* shallow size as shown (after size rules) */
+	/* Shallow size as shown (after the size rules): read it with
+	 * heap_node_self().  The generic rules share node_self_raw: NULL with
+	 * compact sizes, which are then the sizes shown. */
+	uint32_t *node_self;
 	uint32_t *node_class;		/* index into classes */
 	struct heap_class *classes;
 	uint32_t class_count;
@@ -182,18 +195,28 @@ heap_node_id(const struct heap *h, uint32_t n)
 	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
 }
 
+/* The size of a node whose compact size is HEAP_SELF_BIG: O(log big). */
+uint32_t heap_self_big(const struct heap *h, uint32_t n);
+
+static inline uint32_t
+heap_self_compact(const struct heap *h, uint32_t n)
+{
+	uint8_t s = h->node_self8[n];
+	return s != HEAP_SELF_BIG ? (uint32_t)s * 8 : heap_self_big(h, n);
+}
+
 /* Shallow size of node n as the file gives it. */
 static inline uint32_t
 heap_node_self_raw(const struct heap *h, uint32_t n)
 {
-	return h->node_self_raw[n];
+	return h->node_self_raw ? h->node_self_raw[n] : heap_self_compact(h, n);
 }
 
 /* Shallow size of node n as shown (after the size rules: analysed heaps). */
 static inline uint32_t
 heap_node_self(const struct heap *h, uint32_t n)
 {
-	return h->node_self[n];
+	return h->node_self ? h->node_self[n] : heap_self_compact(h, n);
 }
 
 /* Class of node n (index into classes), once there are classes. */

@@ -36,6 +36,7 @@ struct heap_builder {
 	struct heap_location *loc;
 	size_t label_cap, lazy_cap;
 	size_t loc_count, loc_cap;
+	size_t self_big_cap;
 	bool checked;
 };
 
@@ -55,6 +56,13 @@ void hb_wide_ids(struct heap_builder *b);
  * ids to 64 bits.  Call after hb_alloc and before the first hb_node. */
 void hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift);
 void hb_alloc_detachedness(struct heap_builder *b);
+/* Stores the shallow sizes in a byte a node (size / 8), with an overflow
+ * table for sizes that are not a multiple of 8 or not below 255 * 8 (see
+ * struct heap): for dumps whose sizes are mostly small multiples of 8
+ * (Java).  Call after hb_alloc and before the first hb_node. */
+void hb_compact_sizes(struct heap_builder *b);
+/* hb_node's way to an overflow entry (any node order). */
+void hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size);
 
 /* Nodes get one class per distinct name (as the generic rules would give
  * them), numbered in node order, and the heap keeps only the class of
@@ -87,7 +95,12 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 		hb_wide_ids(b);
 		h->node_id64[i] = id;
 	}
-	h->node_self_raw[i] = self_size;
+	if (h->node_self_raw)
+		h->node_self_raw[i] = self_size;
+	else if ((self_size & 7) == 0 && self_size < 8 * HEAP_SELF_BIG)
+		h->node_self8[i] = (uint8_t)(self_size >> 3);
+	else
+		hb_self_big(b, i, self_size);
 	h->first_edge[i] = edge_count;	/* turned into offsets by hb_finish */
 	b->edge_sum += edge_count;
 }

@@ -1749,6 +1749,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
 	hb_node_classes(&b);	/* a Java object's name is its class's */
+	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);
 	pd.edge_cap = (uint32_t)edge_bound;

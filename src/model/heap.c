@@ -32,6 +32,9 @@ heap_free(struct heap *h)
 	free(h->node_id32);
 	free(h->node_id64);
 	free(h->node_self_raw);
+	free(h->node_self8);
+	free(h->self_big_node);
+	free(h->self_big_size);
 	free(h->first_edge);
 	free(h->node_detachedness);
 	free(h->edge_type);
@@ -115,6 +118,21 @@ heap_find_id(struct heap *h, uint64_t id)
 	if (lo < h->node_count && heap_node_id(h, h->by_id[lo]) == id)
 		return h->by_id[lo];
 	return HEAP_NONE;
+}
+
+uint32_t
+heap_self_big(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = h->self_big_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->self_big_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* every node marked HEAP_SELF_BIG has its entry (hb_node) */
+	return lo < h->self_big_count && h->self_big_node[lo] == n ? h->self_big_size[lo] : 0;
 }
 
 uint32_t

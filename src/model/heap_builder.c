@@ -159,6 +159,53 @@ hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift)
 }
 
 void
+hb_compact_sizes(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	free(h->node_self_raw);
+	h->node_self_raw = NULL;
+	h->node_self8 = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, 1);
+}
+
+void
+hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size)
+{
+	struct heap *h = b->h;
+	uint32_t at = h->self_big_count;
+
+	h->node_self8[i] = HEAP_SELF_BIG;
+	/* nodes mostly come in order: an append; else the place of i */
+	if (at && h->self_big_node[at - 1] >= i) {
+		uint32_t lo = 0, hi = at;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (h->self_big_node[mid] < i)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (h->self_big_node[lo] == i) {	/* given again: the last wins */
+			h->self_big_size[lo] = self_size;
+			return;
+		}
+		at = lo;
+	}
+	if (h->self_big_count == b->self_big_cap) {
+		size_t cap = b->self_big_cap;
+		XGROW(h->self_big_node, cap, (size_t)h->self_big_count + 1);
+		h->self_big_size = xreallocarray(h->self_big_size, cap, sizeof *h->self_big_size);
+		b->self_big_cap = cap;
+	}
+	memmove(h->self_big_node + at + 1, h->self_big_node + at,
+	        (h->self_big_count - at) * sizeof *h->self_big_node);
+	memmove(h->self_big_size + at + 1, h->self_big_size + at,
+	        (h->self_big_count - at) * sizeof *h->self_big_size);
+	h->self_big_node[at] = i;
+	h->self_big_size[at] = self_size;
+	h->self_big_count++;
+}
+
+void
 hb_alloc_detachedness(struct heap_builder *b)
 {
 	b->h->node_detachedness = xcalloc(b->nodes_alloc, 1);
