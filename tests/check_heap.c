@@ -95,6 +95,95 @@ START_TEST(test_compact_sizes_out_of_order)
 }
 END_TEST
 
+
+/* --- classes and types ------------------------------------------------------ */
+
+/* n nodes named "c<i % names>", of type types[i % ntypes], with classes
+ * given by the builder expecting max classes. */
+static struct heap *
+classed(uint32_t n, uint32_t names, size_t max, const uint8_t *types, uint32_t ntypes)
+{
+	struct heap_builder b;
+	uint32_t *sid = xmallocarray(names, sizeof *sid);
+	struct heap *h;
+
+	start(&b, n);
+	hb_node_classes(&b, max);
+	for (uint32_t k = 0; k < names; k++) {
+		char buf[16];
+		sid[k] = hb_string(&b, buf, (size_t)snprintf(buf, sizeof buf, "c%u", k));
+	}
+	for (uint32_t i = 0; i < n; i++)
+		hb_node(&b, i, types[i % ntypes], sid[i % names], i + 1, 8, 0);
+	h = finish(&b);
+	for (uint32_t i = 0; i < n; i++) {
+		char buf[16];
+		snprintf(buf, sizeof buf, "c%u", i % names);
+		if (strcmp(heap_node_name(h, i), buf) != 0 || heap_node_type(h, i) != types[i % ntypes])
+			ck_abort_msg("node %u: %s type %u", i, heap_node_name(h, i), heap_node_type(h, i));
+		/* classes numbered in node order: one per name */
+		if (heap_node_class(h, i) != i % names)
+			ck_abort_msg("node %u: class %u", i, heap_node_class(h, i));
+	}
+	ck_assert_uint_eq(h->class_count, names);
+	free(sid);
+	return h;
+}
+
+START_TEST(test_classes16)
+{
+	static const uint8_t one[] = { 1 };
+	struct heap *h = classed(1000, 300, 300, one, 1);
+	ck_assert_ptr_nonnull(h->node_class16);
+	ck_assert_ptr_null(h->node_class);
+	/* every class has one type: none kept per node */
+	ck_assert_ptr_null(h->node_type);
+	ck_assert_uint_eq(h->classes[7].type, 1);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_classes_widen)
+{
+	/* 70000 names where 100 were expected: the 65537th class widens the
+	 * classes to 32 bits, and the nodes before keep theirs */
+	static const uint8_t one[] = { 0 };
+	struct heap *h = classed(140000, 70000, 100, one, 1);
+	ck_assert_ptr_null(h->node_class16);
+	ck_assert_ptr_nonnull(h->node_class);
+	ck_assert_uint_eq(heap_node_class(h, 69999), 69999);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_classes_wide_expected)
+{
+	static const uint8_t one[] = { 0 };
+	struct heap *h = classed(10, 10, 100000, one, 1);
+	ck_assert_ptr_nonnull(h->node_class);
+	heap_free(h);
+}
+END_TEST
+
+START_TEST(test_mixed_types)
+{
+	/* 5 names, types cycling over 3: node 5 (class 0) is the first of a
+	 * class to differ from its class's first; the types go per node,
+	 * those given before from their classes */
+	static const uint8_t types[] = { 0, 1, 0 };
+	struct heap *h = classed(40, 5, 5, types, 3);
+	ck_assert_ptr_nonnull(h->node_type);
+	heap_free(h);
+	/* and when they differ only at the very last node */
+	static const uint8_t late[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	h = classed(10, 1, 5, late, 10);
+	ck_assert_ptr_nonnull(h->node_type);
+	ck_assert_str_eq(heap_node_type_name(h, 9), "array");
+	ck_assert_str_eq(heap_node_type_name(h, 8), "object");
+	heap_free(h);
+}
+END_TEST
+
 Suite *
 suite_heap(void)
 {
@@ -102,6 +191,10 @@ suite_heap(void)
 	TCase *tc = tcase_create("compact");
 	tcase_add_test(tc, test_compact_sizes);
 	tcase_add_test(tc, test_compact_sizes_out_of_order);
+	tcase_add_test(tc, test_classes16);
+	tcase_add_test(tc, test_classes_widen);
+	tcase_add_test(tc, test_classes_wide_expected);
+	tcase_add_test(tc, test_mixed_types);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,6 +21,7 @@
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
 #define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
+#define HEAP_TYPE_UNSET 255	/* heap_class.type before the class's first node */
 #define HEAP_SELF_BIG 255	/* compact sizes: the size is in the overflow table */
 /* Sentinel distances, as DevTools uses them. */
 #define HEAP_NO_DISTANCE (-5)
@@ -66,6 +67,10 @@ struct heap_class {
 	uint32_t name;		/* string id */
 	uint32_t location;	/* index into locations, or HEAP_NONE */
 	uint8_t origin;		/* keeps DevTools' distinct keys apart, see v8rules.c */
+	/* The node type of all its nodes when the heap keeps no node_type
+	 * (classes given by the loader, hb_node_classes); HEAP_TYPE_UNSET
+	 * before its first node. */
+	uint8_t type;
 	/* aggregates over instances (objects with a non-zero shallow size) */
 	uint32_t count;
 	uint64_t shallow;
@@ -83,6 +88,9 @@ struct heap {
 	uint32_t root;
 
 	/* Input: nodes */
+	/* Index into node_type_names: read it with heap_node_type().  NULL
+	 * when the loader gave classes (hb_node_classes) and all the nodes of
+	 * each class have one type: then it is the class's (heap_class.type). */
 	uint8_t *node_type;
 	/* String id of each node's name; NULL when the loader gave classes
 	 * by name instead (hb_node_classes): then the name is its class's.
@@ -144,7 +152,11 @@ struct heap {
 	 * heap_node_self().  The generic rules share node_self_raw: NULL with
 	 * compact sizes, which are then the sizes shown. */
 	uint32_t *node_self;
-	uint32_t *node_class;		/* index into classes */
+	/* Index into classes: read it with heap_node_class().  16-bit
+	 * (node_class16, node_class NULL) when the loader expects fewer than
+	 * 65536 classes (hb_node_classes) and they stay so few. */
+	uint32_t *node_class;
+	uint16_t *node_class16;
 	struct heap_class *classes;
 	uint32_t class_count;
 	/* V8: the interface definitions, most popular first (v8rules.c) */
@@ -223,20 +235,32 @@ heap_node_self(const struct heap *h, uint32_t n)
 static inline uint32_t
 heap_node_class(const struct heap *h, uint32_t n)
 {
-	return h->node_class[n];
+	return h->node_class ? h->node_class[n] : h->node_class16[n];
 }
 
+/* Whether the nodes have classes yet (given by the loader, or analysed). */
+static inline bool
+heap_has_node_class(const struct heap *h)
+{
+	return h->node_class != NULL || h->node_class16 != NULL;
+}
+
+/* Sets the class of node n; with 16-bit classes, c must be below 65536
+ * (the builder widens them first). */
 static inline void
 heap_set_node_class(struct heap *h, uint32_t n, uint32_t c)
 {
-	h->node_class[n] = c;
+	if (h->node_class)
+		h->node_class[n] = c;
+	else
+		h->node_class16[n] = (uint16_t)c;
 }
 
 /* Type of node n: index into node_type_names. */
 static inline uint8_t
 heap_node_type(const struct heap *h, uint32_t n)
 {
-	return h->node_type[n];
+	return h->node_type ? h->node_type[n] : h->classes[heap_node_class(h, n)].type;
 }
 
 static inline uint32_t

@@ -66,21 +66,28 @@ void hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size);
 
 /* Nodes get one class per distinct name (as the generic rules would give
  * them), numbered in node order, and the heap keeps only the class of
- * each node: its name is its class's (4 bytes a node less).  Call after
+ * each node: its name is its class's (4 bytes a node less).  The class
+ * takes 2 bytes a node when max_classes (what the loader expects at
+ * most) is below 65536, widened to 4 if more come after all.  Node types
+ * are kept per class while each class's nodes share one (a byte a node
+ * less), per node from the first class that has two.  Call after
  * hb_alloc and before the first hb_node. */
-void hb_node_classes(struct heap_builder *b);
+void hb_node_classes(struct heap_builder *b, size_t max_classes);
 uint32_t hb_class_of_name(struct heap_builder *b, uint32_t name);
+/* hb_node's way for nodes with classes: class and type of node i. */
+void hb_class_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name);
 
 static inline void
 hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
         uint64_t id, uint32_t self_size, uint32_t edge_count)
 {
 	struct heap *h = b->h;
-	h->node_type[i] = type;
-	if (h->node_name)
+	if (h->node_name) {
+		h->node_type[i] = type;
 		h->node_name[i] = name;
-	else
-		h->node_class[i] = hb_class_of_name(b, name);
+	} else {
+		hb_class_node(b, i, type, name);
+	}
 	if (h->node_id64)
 		h->node_id64[i] = id;
 	else if (!h->id_packed && id <= UINT32_MAX)

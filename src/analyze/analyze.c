@@ -94,7 +94,7 @@ generic_rules_class_names(struct heap *h)
 	uint32_t *by_name;
 	size_t cap = 0;
 
-	if (h->node_class != NULL)
+	if (heap_has_node_class(h))
 		return;	/* the loader knows the classes */
 	/* One class per distinct node name. */
 	by_name = xmallocarray(strtab_count(&h->strings), sizeof *by_name);

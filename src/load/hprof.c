@@ -1748,7 +1748,10 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
-	hb_node_classes(&b);	/* a Java object's name is its class's */
+	/* a Java object's name is its class's: the dump's classes, the
+	 * primitive arrays, the synthetic nodes (and a few more classes only
+	 * named: the builder widens the classes if they are many) */
+	hb_node_classes(&b, p.ncls + 16 + NKINDS + 1);
 	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);

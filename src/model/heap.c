@@ -49,6 +49,7 @@ heap_free(struct heap *h)
 	if (h->lazy && h->lazy->free)
 		h->lazy->free(h->lazy_ctx);
 	free(h->node_class);
+	free(h->node_class16);
 	free(h->classes);
 	free(h->interfaces);
 	free(h->interface_props);

@@ -66,12 +66,61 @@ hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges)
 }
 
 void
-hb_node_classes(struct heap_builder *b)
+hb_node_classes(struct heap_builder *b, size_t max_classes)
 {
 	struct heap *h = b->h;
+	size_t n = b->nodes_alloc ? b->nodes_alloc : 1;
 	free(h->node_name);
 	h->node_name = NULL;
-	h->node_class = xcalloc(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_class);
+	free(h->node_type);	/* the classes' types, until two differ */
+	h->node_type = NULL;
+	if (max_classes <= (size_t)UINT16_MAX + 1)
+		h->node_class16 = xcalloc(n, sizeof *h->node_class16);
+	else
+		h->node_class = xcalloc(n, sizeof *h->node_class);
+}
+
+/* More classes than 16 bits can number: 4 bytes a node from now on. */
+static void
+classes_widen(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t *wide = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *wide);
+	for (uint32_t i = 0; i < b->nodes_alloc; i++)
+		wide[i] = h->node_class16[i];
+	free(h->node_class16);
+	h->node_class16 = NULL;
+	h->node_class = wide;
+}
+
+/* A class with nodes of two types: types per node from now on, those of
+ * the nodes given so far from their classes (nodes not given yet get
+ * garbage, as with any array before hb_node). */
+static void
+types_per_node(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	h->node_type = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_type);
+	for (uint32_t i = 0; i < b->nodes_alloc; i++)
+		h->node_type[i] = h->classes[heap_node_class(h, i)].type;
+}
+
+void
+hb_class_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name)
+{
+	struct heap *h = b->h;
+	uint32_t c = hb_class_of_name(b, name);
+	heap_set_node_class(h, i, c);
+	if (h->node_type) {
+		h->node_type[i] = type;
+	} else if (h->classes[c].type != type) {
+		if (h->classes[c].type == HEAP_TYPE_UNSET) {
+			h->classes[c].type = type;
+		} else {
+			types_per_node(b);
+			h->node_type[i] = type;
+		}
+	}
 }
 
 uint32_t
@@ -89,6 +138,9 @@ hb_class_of_name(struct heap_builder *b, uint32_t name)
 		memset(&h->classes[h->class_count], 0, sizeof *h->classes);
 		h->classes[h->class_count].name = name;
 		h->classes[h->class_count].location = HEAP_NONE;
+		h->classes[h->class_count].type = HEAP_TYPE_UNSET;
+		if (h->node_class16 && h->class_count > UINT16_MAX)
+			classes_widen(b);
 		b->class_of_name[name] = h->class_count++;
 	}
 	return b->class_of_name[name];
@@ -111,7 +163,7 @@ classes_finish(struct heap_builder *b)
 	renum = xmallocarray(h->class_count, sizeof *renum);
 	memset(renum, 0xff, h->class_count * sizeof *renum);
 	for (uint32_t v = 0; v < h->node_count; v++) {
-		uint32_t c = h->node_class[v];
+		uint32_t c = heap_node_class(h, v);
 		if (renum[c] == HEAP_NONE) {
 			same = same && c == next;
 			renum[c] = next++;
@@ -123,7 +175,7 @@ classes_finish(struct heap_builder *b)
 			if (renum[c] != HEAP_NONE)
 				cls[renum[c]] = h->classes[c];
 		for (uint32_t v = 0; v < h->node_count; v++)
-			h->node_class[v] = renum[h->node_class[v]];
+			heap_set_node_class(h, v, renum[heap_node_class(h, v)]);
 		free(h->classes);
 		h->classes = cls;
 		h->class_count = next;
@@ -430,9 +482,9 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	h->first_edge[h->node_count] = (uint32_t)sum;
 	/* Checks the loader may have skipped; cheap compared to loading. */
 	for (uint32_t i = 0; i < h->node_count && !b->checked; i++) {
-		if (h->node_type[i] >= h->node_type_count) {
+		if (heap_node_type(h, i) >= h->node_type_count) {
 			error_set(err, HS_EINPUT, path, "node %" PRIu32 " has unknown type %u", i,
-			          h->node_type[i]);
+			          heap_node_type(h, i));
 			goto fail;
 		}
 		if (h->node_name && h->node_name[i] >= nstr) {
