@@ -167,19 +167,26 @@ END_TEST
 
 START_TEST(test_mixed_types)
 {
-	/* 5 names, types cycling over 3: node 5 (class 0) is the first of a
-	 * class to differ from its class's first; the types go per node,
-	 * those given before from their classes */
+	/* 40 nodes of 5 names, types cycling over 3: the nodes whose type is
+	 * not their class's (its first node's) are few, listed apart */
 	static const uint8_t types[] = { 0, 1, 0 };
-	struct heap *h = classed(40, 5, 5, types, 3);
-	ck_assert_ptr_nonnull(h->node_type);
-	heap_free(h);
-	/* and when they differ only at the very last node */
 	static const uint8_t late[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	struct heap *h = classed(40, 5, 5, types, 3);
+	ck_assert_ptr_null(h->node_type);
+	ck_assert_uint_gt(h->type_odd_count, 0);
+	heap_free(h);
+	/* one node differing, the very last */
 	h = classed(10, 1, 5, late, 10);
-	ck_assert_ptr_nonnull(h->node_type);
+	ck_assert_ptr_null(h->node_type);
+	ck_assert_uint_eq(h->type_odd_count, 1);
 	ck_assert_str_eq(heap_node_type_name(h, 9), "array");
 	ck_assert_str_eq(heap_node_type_name(h, 8), "object");
+	heap_free(h);
+	/* 10000 nodes, two thirds odd: past a 64th of the nodes, the types
+	 * go per node (those given before from the classes and the list) */
+	h = classed(10000, 5, 5, types, 3);
+	ck_assert_ptr_nonnull(h->node_type);
+	ck_assert_uint_eq(h->type_odd_count, 0);
 	heap_free(h);
 }
 END_TEST

@@ -71,6 +71,7 @@ struct heap_class {
 	 * (classes given by the loader, hb_node_classes); HEAP_TYPE_UNSET
 	 * before its first node. */
 	uint8_t type;
+	bool odd;		/* some of its nodes have another type: in type_odd */
 	/* aggregates over instances (objects with a non-zero shallow size) */
 	uint32_t count;
 	uint64_t shallow;
@@ -89,9 +90,14 @@ struct heap {
 
 	/* Input: nodes */
 	/* Index into node_type_names: read it with heap_node_type().  NULL
-	 * when the loader gave classes (hb_node_classes) and all the nodes of
-	 * each class have one type: then it is the class's (heap_class.type). */
+	 * when the loader gave classes (hb_node_classes): then a node's type
+	 * is its class's (heap_class.type), but for the few nodes of another
+	 * type (classes marked odd) listed in type_odd_node (ascending) with
+	 * their type_odd_type. */
 	uint8_t *node_type;
+	uint32_t *type_odd_node;
+	uint8_t *type_odd_type;
+	uint32_t type_odd_count;
 	/* String id of each node's name; NULL when the loader gave classes
 	 * by name instead (hb_node_classes): then the name is its class's.
 	 * Read it with heap_node_name_id(). */
@@ -256,12 +262,20 @@ heap_set_node_class(struct heap *h, uint32_t n, uint32_t c)
 		h->node_class16[n] = (uint16_t)c;
 }
 
+/* The type of node n of an odd class: O(log odd nodes). */
+uint8_t heap_node_type_odd(const struct heap *h, uint32_t n);
+
 /* Type of node n: index into node_type_names. */
 static inline uint8_t
 heap_node_type(const struct heap *h, uint32_t n)
 {
-	return h->node_type ? h->node_type[n] : h->classes[heap_node_class(h, n)].type;
+	const struct heap_class *c;
+	if (h->node_type)
+		return h->node_type[n];
+	c = &h->classes[heap_node_class(h, n)];
+	return c->odd ? heap_node_type_odd(h, n) : c->type;
 }
+
 
 static inline uint32_t
 heap_node_name_id(const struct heap *h, uint32_t n)

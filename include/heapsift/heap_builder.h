@@ -37,6 +37,7 @@ struct heap_builder {
 	size_t label_cap, lazy_cap;
 	size_t loc_count, loc_cap;
 	size_t self_big_cap;
+	size_t type_odd_cap;
 	bool checked;
 };
 
@@ -69,9 +70,12 @@ void hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size);
  * each node: its name is its class's (4 bytes a node less).  The class
  * takes 2 bytes a node when max_classes (what the loader expects at
  * most) is below 65536, widened to 4 if more come after all.  Node types
- * are kept per class while each class's nodes share one (a byte a node
- * less), per node from the first class that has two.  Call after
- * hb_alloc and before the first hb_node. */
+ * are kept per class (a byte a node less): a class's type is its first
+ * node's, and the nodes of another type are listed apart while they are
+ * few (a 64th of the nodes: HotSpot dumps the primitive types' mirrors,
+ * int.class..., as instances of java.lang.Class, whose other nodes are
+ * class dumps) and come in node order; else types go per node.  Call
+ * after hb_alloc and before the first hb_node. */
 void hb_node_classes(struct heap_builder *b, size_t max_classes);
 uint32_t hb_class_of_name(struct heap_builder *b, uint32_t name);
 /* hb_node's way for nodes with classes: class and type of node i. */

@@ -28,6 +28,8 @@ heap_free(struct heap *h)
 		free(h->node_self);
 	free(h->path);
 	free(h->node_type);
+	free(h->type_odd_node);
+	free(h->type_odd_type);
 	free(h->node_name);
 	free(h->node_id32);
 	free(h->node_id64);
@@ -119,6 +121,22 @@ heap_find_id(struct heap *h, uint64_t id)
 	if (lo < h->node_count && heap_node_id(h, h->by_id[lo]) == id)
 		return h->by_id[lo];
 	return HEAP_NONE;
+}
+
+uint8_t
+heap_node_type_odd(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = h->type_odd_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->type_odd_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->type_odd_count && h->type_odd_node[lo] == n)
+		return h->type_odd_type[lo];
+	return h->classes[heap_node_class(h, n)].type;
 }
 
 uint32_t

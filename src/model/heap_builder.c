@@ -93,16 +93,25 @@ classes_widen(struct heap_builder *b)
 	h->node_class = wide;
 }
 
-/* A class with nodes of two types: types per node from now on, those of
- * the nodes given so far from their classes (nodes not given yet get
- * garbage, as with any array before hb_node). */
+/* Too many nodes of a type other than their class's, or out of order:
+ * types per node from now on, those of the nodes given so far as they
+ * were (nodes not given yet get garbage, as with any array before
+ * hb_node). */
 static void
 types_per_node(struct heap_builder *b)
 {
 	struct heap *h = b->h;
-	h->node_type = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_type);
+	uint8_t *t = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *t);
 	for (uint32_t i = 0; i < b->nodes_alloc; i++)
-		h->node_type[i] = h->classes[heap_node_class(h, i)].type;
+		t[i] = heap_node_type(h, i);
+	h->node_type = t;
+	free(h->type_odd_node);
+	free(h->type_odd_type);
+	h->type_odd_node = NULL;
+	h->type_odd_type = NULL;
+	h->type_odd_count = 0;
+	for (uint32_t c = 0; c < h->class_count; c++)
+		h->classes[c].odd = false;
 }
 
 void
@@ -113,13 +122,25 @@ hb_class_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name)
 	heap_set_node_class(h, i, c);
 	if (h->node_type) {
 		h->node_type[i] = type;
+	} else if (h->classes[c].type == HEAP_TYPE_UNSET) {
+		h->classes[c].type = type;
 	} else if (h->classes[c].type != type) {
-		if (h->classes[c].type == HEAP_TYPE_UNSET) {
-			h->classes[c].type = type;
-		} else {
+		uint32_t k = h->type_odd_count;
+		if (k >= b->nodes_alloc / 64 + 64 || (k && h->type_odd_node[k - 1] >= i)) {
 			types_per_node(b);
 			h->node_type[i] = type;
+			return;
 		}
+		if (k == b->type_odd_cap) {
+			size_t cap = b->type_odd_cap;
+			XGROW(h->type_odd_node, cap, (size_t)k + 1);
+			h->type_odd_type = xreallocarray(h->type_odd_type, cap, sizeof *h->type_odd_type);
+			b->type_odd_cap = cap;
+		}
+		h->type_odd_node[k] = i;
+		h->type_odd_type[k] = type;
+		h->type_odd_count++;
+		h->classes[c].odd = true;
 	}
 }
 
