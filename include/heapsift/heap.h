@@ -18,6 +18,8 @@
 
 #include "heapsift/strtab.h"
 
+struct idmap;
+
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
 #define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
@@ -111,6 +113,17 @@ struct heap {
 	bool id_packed;
 	uint8_t id_shift;
 	uint64_t id_base;
+	/* Or, both NULL, ids as ranks in the dump's id map (hb_id_map): nodes
+	 * 0 .. id_head-1 have theirs in id_head_ids; the others come in runs
+	 * of consecutive ranks, run k from node id_run_node[k] (ascending) at
+	 * rank id_run_rank[k]; a node's id is its rank's in id_map
+	 * (idmap_select).  id_run_by_rank: the runs in rank order, for
+	 * heap_find_id; NULL when ranks repeat (then by_id serves). */
+	struct idmap *id_map;
+	uint64_t *id_head_ids;
+	uint32_t id_head;
+	uint32_t *id_run_node, *id_run_rank, *id_run_by_rank;
+	uint32_t id_run_count;
 	/* Shallow size as in the file: read it with heap_node_self_raw().
 	 * NULL when the loader asked for compact sizes (hb_compact_sizes):
 	 * then node_self8 holds size / 8 when the size is a multiple of 8
@@ -200,6 +213,10 @@ heap_str(const struct heap *h, uint32_t id)
 	return strtab_get(&h->strings, id);
 }
 
+/* heap_node_id of a heap whose ids are ranks: O(log runs + log blocks). */
+uint64_t heap_node_id_ranked(const struct heap *h, uint32_t n);
+
+/* The dump's own object id of node n. */
 static inline uint64_t
 heap_node_id(const struct heap *h, uint32_t n)
 {
@@ -207,6 +224,8 @@ heap_node_id(const struct heap *h, uint32_t n)
 
 	if (h->node_id64)
 		return h->node_id64[n];
+	if (h->node_id32 == NULL)
+		return heap_node_id_ranked(h, n);
 	r = h->node_id32[n];
 	if (!h->id_packed || r < HEAP_ID_SMALL)
 		return r;
@@ -276,7 +295,6 @@ heap_node_type(const struct heap *h, uint32_t n)
 	return c->odd ? heap_node_type_odd(h, n) : c->type;
 }
 
-
 static inline uint32_t
 heap_node_name_id(const struct heap *h, uint32_t n)
 {
@@ -311,9 +329,14 @@ size_t heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t 
 int heap_node_type_find(const struct heap *h, const char *name);
 int heap_edge_type_find(const struct heap *h, const char *name);
 
-/* The node whose own object id is id, or HEAP_NONE.  O(log n) after the
+/* The node whose own object id is id (the first such node), or
+ * HEAP_NONE.  With ids as ranks, O(log runs); else O(log n) after the
  * first call builds a sorted index (O(n log n), once). */
 uint32_t heap_find_id(struct heap *h, uint64_t id);
+
+/* The ids of nodes first .. first+count-1 into out: heap_node_id's, in
+ * one pass (cheaper per node when the ids are ranks). */
+void heap_node_ids(const struct heap *h, uint32_t first, uint32_t count, uint64_t *out);
 
 /* Source node of edge e: O(log n) search in first_edge. */
 uint32_t heap_edge_source(const struct heap *h, uint32_t e);

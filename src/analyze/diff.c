@@ -89,8 +89,8 @@ sorted_ids(const struct heap *h, uint64_t **scratch)
 	uint64_t *a = xmallocarray(n ? n : 1, sizeof *a), *b = xmallocarray(n ? n : 1, sizeof *b);
 	uint64_t *ida = xmallocarray(n ? n : 1, sizeof *ida), *idb = xmallocarray(n ? n : 1, sizeof *idb);
 	uint64_t maxid = 0;
+	heap_node_ids(h, 0, n, ida);
 	for (uint32_t i = 0; i < n; i++) {
-		ida[i] = heap_node_id(h, i);
 		a[i] = i;
 		if (ida[i] > maxid)
 			maxid = ida[i];

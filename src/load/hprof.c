@@ -1755,6 +1755,9 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);
+	/* the heap keeps the map: ids as ranks in it (4 bytes a node less),
+	 * or declines it (ids packed), and pass D reads the map it says */
+	p.map = hb_id_map(&b, p.map);
 	pd.edge_cap = (uint32_t)edge_bound;
 
 	/* (GC roots) and the groups */

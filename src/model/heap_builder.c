@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heapsift/heap_builder.h"
+#include "heapsift/idmap.h"
 #include "heapsift/xalloc.h"
 
 void
@@ -204,20 +205,99 @@ classes_finish(struct heap_builder *b)
 	free(renum);
 }
 
+/* Leaves ids as ranks: the runs go, node_id32 comes back (packed as
+ * hb_pack_ids said) with the ids of the nodes given so far.  The map
+ * stays until hb_finish: the loader may still read it. */
+static void
+ids_unrank(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t given = b->id_next;
+	uint64_t *ids = xmallocarray(given ? given : 1, sizeof *ids);
+
+	heap_node_ids(h, 0, given, ids);
+	free(h->id_head_ids);
+	free(h->id_run_node);
+	free(h->id_run_rank);
+	h->id_head_ids = NULL;
+	h->id_run_node = h->id_run_rank = NULL;
+	h->id_head = h->id_run_count = 0;
+	h->node_id32 = xcalloc(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_id32);
+	for (uint32_t i = 0; i < given; i++)
+		hb_node_id_store(b, i, ids[i]);
+	free(ids);
+}
+
 void
 hb_wide_ids(struct heap_builder *b)
 {
 	struct heap *h = b->h;
+	uint64_t *wide;
 	if (h->node_id64)
 		return;
+	if (h->node_id32 == NULL)
+		ids_unrank(b);
 	/* Ids of nodes not added yet are garbage either way. */
-	uint64_t *wide = xmallocarray(b->nodes_alloc, sizeof *wide);
+	wide = xmallocarray(b->nodes_alloc, sizeof *wide);
 	for (uint32_t i = 0; i < b->nodes_alloc; i++)
 		wide[i] = heap_node_id(h, i);
 	h->node_id64 = wide;
 	free(h->node_id32);
 	h->node_id32 = NULL;
 	h->id_packed = false;
+}
+
+struct idmap *
+hb_id_map(struct heap_builder *b, struct idmap *m)
+{
+	struct heap *h = b->h;
+	if (h->node_id32 == NULL || m->bits == NULL || m->rank == NULL ||
+	    idmap_bytes(m) > 4 * (size_t)b->nodes_alloc)
+		return m;
+	h->id_map = xmalloc(sizeof *h->id_map);
+	*h->id_map = *m;
+	memset(m, 0, sizeof *m);
+	free(h->node_id32);
+	h->node_id32 = NULL;
+	b->id_next = 0;
+	b->id_run_max = b->nodes_alloc / 16 + 256;
+	return h->id_map;
+}
+
+void
+hb_id_ranked(struct heap_builder *b, uint32_t i, uint64_t id)
+{
+	struct heap *h = b->h;
+	uint32_t r;
+
+	if (i != b->id_next)
+		goto unrank;	/* out of order */
+	r = idmap_rank(h->id_map, id);
+	if (r == IDMAP_NONE) {
+		if (h->id_run_count)
+			goto unrank;	/* not an object, after the objects began */
+		XGROW(h->id_head_ids, b->id_head_cap, (size_t)h->id_head + 1);
+		h->id_head_ids[h->id_head++] = id;
+	} else if (h->id_run_count == 0 || r != b->id_last_rank + 1) {
+		if (h->id_run_count >= b->id_run_max)
+			goto unrank;
+		if (h->id_run_count == b->id_run_cap) {
+			size_t cap = b->id_run_cap;
+			XGROW(h->id_run_node, cap, (size_t)h->id_run_count + 1);
+			h->id_run_rank = xreallocarray(h->id_run_rank, cap, sizeof *h->id_run_rank);
+			b->id_run_cap = cap;
+		}
+		h->id_run_node[h->id_run_count] = i;
+		h->id_run_rank[h->id_run_count] = r;
+		h->id_run_count++;
+	}
+	if (r != IDMAP_NONE)
+		b->id_last_rank = r;
+	b->id_next++;
+	return;
+unrank:
+	ids_unrank(b);
+	hb_node_id_store(b, i, id);
 }
 
 void
@@ -472,6 +552,52 @@ loc_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Ids as ranks: the runs in rank order for heap_find_id, when no two
+ * runs share a rank; else the map only stays if it still serves. */
+static void
+ids_finish(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint64_t *pairs;
+	uint32_t n;
+	bool apart = true;
+
+	if (h->id_map == NULL)
+		return;
+	if (h->node_id32 == NULL && h->node_id64 == NULL && b->id_next != h->node_count)
+		ids_unrank(b);	/* not every node given: keep what was */
+	if (h->node_id32 || h->node_id64) {
+		idmap_free(h->id_map);
+		free(h->id_map);
+		h->id_map = NULL;
+		return;
+	}
+	n = h->id_run_count;
+	if (n) {
+		h->id_run_node = xreallocarray(h->id_run_node, n, sizeof *h->id_run_node);
+		h->id_run_rank = xreallocarray(h->id_run_rank, n, sizeof *h->id_run_rank);
+	}
+	pairs = xmallocarray(n ? n : 1, sizeof *pairs);
+	for (uint32_t k = 0; k < n; k++)
+		pairs[k] = (uint64_t)h->id_run_rank[k] << 32 | k;
+	qsort(pairs, n, sizeof *pairs, u64_cmp_asc);
+	h->id_run_by_rank = xmallocarray(n ? n : 1, sizeof *h->id_run_by_rank);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t run = (uint32_t)pairs[k], end;
+		h->id_run_by_rank[k] = run;
+		end = run + 1 < n ? h->id_run_node[run + 1] : h->node_count;
+		/* the next run in rank order must start past this one's end */
+		if (k + 1 < n && h->id_run_rank[run] + (uint64_t)(end - h->id_run_node[run]) >
+		                 (pairs[k + 1] >> 32))
+			apart = false;
+	}
+	free(pairs);
+	if (!apart) {	/* an id given twice: heap_find_id sorts (by_id) */
+		free(h->id_run_by_rank);
+		h->id_run_by_rank = NULL;
+	}
+}
+
 struct heap *
 hb_finish(struct heap_builder *b, struct hs_error *err)
 {
@@ -555,6 +681,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	}
 	classes_finish(b);
 	labels_finish(h);
+	ids_finish(b);
 	while (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= h->node_count)
 		h->lazy_count--;
 	b->h = NULL;
