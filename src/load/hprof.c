@@ -30,7 +30,9 @@
  *      when it is small enough, else a sorted array), an upper bound of
  *      the edges, and the layout vote (below);
  *   D  nodes (numbered in file order as they come) and edges (targets as
- *      ranks in the id map, turned into nodes at the end);
+ *      ranks in the id map, turned into nodes at the end); the heap keeps
+ *      the map when it is a small bitmap, and the nodes' ids as ranks in
+ *      it (hb_id_map: objects in address order make few runs of ranks);
  *   E  the characters of java.lang.String values, for labels.
  *
  * Shallow sizes are HotSpot's object layout on x86_64 (man page, SIZES):
