@@ -148,7 +148,7 @@ START_TEST(test_million_chain)
 	ck_assert_uint_eq(heap_retained(h, 0), (uint64_t)8 * n);
 	ck_assert_uint_eq(heap_retained(h, n / 2), (uint64_t)8 * (n - n / 2));
 	ck_assert_int_eq(h->distance[n - 1], (int)n - 1);
-	ck_assert_uint_eq(h->classes[h->node_class[5]].retained, (uint64_t)8 * n);
+	ck_assert_uint_eq(h->classes[heap_node_class(h, 5)].retained, (uint64_t)8 * n);
 	heap_free(h);
 }
 END_TEST

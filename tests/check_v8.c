@@ -69,7 +69,7 @@ START_TEST(test_base)
 	ck_assert_str_eq(heap_node_name(h, 1), "A");
 	ck_assert_str_eq(heap_node_type_name(h, 2), "object");
 	ck_assert_uint_eq(heap_node_id(h, 2), 5);
-	ck_assert_uint_eq(h->node_self_raw[2], 20);
+	ck_assert_uint_eq(heap_node_self_raw(h, 2), 20);
 	ck_assert_uint_eq(h->edge_to[0], 1);
 	ck_assert_uint_eq(h->edge_to[1], 2);
 	heap_edge_label(h, 0, label, sizeof label);
@@ -110,7 +110,7 @@ START_TEST(test_layouts)
 	struct heap *h;
 
 	h = load_ok(reordered);
-	ck_assert_uint_eq(h->node_self_raw[1], 16);
+	ck_assert_uint_eq(heap_node_self_raw(h, 1), 16);
 	ck_assert_str_eq(heap_node_type_name(h, 1), "object");
 	ck_assert_uint_eq(h->edge_to[0], 1);
 	heap_free(h);

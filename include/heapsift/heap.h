@@ -18,10 +18,14 @@
 
 #include "heapsift/strtab.h"
 
+struct idmap;
+
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
 #define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
 #define HEAP_EDGE_BIG 0xffff	/* edge_name16: the name is in edge_big_name */
+#define HEAP_TYPE_UNSET 255	/* heap_class.type before the class's first node */
+#define HEAP_SELF_BIG 255	/* compact sizes: the size is in the overflow table */
 /* Sentinel distances, as DevTools uses them. */
 #define HEAP_NO_DISTANCE (-5)
 #define HEAP_SYSTEM_DISTANCE 100000000
@@ -66,6 +70,11 @@ struct heap_class {
 	uint32_t name;		/* string id */
 	uint32_t location;	/* index into locations, or HEAP_NONE */
 	uint8_t origin;		/* keeps DevTools' distinct keys apart, see v8rules.c */
+	/* The node type of all its nodes when the heap keeps no node_type
+	 * (classes given by the loader, hb_node_classes); HEAP_TYPE_UNSET
+	 * before its first node. */
+	uint8_t type;
+	bool odd;		/* some of its nodes have another type: in type_odd */
 	/* aggregates over instances (objects with a non-zero shallow size) */
 	uint32_t count;
 	uint64_t shallow;
@@ -83,7 +92,15 @@ struct heap {
 	uint32_t root;
 
 	/* Input: nodes */
+	/* Index into node_type_names: read it with heap_node_type().  NULL
+	 * when the loader gave classes (hb_node_classes): then a node's type
+	 * is its class's (heap_class.type), but for the few nodes of another
+	 * type (classes marked odd) listed in type_odd_node (ascending) with
+	 * their type_odd_type. */
 	uint8_t *node_type;
+	uint32_t *type_odd_node;
+	uint8_t *type_odd_type;
+	uint32_t type_odd_count;
 	/* String id of each node's name; NULL when the loader gave classes
 	 * by name instead (hb_node_classes): then the name is its class's.
 	 * Read it with heap_node_name_id(). */
@@ -97,7 +114,27 @@ struct heap {
 	bool id_packed;
 	uint8_t id_shift;
 	uint64_t id_base;
-	uint32_t *node_self_raw;	/* shallow size as in the file */
+	/* Or, both NULL, ids as ranks in the dump's id map (hb_id_map): nodes
+	 * 0 .. id_head-1 have theirs in id_head_ids; the others come in runs
+	 * of consecutive ranks, run k from node id_run_node[k] (ascending) at
+	 * rank id_run_rank[k]; a node's id is its rank's in id_map
+	 * (idmap_select).  id_run_by_rank: the runs in rank order, for
+	 * heap_find_id; NULL when ranks repeat (then by_id serves). */
+	struct idmap *id_map;
+	uint64_t *id_head_ids;
+	uint32_t id_head;
+	uint32_t *id_run_node, *id_run_rank, *id_run_by_rank;
+	uint32_t id_run_count;
+	/* Shallow size as in the file: read it with heap_node_self_raw().
+	 * NULL when the loader asked for compact sizes (hb_compact_sizes):
+	 * then node_self8 holds size / 8 when the size is a multiple of 8
+	 * below HEAP_SELF_BIG * 8 (every Java size but huge arrays'), else
+	 * HEAP_SELF_BIG and the size is in the overflow table, self_big_size
+	 * of node self_big_node (nodes ascending). */
+	uint32_t *node_self_raw;
+	uint8_t *node_self8;
+	uint32_t *self_big_node, *self_big_size;
+	uint32_t self_big_count;
 	uint32_t *first_edge;		/* node_count + 1 entries */
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
 	/* Input: edges */
@@ -142,8 +179,15 @@ struct heap {
 
 	/* Derived (analyze.h) */
 	bool analysed;
-	uint32_t *node_self;		/* shallow size as shown (after size rules) */
-	uint32_t *node_class;		/* index into classes */
+	/* Shallow size as shown (after the size rules): read it with
+	 * heap_node_self().  The generic rules share node_self_raw: NULL with
+	 * compact sizes, which are then the sizes shown. */
+	uint32_t *node_self;
+	/* Index into classes: read it with heap_node_class().  16-bit
+	 * (node_class16, node_class NULL) when the loader expects fewer than
+	 * 65536 classes (hb_node_classes) and they stay so few. */
+	uint32_t *node_class;
+	uint16_t *node_class16;
 	struct heap_class *classes;
 	uint32_t class_count;
 	/* V8: the interface definitions, most popular first (v8rules.c) */
@@ -186,6 +230,10 @@ heap_str(const struct heap *h, uint32_t id)
 	return strtab_get(&h->strings, id);
 }
 
+/* heap_node_id of a heap whose ids are ranks: O(log runs + log blocks). */
+uint64_t heap_node_id_ranked(const struct heap *h, uint32_t n);
+
+/* The dump's own object id of node n. */
 static inline uint64_t
 heap_node_id(const struct heap *h, uint32_t n)
 {
@@ -193,6 +241,8 @@ heap_node_id(const struct heap *h, uint32_t n)
 
 	if (h->node_id64)
 		return h->node_id64[n];
+	if (h->node_id32 == NULL)
+		return heap_node_id_ranked(h, n);
 	r = h->node_id32[n];
 	if (!h->id_packed || r < HEAP_ID_SMALL)
 		return r;
@@ -220,10 +270,73 @@ heap_retained(const struct heap *h, uint32_t n)
 	return h->retained64[n];
 }
 
+/* The size of a node whose compact size is HEAP_SELF_BIG: O(log big). */
+uint32_t heap_self_big(const struct heap *h, uint32_t n);
+
+static inline uint32_t
+heap_self_compact(const struct heap *h, uint32_t n)
+{
+	uint8_t s = h->node_self8[n];
+	return s != HEAP_SELF_BIG ? (uint32_t)s * 8 : heap_self_big(h, n);
+}
+
+/* Shallow size of node n as the file gives it. */
+static inline uint32_t
+heap_node_self_raw(const struct heap *h, uint32_t n)
+{
+	return h->node_self_raw ? h->node_self_raw[n] : heap_self_compact(h, n);
+}
+
+/* Shallow size of node n as shown (after the size rules: analysed heaps). */
+static inline uint32_t
+heap_node_self(const struct heap *h, uint32_t n)
+{
+	return h->node_self ? h->node_self[n] : heap_self_compact(h, n);
+}
+
+/* Class of node n (index into classes), once there are classes. */
+static inline uint32_t
+heap_node_class(const struct heap *h, uint32_t n)
+{
+	return h->node_class ? h->node_class[n] : h->node_class16[n];
+}
+
+/* Whether the nodes have classes yet (given by the loader, or analysed). */
+static inline bool
+heap_has_node_class(const struct heap *h)
+{
+	return h->node_class != NULL || h->node_class16 != NULL;
+}
+
+/* Sets the class of node n; with 16-bit classes, c must be below 65536
+ * (the builder widens them first). */
+static inline void
+heap_set_node_class(struct heap *h, uint32_t n, uint32_t c)
+{
+	if (h->node_class)
+		h->node_class[n] = c;
+	else
+		h->node_class16[n] = (uint16_t)c;
+}
+
+/* The type of node n of an odd class: O(log odd nodes). */
+uint8_t heap_node_type_odd(const struct heap *h, uint32_t n);
+
+/* Type of node n: index into node_type_names. */
+static inline uint8_t
+heap_node_type(const struct heap *h, uint32_t n)
+{
+	const struct heap_class *c;
+	if (h->node_type)
+		return h->node_type[n];
+	c = &h->classes[heap_node_class(h, n)];
+	return c->odd ? heap_node_type_odd(h, n) : c->type;
+}
+
 static inline uint32_t
 heap_node_name_id(const struct heap *h, uint32_t n)
 {
-	return h->node_name ? h->node_name[n] : h->classes[h->node_class[n]].name;
+	return h->node_name ? h->node_name[n] : h->classes[heap_node_class(h, n)].name;
 }
 
 static inline const char *
@@ -235,7 +348,7 @@ heap_node_name(const struct heap *h, uint32_t n)
 static inline const char *
 heap_node_type_name(const struct heap *h, uint32_t n)
 {
-	return h->node_type_names[h->node_type[n]];
+	return h->node_type_names[heap_node_type(h, n)];
 }
 
 static inline uint32_t
@@ -254,9 +367,14 @@ size_t heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t 
 int heap_node_type_find(const struct heap *h, const char *name);
 int heap_edge_type_find(const struct heap *h, const char *name);
 
-/* The node whose own object id is id, or HEAP_NONE.  O(log n) after the
+/* The node whose own object id is id (the first such node), or
+ * HEAP_NONE.  With ids as ranks, O(log runs); else O(log n) after the
  * first call builds a sorted index (O(n log n), once). */
 uint32_t heap_find_id(struct heap *h, uint64_t id);
+
+/* The ids of nodes first .. first+count-1 into out: heap_node_id's, in
+ * one pass (cheaper per node when the ids are ranks). */
+void heap_node_ids(const struct heap *h, uint32_t first, uint32_t count, uint64_t *out);
 
 /* Source node of edge e: O(log n) search in first_edge. */
 uint32_t heap_edge_source(const struct heap *h, uint32_t e);

@@ -38,6 +38,13 @@ struct heap_builder {
 	struct heap_location *loc;
 	size_t label_cap, lazy_cap;
 	size_t loc_count, loc_cap;
+	size_t self_big_cap;
+	size_t type_odd_cap;
+	/* ids as ranks (hb_id_map) */
+	uint32_t id_next;		/* the node expected next */
+	uint32_t id_last_rank;		/* of node id_next - 1 */
+	uint32_t id_run_max;		/* more runs: back to packed ids */
+	size_t id_head_cap, id_run_cap;
 	bool checked;
 };
 
@@ -56,27 +63,54 @@ void hb_wide_ids(struct heap_builder *b);
  * addresses: 4 bytes a node instead of 8); ids that do not fit widen all
  * ids to 64 bits.  Call after hb_alloc and before the first hb_node. */
 void hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift);
+/* Offers the loader's map of its object ids (built: idmap_build).  When
+ * it is a bitmap of at most 4 bytes a node, the heap takes it (*m is left
+ * empty) and keeps each node's id as its rank in the map: the nodes that
+ * are not objects (ids not in the map) first, then the objects, whose
+ * ranks follow their node numbers in few runs (HotSpot writes objects in
+ * address order; ranks in the map are address order).  Nodes must then
+ * come in order; if they do not, or the runs are many (more than a
+ * sixteenth of the nodes), hb_node goes back to the ids of hb_pack_ids.
+ * Returns the map the loader reads from now on (the heap's, valid until
+ * hb_finish, or m).  Call after hb_alloc and hb_pack_ids, before the
+ * first hb_node. */
+struct idmap *hb_id_map(struct heap_builder *b, struct idmap *m);
+/* hb_node's way to an id as a rank. */
+void hb_id_ranked(struct heap_builder *b, uint32_t i, uint64_t id);
 void hb_alloc_detachedness(struct heap_builder *b);
+/* Stores the shallow sizes in a byte a node (size / 8), with an overflow
+ * table for sizes that are not a multiple of 8 or not below 255 * 8 (see
+ * struct heap): for dumps whose sizes are mostly small multiples of 8
+ * (Java).  Call after hb_alloc and before the first hb_node. */
+void hb_compact_sizes(struct heap_builder *b);
+/* hb_node's way to an overflow entry (any node order). */
+void hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size);
 
 /* Nodes get one class per distinct name (as the generic rules would give
  * them), numbered in node order, and the heap keeps only the class of
- * each node: its name is its class's (4 bytes a node less).  Call after
- * hb_alloc and before the first hb_node. */
-void hb_node_classes(struct heap_builder *b);
+ * each node: its name is its class's (4 bytes a node less).  The class
+ * takes 2 bytes a node when max_classes (what the loader expects at
+ * most) is below 65536, widened to 4 if more come after all.  Node types
+ * are kept per class (a byte a node less): a class's type is its first
+ * node's, and the nodes of another type are listed apart while they are
+ * few (a 64th of the nodes: HotSpot dumps the primitive types' mirrors,
+ * int.class..., as instances of java.lang.Class, whose other nodes are
+ * class dumps) and come in node order; else types go per node.  Call
+ * after hb_alloc and before the first hb_node. */
+void hb_node_classes(struct heap_builder *b, size_t max_classes);
 uint32_t hb_class_of_name(struct heap_builder *b, uint32_t name);
+/* hb_node's way for nodes with classes: class and type of node i. */
+void hb_class_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name);
 
+/* hb_node's id: as it is, packed, as a rank (hb_id_map) or widened. */
 static inline void
-hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
-        uint64_t id, uint32_t self_size, uint32_t edge_count)
+hb_node_id_store(struct heap_builder *b, uint32_t i, uint64_t id)
 {
 	struct heap *h = b->h;
-	h->node_type[i] = type;
-	if (h->node_name)
-		h->node_name[i] = name;
-	else
-		h->node_class[i] = hb_class_of_name(b, name);
 	if (h->node_id64)
 		h->node_id64[i] = id;
+	else if (h->node_id32 == NULL)
+		hb_id_ranked(b, i, id);
 	else if (!h->id_packed && id <= UINT32_MAX)
 		h->node_id32[i] = (uint32_t)id;
 	else if (h->id_packed && id < HEAP_ID_SMALL)
@@ -89,7 +123,26 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 		hb_wide_ids(b);
 		h->node_id64[i] = id;
 	}
-	h->node_self_raw[i] = self_size;
+}
+
+static inline void
+hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
+        uint64_t id, uint32_t self_size, uint32_t edge_count)
+{
+	struct heap *h = b->h;
+	if (h->node_name) {
+		h->node_type[i] = type;
+		h->node_name[i] = name;
+	} else {
+		hb_class_node(b, i, type, name);
+	}
+	hb_node_id_store(b, i, id);
+	if (h->node_self_raw)
+		h->node_self_raw[i] = self_size;
+	else if ((self_size & 7) == 0 && self_size < 8 * HEAP_SELF_BIG)
+		h->node_self8[i] = (uint8_t)(self_size >> 3);
+	else
+		hb_self_big(b, i, self_size);
 	h->first_edge[i] = edge_count;	/* turned into offsets by hb_finish */
 	b->edge_sum += edge_count;
 }

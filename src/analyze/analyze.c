@@ -53,7 +53,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 	memset(h->reach_bytes, 0, sizeof h->reach_bytes);
 	for (uint32_t v = 0; v < n; v++) {
 		h->reach_count[reach[v]]++;
-		h->reach_bytes[reach[v]] += h->node_self[v];
+		h->reach_bytes[reach[v]] += heap_node_self(h, v);
 	}
 	free(queue);
 	free(h->reach);
@@ -94,7 +94,7 @@ generic_rules_class_names(struct heap *h)
 	uint32_t *by_name;
 	size_t cap = 0;
 
-	if (h->node_class != NULL)
+	if (heap_has_node_class(h))
 		return;	/* the loader knows the classes */
 	/* One class per distinct node name. */
 	by_name = xmallocarray(strtab_count(&h->strings), sizeof *by_name);

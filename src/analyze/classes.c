@@ -27,13 +27,13 @@ classes_counts(struct heap *h)
 	/* Objects of size zero (after the size rules) are not instances. */
 	for (uint32_t v = 0; v < n; v++) {
 		struct heap_class *c;
-		if (h->node_self[v] == 0)
+		if (heap_node_self(h, v) == 0)
 			continue;
 		if (h->reachable_only && h->reach && h->reach[v] == HEAP_UNREACHABLE)
 			continue;	/* --reachable-only */
-		c = &h->classes[h->node_class[v]];
+		c = &h->classes[heap_node_class(h, v)];
 		c->count++;
-		c->shallow += h->node_self[v];
+		c->shallow += heap_node_self(h, v);
 		/* DevTools' minimum takes in unreachable objects' -5; for other
 		 * dumps a class's distance is its nearest reachable instance's */
 		if (h->distance[v] < c->distance &&
@@ -63,10 +63,10 @@ classes_retained(struct heap *h)
 	stack[sp].next = h->dom_first[h->root];
 	stack[sp].marked = 0;
 	/* The root counts like any node (V8's has no size, others may). */
-	if (h->node_self[h->root] != 0) {
-		h->classes[h->node_class[h->root]].retained += heap_retained(h, h->root);
+	if (heap_node_self(h, h->root) != 0) {
+		h->classes[heap_node_class(h, h->root)].retained += heap_retained(h, h->root);
 		if (h->dom_first[h->root] != h->dom_first[h->root + 1]) {
-			seen[h->node_class[h->root]] = 1;
+			seen[heap_node_class(h, h->root)] = 1;
 			stack[sp].marked = 1;
 		}
 	}
@@ -76,7 +76,7 @@ classes_retained(struct heap *h)
 		uint32_t child;
 		if (f->next == h->dom_first[f->node + 1]) {
 			if (f->marked)
-				seen[h->node_class[f->node]] = 0;
+				seen[heap_node_class(h, f->node)] = 0;
 			sp--;
 			continue;
 		}
@@ -87,10 +87,10 @@ classes_retained(struct heap *h)
 		f->node = child;
 		f->next = h->dom_first[child];
 		f->marked = 0;
-		if (h->node_self[child] != 0 && !seen[h->node_class[child]]) {
-			h->classes[h->node_class[child]].retained += heap_retained(h, child);
+		if (heap_node_self(h, child) != 0 && !seen[heap_node_class(h, child)]) {
+			h->classes[heap_node_class(h, child)].retained += heap_retained(h, child);
 			if (h->dom_first[child] != h->dom_first[child + 1]) {
-				seen[h->node_class[child]] = 1;
+				seen[heap_node_class(h, child)] = 1;
 				f->marked = 1;
 			}
 		}

@@ -89,8 +89,8 @@ sorted_ids(const struct heap *h, uint64_t **scratch)
 	uint64_t *a = xmallocarray(n ? n : 1, sizeof *a), *b = xmallocarray(n ? n : 1, sizeof *b);
 	uint64_t *ida = xmallocarray(n ? n : 1, sizeof *ida), *idb = xmallocarray(n ? n : 1, sizeof *idb);
 	uint64_t maxid = 0;
+	heap_node_ids(h, 0, n, ida);
 	for (uint32_t i = 0; i < n; i++) {
-		ida[i] = heap_node_id(h, i);
 		a[i] = i;
 		if (ida[i] > maxid)
 			maxid = ida[i];
@@ -213,9 +213,9 @@ diff_by_id(struct rowmap *m, struct heap *base, struct heap *target, uint32_t **
 		memset(cache, 0xff, (size_t)h->class_count * sizeof *cache);
 		row[k] = xmallocarray(h->node_count ? h->node_count : 1, sizeof *row[k]);
 		for (uint32_t n = 0; n < h->node_count; n++) {
-			uint32_t c = h->node_class[n], i;
+			uint32_t c = heap_node_class(h, n), i;
 			struct diff_row *r;
-			if (h->node_self[n] == 0) {
+			if (heap_node_self(h, n) == 0) {
 				row[k][n] = HEAP_NONE;
 				continue;
 			}
@@ -240,7 +240,7 @@ diff_by_id(struct rowmap *m, struct heap *base, struct heap *target, uint32_t **
 			}
 			r = &d->rows[row[k][n]];
 			(k ? r->target : r->base)[0]++;
-			(k ? r->target : r->base)[1] += h->node_self[n];
+			(k ? r->target : r->base)[1] += heap_node_self(h, n);
 		}
 		free(cache);
 	}
@@ -258,14 +258,14 @@ diff_by_id(struct rowmap *m, struct heap *base, struct heap *target, uint32_t **
 			r = &d->rows[row[k][n]];
 			if (k) {
 				r->new_count++;
-				r->new_size += h->node_self[n];
+				r->new_size += heap_node_self(h, n);
 				XGROW(*row_of_new, capnew, 2 * (*nnew + 1));
 				(*row_of_new)[2 * *nnew] = row[k][n];
 				(*row_of_new)[2 * *nnew + 1] = n;
 				(*nnew)++;
 			} else {
 				r->deleted_count++;
-				r->deleted_size += h->node_self[n];
+				r->deleted_size += heap_node_self(h, n);
 			}
 		}
 	}
@@ -376,7 +376,7 @@ path_shape(struct heap *h, uint32_t v, char *buf, size_t size)
 		if (label[0] == '[')
 			strcpy(label, "[]");
 		o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s%s", o ? " <- " : "",
-		                      heap_str(h, h->classes[h->node_class[from]].name), label);
+		                      heap_str(h, h->classes[heap_node_class(h, from)].name), label);
 		if (o >= size)
 			break;
 		v = from;
@@ -403,16 +403,16 @@ diff_leaks(struct heap *base, struct heap *target, struct heap *final)
 		uint64_t id;
 		uint32_t f;
 		struct diff_row *r;
-		if (target->node_self[n] == 0)
+		if (heap_node_self(target, n) == 0)
 			continue;
 		id = heap_node_id(target, n);
 		if (heap_find_id(base, id) != HEAP_NONE || (f = heap_find_id(final, id)) == HEAP_NONE ||
-		    final->node_self[f] == 0)
+		    heap_node_self(final, f) == 0)
 			continue;
 		path_shape(final, f, path, sizeof path);
-		r = row_of(&m, heap_str(final, final->classes[final->node_class[f]].name), path);
+		r = row_of(&m, heap_str(final, final->classes[heap_node_class(final, f)].name), path);
 		r->target[0]++;
-		r->target[1] += final->node_self[f];
+		r->target[1] += heap_node_self(final, f);
 	}
 	free(m.slot);
 	return d;

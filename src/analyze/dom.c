@@ -697,8 +697,8 @@ dom_retained(struct heap *h, uint32_t *order)
 	h->retained32 = NULL;
 	h->retained64 = NULL;
 	for (uint32_t v = 0; v < count; v++) {
-		total += h->node_self[v];
-		bits |= h->node_self[v];
+		total += heap_node_self(h, v);
+		bits |= heap_node_self(h, v);
 	}
 	while (shift < 32 && bits && !(bits >> shift & 1))
 		shift++;
@@ -709,7 +709,7 @@ dom_retained(struct heap *h, uint32_t *order)
 	if (total >> shift <= UINT32_MAX) {
 		uint32_t *retained = xmallocarray(count, sizeof *retained);
 		for (uint32_t v = 0; v < count; v++)
-			retained[v] = h->node_self[v] >> shift;
+			retained[v] = heap_node_self(h, v) >> shift;
 		for (uint32_t w = n; w >= 2; w--) {
 			uint32_t v = order[w];
 			retained[h->idom[v]] += retained[v];
@@ -719,7 +719,7 @@ dom_retained(struct heap *h, uint32_t *order)
 		uint64_t *retained = xmallocarray(count, sizeof *retained);
 		h->retained_shift = 0;
 		for (uint32_t v = 0; v < count; v++)
-			retained[v] = h->node_self[v];
+			retained[v] = heap_node_self(h, v);
 		for (uint32_t w = n; w >= 2; w--) {
 			uint32_t v = order[w];
 			retained[h->idom[v]] += retained[v];

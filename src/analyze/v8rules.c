@@ -58,7 +58,7 @@ str_is(const struct heap *h, uint32_t id, const char *lit, size_t n)
 static inline bool
 type_is(const struct heap *h, uint32_t node, int t)
 {
-	return t >= 0 && h->node_type[node] == (uint8_t)t;
+	return t >= 0 && heap_node_type(h, node) == (uint8_t)t;
 }
 
 static inline bool
@@ -1191,7 +1191,7 @@ class_names(struct v8r *r)
 	h->class_count = 0;
 
 	for (uint32_t v = 0; v < n; v++) {
-		uint8_t t = h->node_type[v];
+		uint8_t t = heap_node_type(h, v);
 		uint32_t name, loc = HEAP_NONE;
 		uint8_t origin = ORIGIN_GENERATED;
 
@@ -1488,7 +1488,7 @@ v8rules_statistics(struct heap *h)
 	}
 
 	for (uint32_t v = 0; v < h->node_count; v++) {
-		uint64_t size = h->node_self[v];
+		uint64_t size = heap_node_self(h, v);
 		if (type_is(h, v, t_hidden)) {
 			system += size;
 		} else if (type_is(h, v, t_native)) {
@@ -1501,9 +1501,9 @@ v8rules_statistics(struct heap *h)
 			strings += size;
 		} else if (NAME_IS(h, v, "Array")) {
 			uint32_t t = array_elements(h, v, e_internal);
-			arrays += h->node_self[v];
+			arrays += heap_node_self(h, v);
 			if (t != HEAP_NONE && refs[t] == 2)
-				arrays += h->node_self[t];
+				arrays += heap_node_self(h, t);
 		}
 	}
 	free(refs);
@@ -1643,7 +1643,7 @@ v8rules_interfaces_from(const struct heap *h, const struct heap *defs)
 
 	memset(out, 0xff, (size_t)n * sizeof *out);
 	memset(hrank, 0xff, nstr * sizeof *hrank);
-#define PLAIN(v) (t_object >= 0 && h->node_type[v] == (uint8_t)t_object && NAME_IS(h, v, "Object"))
+#define PLAIN(v) (t_object >= 0 && heap_node_type(h, v) == (uint8_t)t_object && NAME_IS(h, v, "Object"))
 	/* Rank the property names of both by JavaScript's order, equal texts
 	 * equal ranks: the definitions' and those of h's plain objects (from
 	 * the root on, as allNodes() goes). */

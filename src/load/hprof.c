@@ -30,7 +30,9 @@
  *      when it is small enough, else a sorted array), an upper bound of
  *      the edges, and the layout vote (below);
  *   D  nodes (numbered in file order as they come) and edges (targets as
- *      ranks in the id map, turned into nodes at the end);
+ *      ranks in the id map, turned into nodes at the end); the heap keeps
+ *      the map when it is a small bitmap, and the nodes' ids as ranks in
+ *      it (hb_id_map: objects in address order make few runs of ranks);
  *   E  the characters of java.lang.String values, for labels.
  *
  * Shallow sizes are HotSpot's object layout on x86_64 (man page, SIZES):
@@ -54,6 +56,7 @@
 
 #include "heapsift/heap.h"
 #include "heapsift/heap_builder.h"
+#include "heapsift/idmap.h"
 #include "heapsift/load.h"
 #include "heapsift/xalloc.h"
 
@@ -221,19 +224,6 @@ struct hlocal {
 	uint32_t name;
 };
 
-struct idmap {
-	/* bitmap with rank */
-	uint64_t base;
-	unsigned shift;
-	uint64_t *bits;
-	uint32_t *rank;		/* ones before each 512-bit block */
-	size_t words;
-	/* or a sorted array */
-	uint64_t *sorted;
-	size_t nsorted;
-	size_t cap;
-};
-
 struct passc;
 struct passd;
 
@@ -278,7 +268,8 @@ struct hp {
 	uint64_t min_id, max_id, id_bits;
 	unsigned id_shift;	/* the ids' common alignment, log2 */
 	bool lazy_labels;	/* String labels read when shown (plain files) */
-	struct idmap map;
+	struct idmap *map;		/* own_map, or the heap's once it took it */
+	struct idmap own_map;
 	uint32_t *perm;			/* rank -> node, filled by pass D */
 	uint32_t base;			/* first object node */
 	uint32_t nodes;
@@ -987,147 +978,6 @@ prepare_classes(struct hp *p)
 	return HS_OK;
 }
 
-/* --- the id map ------------------------------------------------------------------ */
-
-/* Bits set in x.  Not __builtin_popcountll: without -mpopcnt (the baseline
- * x86-64 target) gcc makes that a call to libgcc's table-driven routine,
- * 6% of a load's time in rank look-ups. */
-static inline uint32_t
-popcount64(uint64_t x)
-{
-	x -= (x >> 1) & 0x5555555555555555ULL;
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
-}
-
-/* A bitmap over the id span at the ids' common alignment when that costs
- * at most 16 bytes per object (JDK heaps: one bit per 8 bytes of used
- * heap); else a sorted array. */
-static void
-idmap_init(struct hp *p)
-{
-	struct idmap *m = &p->map;
-	uint64_t span, bits;
-	unsigned shift = 0;
-
-	memset(m, 0, sizeof *m);
-	if (p->nobjects == 0)
-		return;
-	/* the alignment common to all ids: the lowest bit set in any of them */
-	while (shift < 6 && !(p->id_bits >> shift & 1))
-		shift++;
-	if (p->min_id & ((1ULL << shift) - 1))
-		shift = 0;
-	p->id_shift = shift;
-	span = p->max_id - p->min_id;
-	bits = (span >> shift) + 1;
-	if (span < UINT64_MAX >> 1 && bits / 8 <= 16 * p->nobjects + (1u << 20) &&
-	    bits < ((uint64_t)1 << 40)) {
-		m->base = p->min_id;
-		m->shift = shift;
-		m->words = (size_t)((bits + 63) / 64);
-		m->bits = xcalloc(m->words + 8, sizeof *m->bits);
-	} else {
-		m->cap = (size_t)p->nobjects;
-		m->sorted = xmallocarray(m->cap, sizeof *m->sorted);
-	}
-}
-
-/* Adds id; with a bitmap, returns whether it was not there yet (a sorted
- * array cannot tell before it is sorted: it returns true). */
-static inline bool
-idmap_add(struct idmap *m, uint64_t id)
-{
-	if (m->bits) {
-		uint64_t b = (id - m->base) >> m->shift, bit = 1ULL << (b & 63);
-		bool fresh = !(m->bits[b >> 6] & bit);
-		m->bits[b >> 6] |= bit;
-		return fresh;
-	}
-	if (m->nsorted < m->cap)
-		m->sorted[m->nsorted++] = id;
-	return true;
-}
-
-static int
-u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Builds the rank directory (or sorts); returns the number of distinct ids. */
-static uint32_t
-idmap_build(struct idmap *m)
-{
-	uint64_t total = 0;
-	if (m->bits) {
-		size_t blocks = (m->words + 7) / 8;
-		m->rank = xmallocarray(blocks + 1, sizeof *m->rank);
-		for (size_t blk = 0; blk < blocks; blk++) {
-			m->rank[blk] = (uint32_t)total;
-			for (size_t w = blk * 8; w < blk * 8 + 8 && w < m->words; w++)
-				total += popcount64(m->bits[w]);
-		}
-		m->rank[blocks] = (uint32_t)total;
-		return (uint32_t)total;
-	}
-	if (m->nsorted == 0)
-		return 0;
-	qsort(m->sorted, m->nsorted, sizeof *m->sorted, u64_cmp);
-	{
-		size_t o = 1;
-		for (size_t i = 1; i < m->nsorted; i++)
-			if (m->sorted[i] != m->sorted[o - 1])
-				m->sorted[o++] = m->sorted[i];
-		m->nsorted = o;
-	}
-	return (uint32_t)m->nsorted;
-}
-
-/* The rank of id among the dump's object ids, or NONE. */
-static inline uint32_t
-idmap_rank(const struct idmap *m, uint64_t id)
-{
-	if (m->bits) {
-		uint64_t b, w;
-		uint32_t r;
-		if (id < m->base)
-			return NONE;
-		b = id - m->base;
-		if (b & ((1ULL << m->shift) - 1))
-			return NONE;
-		b >>= m->shift;
-		w = b >> 6;
-		if (w >= m->words || !(m->bits[w] >> (b & 63) & 1))
-			return NONE;
-		r = m->rank[w >> 3];
-		for (uint64_t i = w & ~7ULL; i < w; i++)
-			r += popcount64(m->bits[i]);
-		return r + popcount64(m->bits[w] & ((1ULL << (b & 63)) - 1));
-	} else {
-		size_t lo = 0, hi = m->nsorted;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (m->sorted[mid] < id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo < m->nsorted && m->sorted[lo] == id ? (uint32_t)lo : NONE;
-	}
-}
-
-static void
-idmap_free(struct idmap *m)
-{
-	free(m->bits);
-	free(m->rank);
-	free(m->sorted);
-	memset(m, 0, sizeof *m);
-}
-
 /* --- pass B: ids, edge bound, layout votes ------------------------------------ */
 
 /* Nodes are numbered in file order (the first object of an id wins), but
@@ -1244,9 +1094,9 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 static int
 pass_ids(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 {
-	bool first = idmap_add(&p->map, rd_id(p, p->d + body));
+	bool first = idmap_add(p->map, rd_id(p, p->d + body));
 	(void)at, (void)end;
-	if (p->map.bits)
+	if (p->map->bits)
 		vote_object(p, tag, body, first);
 	return HS_OK;
 }
@@ -1255,7 +1105,7 @@ pass_ids(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 static int
 pass_vote(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 {
-	uint32_t r = idmap_rank(&p->map, rd_id(p, p->d + body));
+	uint32_t r = idmap_rank(p->map, rd_id(p, p->d + body));
 	bool first = r != NONE && !(p->pc->seen[r >> 6] >> (r & 63) & 1);
 	(void)at, (void)end;
 	if (first)
@@ -1317,7 +1167,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	const uint8_t *d = p->d;
 	const unsigned ref = p->ref_size, klass = p->header - 8;
 	uint64_t id = rd_id(p, d + body);
-	uint32_t rank = idmap_rank(&p->map, id), v = s->node, e0 = s->edge, t;
+	uint32_t rank = idmap_rank(p->map, id), v = s->node, e0 = s->edge, t;
 	uint64_t self = 0;
 	uint32_t name = p->s_empty;
 	int type;
@@ -1339,20 +1189,20 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		hb_label(p->b, v, class_name(p, c));
 		self = p->java_lang_class != NONE ? instance_size(&p->cls[p->java_lang_class], ref, klass) : 0;
 		self = align8(self + c->static_prim + (uint64_t)c->static_nref * ref);
-		if (c->super && (t = idmap_rank(&p->map, c->super)) != NONE)
+		if (c->super && (t = idmap_rank(p->map, c->super)) != NONE)
 			edge(p, s, p->e_internal, p->s_super, t);
-		if (c->loader && (t = idmap_rank(&p->map, c->loader)) != NONE)
+		if (c->loader && (t = idmap_rank(p->map, c->loader)) != NONE)
 			edge(p, s, p->e_internal, p->s_loader, t);
-		if (c->signers && (t = idmap_rank(&p->map, c->signers)) != NONE)
+		if (c->signers && (t = idmap_rank(p->map, c->signers)) != NONE)
 			edge(p, s, p->e_internal, p->s_signers, t);
-		if (c->domain && (t = idmap_rank(&p->map, c->domain)) != NONE)
+		if (c->domain && (t = idmap_rank(p->map, c->domain)) != NONE)
 			edge(p, s, p->e_internal, p->s_domain, t);
 		q = c->statics_off + 2;
 		for (unsigned i = 0; i < c->nstatics; i++) {
 			unsigned ty = d[q + I], sz = dump_size(p, ty);
 			if (ty == T_OBJECT) {
 				uint64_t r = rd_id(p, d + q + I + 1);
-				if (r && (t = idmap_rank(&p->map, r)) != NONE)
+				if (r && (t = idmap_rank(p->map, r)) != NONE)
 					edge(p, s, p->e_static, string_get(p, rd_id(p, d + q)), t);
 			}
 			q += I + 1 + sz;
@@ -1381,12 +1231,12 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		for (uint32_t i = 0; i < c->nrefs; i++) {
 			const struct href *r = &p->refs[c->ref_first + i];
 			uint64_t x = rd_id(p, f + r->offset);
-			if (x && (t = idmap_rank(&p->map, x)) != NONE)
+			if (x && (t = idmap_rank(p->map, x)) != NONE)
 				edge(p, s, p->e_field, r->name, t);
 		}
 		if (p->string_class != NONE && c == &p->cls[p->string_class]) {
 			uint64_t x = rd_id(p, f + p->string_value_off);
-			if (x && (t = idmap_rank(&p->map, x)) != NONE) {
+			if (x && (t = idmap_rank(p->map, x)) != NONE) {
 				XGROW(s->strings, s->capstrings, s->nstrings + 1);
 				s->strings[s->nstrings].array = t;
 				s->strings[s->nstrings].string = v;
@@ -1407,7 +1257,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		self = array_size(n, ref, klass);
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t x = rd_id(p, el + (size_t)i * I);
-			if (x && (t = idmap_rank(&p->map, x)) != NONE)
+			if (x && (t = idmap_rank(p->map, x)) != NONE)
 				edge(p, s, p->e_element, i, t);
 		}
 		break;
@@ -1784,7 +1634,7 @@ hp_free(struct hp *p)
 	u64map_free(&p->thread_trace);
 	u64map_free(&p->thread_obj);
 	free(p->roots);
-	idmap_free(&p->map);
+	idmap_free(&p->own_map);
 	free(p->perm);
 }
 
@@ -1833,14 +1683,16 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	/* pass B: the id map, the edge bound, the layout votes */
 	p.phase = "indexing objects";
 	progress_phase(progress, p.phase, p.size);
-	idmap_init(&p);
+	p.map = &p.own_map;
+	idmap_init(p.map, p.min_id, p.max_id, p.id_bits, p.nobjects);
+	p.id_shift = p.map->shift;
 	memset(&pc, 0, sizeof pc);
 	p.pc = &pc;
 	s = walk(&p, pass_ids);
 	if (s)
 		goto fail;
-	distinct = idmap_build(&p.map);
-	if (p.map.sorted) {
+	distinct = idmap_build(p.map);
+	if (p.map->sorted) {
 		pc.seen = xcalloc((size_t)distinct / 64 + 1, sizeof *pc.seen);
 		s = walk(&p, pass_vote);
 		free(pc.seen);
@@ -1879,11 +1731,11 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	pd.threads = xcalloc((size_t)distinct / 64 + 1, sizeof *pd.threads);
 	for (size_t i = 0; i < p.nroots; i++) {
 		const struct hroot *r = &p.roots[i];
-		uint32_t target = idmap_rank(&p.map, r->id), ti, tn;
+		uint32_t target = idmap_rank(p.map, r->id), ti, tn;
 		if (target == NONE || r->kind >= NKINDS || !root_kinds[r->kind].thread_local)
 			continue;
 		ti = u64map_get(&p.thread_obj, r->thread);
-		tn = ti == NONE ? NONE : idmap_rank(&p.map, p.roots[ti].id);
+		tn = ti == NONE ? NONE : idmap_rank(p.map, p.roots[ti].id);
 		if (tn == NONE)
 			continue;	/* stays under its group */
 		pd.locals[pd.nlocals].thread = tn;
@@ -1898,10 +1750,17 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;
 	hb_alloc(&b, p.nodes, (uint32_t)edge_bound);
+	/* a Java object's name is its class's: the dump's classes, the
+	 * primitive arrays, the synthetic nodes (and a few more classes only
+	 * named: the builder widens the classes if they are many) */
+	hb_node_classes(&b, p.ncls + 16 + NKINDS + 1);
+	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
 	hb_compact_edge_names(&b);	/* field names and most indices fit 16 bits */
-	hb_node_classes(&b);	/* a Java object's name is its class's */
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);
+	/* the heap keeps the map: ids as ranks in it (4 bytes a node less),
+	 * or declines it (ids packed), and pass D reads the map it says */
+	p.map = hb_id_map(&b, p.map);
 	pd.edge_cap = (uint32_t)edge_bound;
 
 	/* (GC roots) and the groups */
@@ -1919,11 +1778,11 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		for (size_t i = 0; i < p.nroots; i++) {
 			const struct hroot *r = &p.roots[i];
 			uint32_t target, ti;
-			if (r->kind != k || (target = idmap_rank(&p.map, r->id)) == NONE)
+			if (r->kind != k || (target = idmap_rank(p.map, r->id)) == NONE)
 				continue;
 			if (root_kinds[k].thread_local) {
 				ti = u64map_get(&p.thread_obj, r->thread);
-				if (ti != NONE && idmap_rank(&p.map, p.roots[ti].id) != NONE)
+				if (ti != NONE && idmap_rank(p.map, p.roots[ti].id) != NONE)
 					continue;	/* under its thread */
 			}
 			edge(&p, &pd, p.e_element, idx++, target);

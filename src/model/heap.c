@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "heapsift/heap.h"
+#include "heapsift/idmap.h"
 #include "heapsift/xalloc.h"
 
 struct heap *
@@ -28,10 +29,15 @@ heap_free(struct heap *h)
 		free(h->node_self);
 	free(h->path);
 	free(h->node_type);
+	free(h->type_odd_node);
+	free(h->type_odd_type);
 	free(h->node_name);
 	free(h->node_id32);
 	free(h->node_id64);
 	free(h->node_self_raw);
+	free(h->node_self8);
+	free(h->self_big_node);
+	free(h->self_big_size);
 	free(h->first_edge);
 	free(h->node_detachedness);
 	free(h->edge_type);
@@ -49,6 +55,7 @@ heap_free(struct heap *h)
 	if (h->lazy && h->lazy->free)
 		h->lazy->free(h->lazy_ctx);
 	free(h->node_class);
+	free(h->node_class16);
 	free(h->classes);
 	free(h->interfaces);
 	free(h->interface_props);
@@ -63,6 +70,13 @@ heap_free(struct heap *h)
 	free(h->ret_edge);
 	free(h->ret_src);
 	free(h->by_id);
+	if (h->id_map)
+		idmap_free(h->id_map);
+	free(h->id_map);
+	free(h->id_head_ids);
+	free(h->id_run_node);
+	free(h->id_run_rank);
+	free(h->id_run_by_rank);
 	free(h);
 }
 
@@ -96,11 +110,93 @@ cmp_by_id(const void *a, const void *b)
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
+/* The run of node n: the last that starts at or before it. */
+static uint32_t
+run_of(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = h->id_run_count;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->id_run_node[mid] <= n)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint32_t
+run_end(const struct heap *h, uint32_t k)
+{
+	return k + 1 < h->id_run_count ? h->id_run_node[k + 1] : h->node_count;
+}
+
+uint64_t
+heap_node_id_ranked(const struct heap *h, uint32_t n)
+{
+	uint32_t k;
+	if (n < h->id_head)
+		return h->id_head_ids[n];
+	k = run_of(h, n);
+	return idmap_select(h->id_map, h->id_run_rank[k] + (n - h->id_run_node[k]));
+}
+
+void
+heap_node_ids(const struct heap *h, uint32_t first, uint32_t count, uint64_t *out)
+{
+	uint32_t end = first + count, n = first;
+
+	if (h->node_id32 || h->node_id64) {
+		for (; n < end; n++)
+			out[n - first] = heap_node_id(h, n);
+		return;
+	}
+	for (; n < end && n < h->id_head; n++)
+		out[n - first] = h->id_head_ids[n];
+	while (n < end) {
+		uint32_t k = run_of(h, n), stop = run_end(h, k);
+		if (stop > end)
+			stop = end;
+		idmap_select_run(h->id_map, h->id_run_rank[k] + (n - h->id_run_node[k]), stop - n,
+		                 out + (n - first));
+		n = stop;
+	}
+}
+
+/* heap_find_id by the runs: the node of id's rank. */
+static uint32_t
+find_ranked(const struct heap *h, uint64_t id)
+{
+	uint32_t r, lo = 0, hi = h->id_run_count, k;
+
+	/* the head first: its nodes come before the runs' */
+	for (uint32_t i = 0; i < h->id_head; i++)
+		if (h->id_head_ids[i] == id)
+			return i;
+	r = idmap_rank(h->id_map, id);
+	if (r == IDMAP_NONE || hi == 0)
+		return HEAP_NONE;
+	/* the last run (in rank order) that starts at or before r */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->id_run_rank[h->id_run_by_rank[mid]] <= r)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	k = h->id_run_by_rank[lo];
+	if (r < h->id_run_rank[k] || r - h->id_run_rank[k] >= run_end(h, k) - h->id_run_node[k])
+		return HEAP_NONE;	/* an object id no node has */
+	return h->id_run_node[k] + (r - h->id_run_rank[k]);
+}
+
 uint32_t
 heap_find_id(struct heap *h, uint64_t id)
 {
 	uint32_t lo = 0, hi = h->node_count;
 
+	if (h->node_id32 == NULL && h->node_id64 == NULL && h->id_run_by_rank)
+		return find_ranked(h, id);
 	if (h->by_id == NULL) {
 		h->by_id = xmallocarray(h->node_count, sizeof *h->by_id);
 		for (uint32_t i = 0; i < h->node_count; i++)
@@ -119,6 +215,37 @@ heap_find_id(struct heap *h, uint64_t id)
 	if (lo < h->node_count && heap_node_id(h, h->by_id[lo]) == id)
 		return h->by_id[lo];
 	return HEAP_NONE;
+}
+
+uint8_t
+heap_node_type_odd(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = h->type_odd_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->type_odd_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->type_odd_count && h->type_odd_node[lo] == n)
+		return h->type_odd_type[lo];
+	return h->classes[heap_node_class(h, n)].type;
+}
+
+uint32_t
+heap_self_big(const struct heap *h, uint32_t n)
+{
+	uint32_t lo = 0, hi = h->self_big_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->self_big_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* every node marked HEAP_SELF_BIG has its entry (hb_node) */
+	return lo < h->self_big_count && h->self_big_node[lo] == n ? h->self_big_size[lo] : 0;
 }
 
 uint32_t

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heapsift/heap_builder.h"
+#include "heapsift/idmap.h"
 #include "heapsift/xalloc.h"
 
 void
@@ -66,12 +67,82 @@ hb_alloc(struct heap_builder *b, uint32_t nodes, uint32_t edges)
 }
 
 void
-hb_node_classes(struct heap_builder *b)
+hb_node_classes(struct heap_builder *b, size_t max_classes)
 {
 	struct heap *h = b->h;
+	size_t n = b->nodes_alloc ? b->nodes_alloc : 1;
 	free(h->node_name);
 	h->node_name = NULL;
-	h->node_class = xcalloc(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_class);
+	free(h->node_type);	/* the classes' types, until two differ */
+	h->node_type = NULL;
+	if (max_classes <= (size_t)UINT16_MAX + 1)
+		h->node_class16 = xcalloc(n, sizeof *h->node_class16);
+	else
+		h->node_class = xcalloc(n, sizeof *h->node_class);
+}
+
+/* More classes than 16 bits can number: 4 bytes a node from now on. */
+static void
+classes_widen(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t *wide = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *wide);
+	for (uint32_t i = 0; i < b->nodes_alloc; i++)
+		wide[i] = h->node_class16[i];
+	free(h->node_class16);
+	h->node_class16 = NULL;
+	h->node_class = wide;
+}
+
+/* Too many nodes of a type other than their class's, or out of order:
+ * types per node from now on, those of the nodes given so far as they
+ * were (nodes not given yet get garbage, as with any array before
+ * hb_node). */
+static void
+types_per_node(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint8_t *t = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *t);
+	for (uint32_t i = 0; i < b->nodes_alloc; i++)
+		t[i] = heap_node_type(h, i);
+	h->node_type = t;
+	free(h->type_odd_node);
+	free(h->type_odd_type);
+	h->type_odd_node = NULL;
+	h->type_odd_type = NULL;
+	h->type_odd_count = 0;
+	for (uint32_t c = 0; c < h->class_count; c++)
+		h->classes[c].odd = false;
+}
+
+void
+hb_class_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name)
+{
+	struct heap *h = b->h;
+	uint32_t c = hb_class_of_name(b, name);
+	heap_set_node_class(h, i, c);
+	if (h->node_type) {
+		h->node_type[i] = type;
+	} else if (h->classes[c].type == HEAP_TYPE_UNSET) {
+		h->classes[c].type = type;
+	} else if (h->classes[c].type != type) {
+		uint32_t k = h->type_odd_count;
+		if (k >= b->nodes_alloc / 64 + 64 || (k && h->type_odd_node[k - 1] >= i)) {
+			types_per_node(b);
+			h->node_type[i] = type;
+			return;
+		}
+		if (k == b->type_odd_cap) {
+			size_t cap = b->type_odd_cap;
+			XGROW(h->type_odd_node, cap, (size_t)k + 1);
+			h->type_odd_type = xreallocarray(h->type_odd_type, cap, sizeof *h->type_odd_type);
+			b->type_odd_cap = cap;
+		}
+		h->type_odd_node[k] = i;
+		h->type_odd_type[k] = type;
+		h->type_odd_count++;
+		h->classes[c].odd = true;
+	}
 }
 
 uint32_t
@@ -89,6 +160,9 @@ hb_class_of_name(struct heap_builder *b, uint32_t name)
 		memset(&h->classes[h->class_count], 0, sizeof *h->classes);
 		h->classes[h->class_count].name = name;
 		h->classes[h->class_count].location = HEAP_NONE;
+		h->classes[h->class_count].type = HEAP_TYPE_UNSET;
+		if (h->node_class16 && h->class_count > UINT16_MAX)
+			classes_widen(b);
 		b->class_of_name[name] = h->class_count++;
 	}
 	return b->class_of_name[name];
@@ -111,7 +185,7 @@ classes_finish(struct heap_builder *b)
 	renum = xmallocarray(h->class_count, sizeof *renum);
 	memset(renum, 0xff, h->class_count * sizeof *renum);
 	for (uint32_t v = 0; v < h->node_count; v++) {
-		uint32_t c = h->node_class[v];
+		uint32_t c = heap_node_class(h, v);
 		if (renum[c] == HEAP_NONE) {
 			same = same && c == next;
 			renum[c] = next++;
@@ -123,7 +197,7 @@ classes_finish(struct heap_builder *b)
 			if (renum[c] != HEAP_NONE)
 				cls[renum[c]] = h->classes[c];
 		for (uint32_t v = 0; v < h->node_count; v++)
-			h->node_class[v] = renum[h->node_class[v]];
+			heap_set_node_class(h, v, renum[heap_node_class(h, v)]);
 		free(h->classes);
 		h->classes = cls;
 		h->class_count = next;
@@ -131,20 +205,99 @@ classes_finish(struct heap_builder *b)
 	free(renum);
 }
 
+/* Leaves ids as ranks: the runs go, node_id32 comes back (packed as
+ * hb_pack_ids said) with the ids of the nodes given so far.  The map
+ * stays until hb_finish: the loader may still read it. */
+static void
+ids_unrank(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t given = b->id_next;
+	uint64_t *ids = xmallocarray(given ? given : 1, sizeof *ids);
+
+	heap_node_ids(h, 0, given, ids);
+	free(h->id_head_ids);
+	free(h->id_run_node);
+	free(h->id_run_rank);
+	h->id_head_ids = NULL;
+	h->id_run_node = h->id_run_rank = NULL;
+	h->id_head = h->id_run_count = 0;
+	h->node_id32 = xcalloc(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *h->node_id32);
+	for (uint32_t i = 0; i < given; i++)
+		hb_node_id_store(b, i, ids[i]);
+	free(ids);
+}
+
 void
 hb_wide_ids(struct heap_builder *b)
 {
 	struct heap *h = b->h;
+	uint64_t *wide;
 	if (h->node_id64)
 		return;
+	if (h->node_id32 == NULL)
+		ids_unrank(b);
 	/* Ids of nodes not added yet are garbage either way. */
-	uint64_t *wide = xmallocarray(b->nodes_alloc, sizeof *wide);
+	wide = xmallocarray(b->nodes_alloc, sizeof *wide);
 	for (uint32_t i = 0; i < b->nodes_alloc; i++)
 		wide[i] = heap_node_id(h, i);
 	h->node_id64 = wide;
 	free(h->node_id32);
 	h->node_id32 = NULL;
 	h->id_packed = false;
+}
+
+struct idmap *
+hb_id_map(struct heap_builder *b, struct idmap *m)
+{
+	struct heap *h = b->h;
+	if (h->node_id32 == NULL || m->bits == NULL || m->rank == NULL ||
+	    idmap_bytes(m) > 4 * (size_t)b->nodes_alloc)
+		return m;
+	h->id_map = xmalloc(sizeof *h->id_map);
+	*h->id_map = *m;
+	memset(m, 0, sizeof *m);
+	free(h->node_id32);
+	h->node_id32 = NULL;
+	b->id_next = 0;
+	b->id_run_max = b->nodes_alloc / 16 + 256;
+	return h->id_map;
+}
+
+void
+hb_id_ranked(struct heap_builder *b, uint32_t i, uint64_t id)
+{
+	struct heap *h = b->h;
+	uint32_t r;
+
+	if (i != b->id_next)
+		goto unrank;	/* out of order */
+	r = idmap_rank(h->id_map, id);
+	if (r == IDMAP_NONE) {
+		if (h->id_run_count)
+			goto unrank;	/* not an object, after the objects began */
+		XGROW(h->id_head_ids, b->id_head_cap, (size_t)h->id_head + 1);
+		h->id_head_ids[h->id_head++] = id;
+	} else if (h->id_run_count == 0 || r != b->id_last_rank + 1) {
+		if (h->id_run_count >= b->id_run_max)
+			goto unrank;
+		if (h->id_run_count == b->id_run_cap) {
+			size_t cap = b->id_run_cap;
+			XGROW(h->id_run_node, cap, (size_t)h->id_run_count + 1);
+			h->id_run_rank = xreallocarray(h->id_run_rank, cap, sizeof *h->id_run_rank);
+			b->id_run_cap = cap;
+		}
+		h->id_run_node[h->id_run_count] = i;
+		h->id_run_rank[h->id_run_count] = r;
+		h->id_run_count++;
+	}
+	if (r != IDMAP_NONE)
+		b->id_last_rank = r;
+	b->id_next++;
+	return;
+unrank:
+	ids_unrank(b);
+	hb_node_id_store(b, i, id);
 }
 
 void
@@ -156,6 +309,53 @@ hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift)
 	h->id_packed = true;
 	h->id_base = base;
 	h->id_shift = (uint8_t)shift;
+}
+
+void
+hb_compact_sizes(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	free(h->node_self_raw);
+	h->node_self_raw = NULL;
+	h->node_self8 = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, 1);
+}
+
+void
+hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size)
+{
+	struct heap *h = b->h;
+	uint32_t at = h->self_big_count;
+
+	h->node_self8[i] = HEAP_SELF_BIG;
+	/* nodes mostly come in order: an append; else the place of i */
+	if (at && h->self_big_node[at - 1] >= i) {
+		uint32_t lo = 0, hi = at;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (h->self_big_node[mid] < i)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (h->self_big_node[lo] == i) {	/* given again: the last wins */
+			h->self_big_size[lo] = self_size;
+			return;
+		}
+		at = lo;
+	}
+	if (h->self_big_count == b->self_big_cap) {
+		size_t cap = b->self_big_cap;
+		XGROW(h->self_big_node, cap, (size_t)h->self_big_count + 1);
+		h->self_big_size = xreallocarray(h->self_big_size, cap, sizeof *h->self_big_size);
+		b->self_big_cap = cap;
+	}
+	memmove(h->self_big_node + at + 1, h->self_big_node + at,
+	        (h->self_big_count - at) * sizeof *h->self_big_node);
+	memmove(h->self_big_size + at + 1, h->self_big_size + at,
+	        (h->self_big_count - at) * sizeof *h->self_big_size);
+	h->self_big_node[at] = i;
+	h->self_big_size[at] = self_size;
+	h->self_big_count++;
 }
 
 void
@@ -438,6 +638,52 @@ loc_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Ids as ranks: the runs in rank order for heap_find_id, when no two
+ * runs share a rank; else the map only stays if it still serves. */
+static void
+ids_finish(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint64_t *pairs;
+	uint32_t n;
+	bool apart = true;
+
+	if (h->id_map == NULL)
+		return;
+	if (h->node_id32 == NULL && h->node_id64 == NULL && b->id_next != h->node_count)
+		ids_unrank(b);	/* not every node given: keep what was */
+	if (h->node_id32 || h->node_id64) {
+		idmap_free(h->id_map);
+		free(h->id_map);
+		h->id_map = NULL;
+		return;
+	}
+	n = h->id_run_count;
+	if (n) {
+		h->id_run_node = xreallocarray(h->id_run_node, n, sizeof *h->id_run_node);
+		h->id_run_rank = xreallocarray(h->id_run_rank, n, sizeof *h->id_run_rank);
+	}
+	pairs = xmallocarray(n ? n : 1, sizeof *pairs);
+	for (uint32_t k = 0; k < n; k++)
+		pairs[k] = (uint64_t)h->id_run_rank[k] << 32 | k;
+	qsort(pairs, n, sizeof *pairs, u64_cmp_asc);
+	h->id_run_by_rank = xmallocarray(n ? n : 1, sizeof *h->id_run_by_rank);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t run = (uint32_t)pairs[k], end;
+		h->id_run_by_rank[k] = run;
+		end = run + 1 < n ? h->id_run_node[run + 1] : h->node_count;
+		/* the next run in rank order must start past this one's end */
+		if (k + 1 < n && h->id_run_rank[run] + (uint64_t)(end - h->id_run_node[run]) >
+		                 (pairs[k + 1] >> 32))
+			apart = false;
+	}
+	free(pairs);
+	if (!apart) {	/* an id given twice: heap_find_id sorts (by_id) */
+		free(h->id_run_by_rank);
+		h->id_run_by_rank = NULL;
+	}
+}
+
 struct heap *
 hb_finish(struct heap_builder *b, struct hs_error *err)
 {
@@ -470,9 +716,9 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	edge_big_finish(b);
 	/* Checks the loader may have skipped; cheap compared to loading. */
 	for (uint32_t i = 0; i < h->node_count && !b->checked; i++) {
-		if (h->node_type[i] >= h->node_type_count) {
+		if (heap_node_type(h, i) >= h->node_type_count) {
 			error_set(err, HS_EINPUT, path, "node %" PRIu32 " has unknown type %u", i,
-			          h->node_type[i]);
+			          heap_node_type(h, i));
 			goto fail;
 		}
 		if (h->node_name && h->node_name[i] >= nstr) {
@@ -522,6 +768,7 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	}
 	classes_finish(b);
 	labels_finish(h);
+	ids_finish(b);
 	while (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= h->node_count)
 		h->lazy_count--;
 	b->h = NULL;

@@ -767,7 +767,7 @@ draw_subject(struct tui *t, struct pane *p, int y)
 		return;
 	}
 	heap_display_name(h, n, name, sizeof name);
-	grouped(h->node_self[n], self, sizeof self);
+	grouped(heap_node_self(h, n), self, sizeof self);
 	grouped(heap_retained(h, n), ret, sizeof ret);
 	snprintf(line, sizeof line, " %s %s @%" PRIu64 " (%s): shallow %s bytes, retained %s bytes",
 	         p - t->panes == P_RETAINERS ? "Retainers of" : "Inside", name, heap_node_id(h, n),

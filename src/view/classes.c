@@ -108,8 +108,8 @@ classes_instances(struct view *v)
 	dom_children_need(v->heap);
 	p->first = xcalloc((size_t)h->class_count + 1, sizeof *p->first);
 	for (uint32_t n = 0; n < h->node_count; n++)
-		if (h->node_self[n])
-			p->first[h->node_class[n]]++;
+		if (heap_node_self(h, n))
+			p->first[heap_node_class(h, n)]++;
 	for (uint32_t c = 0; c < h->class_count; c++) {
 		uint32_t k = p->first[c];
 		p->first[c] = sum;
@@ -118,8 +118,8 @@ classes_instances(struct view *v)
 	p->first[h->class_count] = sum;
 	p->nodes = xmallocarray(sum ? sum : 1, sizeof *p->nodes);
 	for (uint32_t n = 0; n < h->node_count; n++)
-		if (h->node_self[n])
-			p->nodes[p->first[h->node_class[n]]++] = n;
+		if (heap_node_self(h, n))
+			p->nodes[p->first[heap_node_class(h, n)]++] = n;
 	for (uint32_t c = h->class_count; c > 0; c--)
 		p->first[c] = p->first[c - 1];
 	p->first[0] = 0;
@@ -213,7 +213,7 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 		break;
 	}
 	case C_COUNT: out->empty = true; break;
-	case C_SHALLOW: cell_u(out, COL_BYTES, h->node_self[i]); break;
+	case C_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, i)); break;
 	case C_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, i)); break;
 	case C_PERCENT: cell_pct(out, 100.0 * (double)heap_retained(h, i) / total); break;
 	case C_DISTANCE: cell_i(out, h->distance[i]); break;

@@ -86,9 +86,9 @@ diff_object_cell(struct view *v, uint32_t n, size_t col, struct cell *out)
 		cell_text(v, out, v->text);
 		break;
 	}
-	case DH_TARGET_SIZE: cell_u(out, COL_BYTES, h->node_self[n]); break;
-	case DH_SIZE_DELTA: cell_i(out, h->node_self[n]); break;
-	case DH_NEW_SIZE: cell_u(out, COL_BYTES, h->node_self[n]); break;
+	case DH_TARGET_SIZE: cell_u(out, COL_BYTES, heap_node_self(h, n)); break;
+	case DH_SIZE_DELTA: cell_i(out, heap_node_self(h, n)); break;
+	case DH_NEW_SIZE: cell_u(out, COL_BYTES, heap_node_self(h, n)); break;
 	default:
 		cell_u(out, COL_COUNT, 0);
 		out->empty = true;

@@ -67,7 +67,7 @@ dominators_cell(struct view *v, const struct vrow *row, size_t col, struct cell 
 	}
 	case D_TYPE: cell_text(v, out, heap_node_type_name(h, n)); break;
 	case D_ID: cell_u(out, COL_ID, heap_node_id(h, n)); break;
-	case D_SHALLOW: cell_u(out, COL_BYTES, h->node_self[n]); break;
+	case D_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, n)); break;
 	case D_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, n)); break;
 	case D_PERCENT: cell_pct(out, 100.0 * (double)heap_retained(h, n) / total); break;
 	case D_PARENT_PERCENT: {

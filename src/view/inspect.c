@@ -60,7 +60,7 @@ inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 		break;
 	case I_TYPE: cell_text(v, out, heap_node_type_name(h, t)); break;
 	case I_ID: cell_u(out, COL_ID, heap_node_id(h, t)); break;
-	case I_SHALLOW: cell_u(out, COL_BYTES, h->node_self[t]); break;
+	case I_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, t)); break;
 	case I_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, t)); break;
 	case I_DISTANCE: cell_i(out, h->distance[t]); break;
 	}

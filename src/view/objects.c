@@ -48,7 +48,7 @@ objects_skip(const struct view *v, uint32_t n)
 	const struct objects_priv *p = v->priv;
 	const struct heap *h = v->heap;
 	return (v->flags & VIEW_SKIP_SYNTHETIC) &&
-	       (n == h->root || (p->synthetic >= 0 && h->node_type[n] == (uint8_t)p->synthetic));
+	       (n == h->root || (p->synthetic >= 0 && heap_node_type(h, n) == (uint8_t)p->synthetic));
 }
 
 static void
@@ -89,13 +89,13 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 		cell_textn(v, out, buf, len);
 		break;
 	}
-	case O_SELF: cell_u(out, COL_BYTES, h->node_self[n]); break;
-	case O_RAW_SELF: cell_u(out, COL_BYTES, h->node_self_raw[n]); break;
+	case O_SELF: cell_u(out, COL_BYTES, heap_node_self(h, n)); break;
+	case O_RAW_SELF: cell_u(out, COL_BYTES, heap_node_self_raw(h, n)); break;
 	case O_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, n)); break;
 	case O_DOMINATOR: cell_u(out, COL_ID, heap_node_id(h, h->idom[n])); break;
 	case O_DISTANCE: cell_i(out, h->distance[n]); break;
 	case O_CLASS: {
-		uint32_t cn = h->classes[h->node_class[n]].name;
+		uint32_t cn = h->classes[heap_node_class(h, n)].name;
 		cell_textn(v, out, heap_str(h, cn), strtab_len(&h->strings, cn));
 		break;
 	}

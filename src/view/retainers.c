@@ -111,7 +111,7 @@ retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 			cell_i(out, h->distance[src]);
 		}
 		break;
-	case R_SHALLOW: cell_u(out, COL_BYTES, h->node_self[src]); break;
+	case R_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, src)); break;
 	case R_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, src)); break;
 	}
 }
