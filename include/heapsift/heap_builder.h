@@ -43,6 +43,8 @@ struct heap_builder {
 	/* ids as ranks (hb_id_map) */
 	uint32_t id_next;		/* the node expected next */
 	uint32_t id_last_rank;		/* of node id_next - 1 */
+	uint32_t rank_hint;		/* hb_rank_hint: the next id's rank */
+	bool rank_hint_set;
 	uint32_t id_run_max;		/* more runs: back to packed ids */
 	size_t id_head_cap, id_run_cap;
 	bool checked;
@@ -75,6 +77,14 @@ void hb_pack_ids(struct heap_builder *b, uint64_t base, unsigned shift);
  * hb_finish, or m).  Call after hb_alloc and hb_pack_ids, before the
  * first hb_node. */
 struct idmap *hb_id_map(struct heap_builder *b, struct idmap *m);
+/* The loader knows the rank in the id map of the id it gives the next
+ * hb_node() (it looked it up): saves the builder the same look-up. */
+static inline void
+hb_rank_hint(struct heap_builder *b, uint32_t rank)
+{
+	b->rank_hint = rank;
+	b->rank_hint_set = true;
+}
 /* hb_node's way to an id as a rank. */
 void hb_id_ranked(struct heap_builder *b, uint32_t i, uint64_t id);
 void hb_alloc_detachedness(struct heap_builder *b);

@@ -24,6 +24,7 @@ struct idmap {
 	/* bitmap with rank */
 	uint64_t *bits;		/* words + 8 words (zero padding) */
 	uint32_t *rank;		/* ones before each 512-bit block; blocks + 1 */
+	uint16_t *wrank;	/* ones before each word within its block */
 	size_t words;
 	/* or a sorted array */
 	uint64_t *sorted;
@@ -69,7 +70,8 @@ idmap_add(struct idmap *m, uint64_t id)
  * number of distinct ids. */
 uint32_t idmap_build(struct idmap *m);
 
-/* The rank of id among the ids, or IDMAP_NONE.  O(1) with a bitmap. */
+/* The rank of id among the ids, or IDMAP_NONE (after idmap_build).  O(1)
+ * with a bitmap: two directory reads and a popcount. */
 static inline uint32_t
 idmap_rank(const struct idmap *m, uint64_t id)
 {
@@ -85,9 +87,7 @@ idmap_rank(const struct idmap *m, uint64_t id)
 		w = b >> 6;
 		if (w >= m->words || !(m->bits[w] >> (b & 63) & 1))
 			return IDMAP_NONE;
-		r = m->rank[w >> 3];
-		for (uint64_t i = w & ~7ULL; i < w; i++)
-			r += idmap_popcount(m->bits[i]);
+		r = m->rank[w >> 3] + m->wrank[w];
 		return r + idmap_popcount(m->bits[w] & ((1ULL << (b & 63)) - 1));
 	} else {
 		size_t lo = 0, hi = m->nsorted;

@@ -1282,6 +1282,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	local_edges(p, s, rank);
 	if (self > UINT32_MAX)
 		self = UINT32_MAX;
+	hb_rank_hint(p->b, rank);
 	hb_node(p->b, v, (uint8_t)type, name, id, (uint32_t)self, s->edge - e0);
 	s->node++;
 	return HS_OK;

@@ -270,9 +270,12 @@ hb_id_ranked(struct heap_builder *b, uint32_t i, uint64_t id)
 	struct heap *h = b->h;
 	uint32_t r;
 
+	r = b->rank_hint_set ? b->rank_hint : IDMAP_NONE;
+	b->rank_hint_set = false;
 	if (i != b->id_next)
 		goto unrank;	/* out of order */
-	r = idmap_rank(h->id_map, id);
+	if (r == IDMAP_NONE)
+		r = idmap_rank(h->id_map, id);
 	if (r == IDMAP_NONE) {
 		if (h->id_run_count)
 			goto unrank;	/* not an object, after the objects began */

@@ -48,10 +48,15 @@ idmap_build(struct idmap *m)
 	if (m->bits) {
 		size_t blocks = (m->words + 7) / 8;
 		m->rank = xmallocarray(blocks + 1, sizeof *m->rank);
+		m->wrank = xmallocarray(m->words ? m->words : 1, sizeof *m->wrank);
 		for (size_t blk = 0; blk < blocks; blk++) {
+			uint32_t in = 0;
 			m->rank[blk] = (uint32_t)total;
-			for (size_t w = blk * 8; w < blk * 8 + 8 && w < m->words; w++)
-				total += idmap_popcount(m->bits[w]);
+			for (size_t w = blk * 8; w < blk * 8 + 8 && w < m->words; w++) {
+				m->wrank[w] = (uint16_t)in;
+				in += idmap_popcount(m->bits[w]);
+			}
+			total += in;
 		}
 		m->rank[blocks] = (uint32_t)total;
 		return (uint32_t)total;
@@ -153,7 +158,8 @@ size_t
 idmap_bytes(const struct idmap *m)
 {
 	if (m->bits)
-		return (m->words + 8) * sizeof *m->bits + ((m->words + 7) / 8 + 1) * sizeof *m->rank;
+		return (m->words + 8) * sizeof *m->bits + ((m->words + 7) / 8 + 1) * sizeof *m->rank +
+		       m->words * sizeof *m->wrank;
 	return m->cap * sizeof *m->sorted;
 }
 
@@ -162,6 +168,7 @@ idmap_free(struct idmap *m)
 {
 	free(m->bits);
 	free(m->rank);
+	free(m->wrank);
 	free(m->sorted);
 	memset(m, 0, sizeof *m);
 }
