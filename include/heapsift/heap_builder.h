@@ -217,6 +217,10 @@ void hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where);
  * meet references before they number their targets); map has an entry
  * for every such t. */
 void hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t *map);
+/* More edges than hb_alloc() was told (for loaders that start from an
+ * estimate): room for edges 0..cap-1, before hb_edges_used() says how
+ * many there were. */
+void hb_edges_reserve(struct heap_builder *b, uint32_t cap);
 /* Fewer edges than hb_alloc() was told: only the first used are kept
  * (for loaders that know an upper bound in advance). */
 void hb_edges_used(struct heap_builder *b, uint32_t used);

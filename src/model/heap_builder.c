@@ -564,6 +564,22 @@ edge_big_finish(struct heap_builder *b)
 }
 
 void
+hb_edges_reserve(struct heap_builder *b, uint32_t cap)
+{
+	struct heap *h = b->h;
+	if (cap <= b->edges_alloc)
+		return;
+	h->edge_type = xreallocarray(h->edge_type, cap, sizeof *h->edge_type);
+	if (h->edge_name)
+		h->edge_name = xreallocarray(h->edge_name, cap, sizeof *h->edge_name);
+	else
+		h->edge_name16 = xreallocarray(h->edge_name16, cap, sizeof *h->edge_name16);
+	h->edge_to = xreallocarray(h->edge_to, cap, sizeof *h->edge_to);
+	h->edge_count = cap;
+	b->edges_alloc = cap;
+}
+
+void
 hb_edges_used(struct heap_builder *b, uint32_t used)
 {
 	struct heap *h = b->h;

@@ -80,6 +80,18 @@ labels=$(grep -c '^[0-9]*,instance,"""' "$tmp/plain.csv")
 n=$((n + 1))
 [ "$labels" -gt 1000 ] || fail "only $labels Strings shown with their value"
 
+# Most references late in the file: the count guessed from a prefix is
+# short, the arrays grow (tests/java/make-long.py); the summary's counts
+# and bytes are the generator's.
+n=$((n + 1))
+want=$(python3 "$top_srcdir/tests/java/make-long.py" "$tmp/long.hprof")
+got=$("$HEAPSIFT" report "$tmp/long.hprof" --format json --top 1 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["summary"]
+print(s["objects"], s["edges"], s["total_size"])')
+[ "$got" = "$want" ] || fail "late references: objects, edges, bytes '$got', not '$want'"
+rm -f "$tmp/long.hprof"
+
 # a live JDK: the same program, dumped now
 if command -v javac >/dev/null && command -v jcmd >/dev/null; then
 	if bash "$data/make-fixtures.sh" --second-dump "$tmp/live" >/dev/null 2>"$tmp/live.err" ||
