@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heapsift/bits.h"
+
 #define IDMAP_NONE UINT32_MAX
 
 struct idmap {
@@ -31,18 +33,6 @@ struct idmap {
 	size_t nsorted;
 	size_t cap;
 };
-
-/* Bits set in x.  Not __builtin_popcountll: without -mpopcnt (the baseline
- * x86-64 target) gcc makes that a call to libgcc's table-driven routine,
- * 6% of a load's time in rank look-ups. */
-static inline uint32_t
-idmap_popcount(uint64_t x)
-{
-	x -= (x >> 1) & 0x5555555555555555ULL;
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
-}
 
 /* Sizes the map for count ids between min_id and max_id; id_bits is the OR
  * of them all (their common alignment).  count 0: an empty map. */
@@ -88,7 +78,7 @@ idmap_rank(const struct idmap *m, uint64_t id)
 		if (w >= m->words || !(m->bits[w] >> (b & 63) & 1))
 			return IDMAP_NONE;
 		r = m->rank[w >> 3] + m->wrank[w];
-		return r + idmap_popcount(m->bits[w] & ((1ULL << (b & 63)) - 1));
+		return r + bits_popcount64(m->bits[w] & ((1ULL << (b & 63)) - 1));
 	} else {
 		size_t lo = 0, hi = m->nsorted;
 		while (lo < hi) {

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "heapsift/analyze.h"
+#include "heapsift/bits.h"
 #include "heapsift/xalloc.h"
 
 struct lt {
@@ -441,22 +442,11 @@ iter_reverse(uint32_t *vertex, uint32_t *dom, uint32_t *num, uint32_t lo, uint32
 		num[vertex[i]] = i;
 }
 
-/* Bits set in x (not __builtin_popcountll: without -mpopcnt that is a
- * call to a table-driven routine in libgcc). */
-static inline uint32_t
-popcount64(uint64_t x)
-{
-	x -= (x >> 1) & 0x5555555555555555ULL;
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
-}
-
 static inline uint32_t
 rank_of(const uint64_t *bits, const uint32_t *dir, uint32_t i)
 {
 	uint64_t w = bits[i >> 6] & (((uint64_t)1 << (i & 63)) - 1);
-	return dir[i >> 6] + popcount64(w);
+	return dir[i >> 6] + bits_popcount64(w);
 }
 
 /* Everything below works on RPO numbers (1 = the root): dom[] and pred[]
@@ -539,7 +529,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	jdir = xmallocarray(jwords, sizeof *jdir);
 	for (size_t w = 0; w < jwords; w++) {
 		jdir[w] = njoin;
-		njoin += popcount64(jnum[w]);
+		njoin += bits_popcount64(jnum[w]);
 	}
 	pfirst = xcalloc((size_t)njoin + 1, sizeof *pfirst);
 	for (uint32_t v = 0; v < n; v++) {

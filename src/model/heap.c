@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapsift/bits.h"
 #include "heapsift/heap.h"
 #include "heapsift/idmap.h"
 #include "heapsift/xalloc.h"
@@ -220,32 +221,16 @@ heap_find_id(struct heap *h, uint64_t id)
 uint8_t
 heap_node_type_odd(const struct heap *h, uint32_t n)
 {
-	uint32_t lo = 0, hi = h->type_odd_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->type_odd_node[mid] < n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < h->type_odd_count && h->type_odd_node[lo] == n)
-		return h->type_odd_type[lo];
-	return h->classes[heap_node_class(h, n)].type;
+	uint32_t i = bits_find(h->type_odd_node, h->type_odd_count, n);
+	return i != UINT32_MAX ? h->type_odd_type[i] : h->classes[heap_node_class(h, n)].type;
 }
 
 uint32_t
 heap_self_big(const struct heap *h, uint32_t n)
 {
-	uint32_t lo = 0, hi = h->self_big_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->self_big_node[mid] < n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	uint32_t i = bits_find(h->self_big_node, h->self_big_count, n);
 	/* every node marked HEAP_SELF_BIG has its entry (hb_node) */
-	return lo < h->self_big_count && h->self_big_node[lo] == n ? h->self_big_size[lo] : 0;
+	return i != UINT32_MAX ? h->self_big_size[i] : 0;
 }
 
 uint32_t
@@ -268,15 +253,8 @@ heap_edge_source(const struct heap *h, uint32_t e)
 uint32_t
 heap_edge_big_name(const struct heap *h, uint32_t e)
 {
-	uint32_t lo = 0, hi = h->edge_big_count;
-	while (lo < hi) {
-		uint32_t m = lo + (hi - lo) / 2;
-		if (h->edge_big[m] < e)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo < h->edge_big_count && h->edge_big[lo] == e ? h->edge_big_name[lo] : HEAP_EDGE_BIG;
+	uint32_t i = bits_find(h->edge_big, h->edge_big_count, e);
+	return i != UINT32_MAX ? h->edge_big_name[i] : HEAP_EDGE_BIG;
 }
 
 size_t
@@ -316,29 +294,15 @@ heap_edge_label(const struct heap *h, uint32_t e, char *buf, size_t size)
 uint32_t
 heap_node_label(const struct heap *h, uint32_t n)
 {
-	uint32_t lo = 0, hi = h->label_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->label_node[mid] < n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < h->label_count && h->label_node[lo] == n ? h->label_str[lo] : HEAP_NONE;
+	uint32_t i = bits_find(h->label_node, h->label_count, n);
+	return i != UINT32_MAX ? h->label_str[i] : HEAP_NONE;
 }
 
 size_t
 heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
 {
-	uint32_t lo = 0, hi = h->lazy_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->lazy_node[mid] < n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == h->lazy_count || h->lazy_node[lo] != n || h->lazy == NULL)
+	uint32_t i = bits_find(h->lazy_node, h->lazy_count, n);
+	if (i == UINT32_MAX || h->lazy == NULL)
 		return SIZE_MAX;
-	return h->lazy->make(h->lazy_ctx, h->lazy_where[lo], buf, size);
+	return h->lazy->make(h->lazy_ctx, h->lazy_where[i], buf, size);
 }

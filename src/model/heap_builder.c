@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapsift/bits.h"
 #include "heapsift/heap_builder.h"
 #include "heapsift/idmap.h"
 #include "heapsift/xalloc.h"
@@ -332,14 +333,7 @@ hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size)
 	h->node_self8[i] = HEAP_SELF_BIG;
 	/* nodes mostly come in order: an append; else the place of i */
 	if (at && h->self_big_node[at - 1] >= i) {
-		uint32_t lo = 0, hi = at;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			if (h->self_big_node[mid] < i)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		uint32_t lo = bits_lower_bound(h->self_big_node, at, i);
 		if (h->self_big_node[lo] == i) {	/* given again: the last wins */
 			h->self_big_size[lo] = self_size;
 			return;

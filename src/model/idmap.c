@@ -54,7 +54,7 @@ idmap_build(struct idmap *m)
 			m->rank[blk] = (uint32_t)total;
 			for (size_t w = blk * 8; w < blk * 8 + 8 && w < m->words; w++) {
 				m->wrank[w] = (uint16_t)in;
-				in += idmap_popcount(m->bits[w]);
+				in += bits_popcount64(m->bits[w]);
 			}
 			total += in;
 		}
@@ -89,7 +89,7 @@ select64(uint64_t x, unsigned r)
 	/* skip whole bytes, then bits */
 	unsigned pos = 0;
 	for (;;) {
-		unsigned c = idmap_popcount(x & 0xff);
+		unsigned c = bits_popcount64(x & 0xff);
 		if (r < c)
 			break;
 		r -= c;
@@ -120,7 +120,7 @@ idmap_select(const struct idmap *m, uint32_t r)
 	}
 	r -= m->rank[lo];
 	for (w = lo * 8;; w++) {
-		uint32_t c = idmap_popcount(m->bits[w]);
+		uint32_t c = bits_popcount64(m->bits[w]);
 		if (r < c)
 			break;
 		r -= c;

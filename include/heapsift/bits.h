@@ -1,0 +1,44 @@
+/* bits: helpers over 64-bit words of bits and over ascending arrays of
+ * 32-bit keys (the model's side tables, the analyses' bitsets).  Header
+ * only; nothing to own. */
+#ifndef HEAPSIFT_BITS_H
+#define HEAPSIFT_BITS_H
+
+#include <stdint.h>
+
+/* Bits set in x.  Not __builtin_popcountll: without -mpopcnt (the baseline
+ * x86-64 target) gcc makes that a call to libgcc's table-driven routine,
+ * 6% of a load's time in rank look-ups. */
+static inline uint32_t
+bits_popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/* The first i < n with a[i] >= key, or n: a over ascending keys. */
+static inline uint32_t
+bits_lower_bound(const uint32_t *a, uint32_t n, uint32_t key)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (a[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Where key is in ascending a, or UINT32_MAX.  O(log n). */
+static inline uint32_t
+bits_find(const uint32_t *a, uint32_t n, uint32_t key)
+{
+	uint32_t i = bits_lower_bound(a, n, key);
+	return i < n && a[i] == key ? i : UINT32_MAX;
+}
+
+#endif
