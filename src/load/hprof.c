@@ -1746,6 +1746,7 @@ declare_types(struct hp *p)
 static void
 hp_free(struct hp *p)
 {
+	chunks_drop(p);
 	free(p->str);
 	u64map_free(&p->str_by_id);
 	free(p->cls);
