@@ -64,8 +64,8 @@ START_TEST(test_unreachable_island)
 	ck_assert_uint_eq(heap_retained(h, 2), 100);
 	ck_assert_uint_eq(heap_retained(h, 3), 1000);
 	ck_assert_uint_eq(heap_retained(h, 0), 1111);
-	ck_assert_int_eq(h->reach[2], HEAP_UNREACHABLE);
-	ck_assert_int_eq(h->reach[3], HEAP_UNREACHABLE);
+	ck_assert_int_eq(heap_node_reach(h, 2), HEAP_UNREACHABLE);
+	ck_assert_int_eq(heap_node_reach(h, 3), HEAP_UNREACHABLE);
 	ck_assert_uint_eq(h->reach_count[HEAP_UNREACHABLE], 2);
 	ck_assert_uint_eq(h->reach_bytes[HEAP_UNREACHABLE], 1100);
 	ck_assert_int_eq(h->distance[2], HEAP_NO_DISTANCE);
@@ -81,7 +81,7 @@ START_TEST(test_orphan_subtree)
 	ck_assert_uint_eq(h->idom[2], 0);
 	ck_assert_uint_eq(h->idom[3], 2);
 	ck_assert_uint_eq(heap_retained(h, 2), 6);
-	ck_assert_int_eq(h->reach[3], HEAP_UNREACHABLE);
+	ck_assert_int_eq(heap_node_reach(h, 3), HEAP_UNREACHABLE);
 	heap_free(h);
 }
 END_TEST
@@ -95,9 +95,9 @@ START_TEST(test_weak_only)
 	ck_assert_uint_eq(h->idom[2], 1);
 	ck_assert_uint_eq(heap_retained(h, 1), 3);
 	ck_assert_uint_eq(heap_retained(h, 3), 4);
-	ck_assert_int_eq(h->reach[1], HEAP_WEAK_ONLY);
-	ck_assert_int_eq(h->reach[2], HEAP_WEAK_ONLY);
-	ck_assert_int_eq(h->reach[3], HEAP_REACHABLE);
+	ck_assert_int_eq(heap_node_reach(h, 1), HEAP_WEAK_ONLY);
+	ck_assert_int_eq(heap_node_reach(h, 2), HEAP_WEAK_ONLY);
+	ck_assert_int_eq(heap_node_reach(h, 3), HEAP_REACHABLE);
 	ck_assert_uint_eq(h->reach_count[HEAP_WEAK_ONLY], 2);
 	ck_assert_int_eq(h->distance[1], HEAP_NO_DISTANCE);
 	heap_free(h);

@@ -162,8 +162,10 @@ struct heap {
 	uint32_t *label_node, *label_str;
 	uint32_t label_count;
 	/* Labels made when shown (a Java string's value, read from the dump):
-	 * lazy_node sorted, lazy_where a position only the source knows. */
+	 * lazy_node sorted, lazy_where a position only the source knows:
+	 * 32-bit while every position fits (lazy_where32), else 64-bit. */
 	uint32_t *lazy_node;
+	uint32_t *lazy_where32;
 	uint64_t *lazy_where;
 	uint32_t lazy_count;
 	const struct heap_label_source *lazy;
@@ -202,7 +204,9 @@ struct heap {
 	uint64_t *retained64;
 	uint8_t retained_shift;
 	int32_t *distance;
-	uint8_t *reach;			/* enum heap_reach */
+	/* enum heap_reach, 2 bits a node (4 a byte, the first in the low
+	 * bits): read it with heap_node_reach() */
+	uint8_t *reach;
 	uint32_t *dom_first, *dom_child;	/* dominator children, CSR */
 	uint32_t *ret_first, *ret_edge;		/* reverse edges, CSR (lazy) */
 	uint32_t *ret_src;			/* source node of ret_edge[i] */
@@ -260,6 +264,12 @@ heap_edge_name_id(const struct heap *h, uint32_t e)
 	if (h->edge_name16[e] != HEAP_EDGE_BIG)
 		return h->edge_name16[e];
 	return heap_edge_big_name(h, e);
+}
+
+static inline enum heap_reach
+heap_node_reach(const struct heap *h, uint32_t n)
+{
+	return (enum heap_reach)(h->reach[n >> 2] >> ((n & 3) * 2) & 3);
 }
 
 static inline uint64_t

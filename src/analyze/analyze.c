@@ -9,29 +9,42 @@
 #include "heapsift/analyze.h"
 #include "heapsift/xalloc.h"
 
+static inline enum heap_reach
+reach_get(const uint8_t *reach, uint32_t v)
+{
+	return (enum heap_reach)(reach[v >> 2] >> ((v & 3) * 2) & 3);
+}
+
+static inline void
+reach_set(uint8_t *reach, uint32_t v, enum heap_reach r)
+{
+	unsigned sh = (v & 3) * 2;
+	reach[v >> 2] = (uint8_t)((reach[v >> 2] & ~(3u << sh)) | (unsigned)r << sh);
+}
+
 void
 reach_compute(struct heap *h, const uint32_t *order)
 {
 	const uint32_t n = h->node_count, k = h->reach_count[HEAP_REACHABLE];
-	uint8_t *reach = xmallocarray(n, 1);
+	uint8_t *reach = xmallocarray((size_t)n / 4 + 1, 1);
 	uint32_t *queue = NULL;
 	size_t head = 0, len = 0, cap = 0;
 
 	/* The root's DFS over retaining edges numbered exactly the nodes it
 	 * reaches: order[1..k] (dom_compute). */
-	memset(reach, HEAP_UNREACHABLE, n);
+	memset(reach, HEAP_UNREACHABLE * 0x55, (size_t)n / 4 + 1);
 	for (uint32_t w = 1; w <= k; w++)
-		reach[order[w]] = HEAP_REACHABLE;
+		reach_set(reach, order[w], HEAP_REACHABLE);
 	/* Then what any edge reaches from them: one pass in node order, and a
 	 * search from what it finds (usually little). */
 	if (k < n) {
 		for (uint32_t v = 0; v < n; v++) {
-			if (reach[v] != HEAP_REACHABLE)
+			if (reach_get(reach, v) != HEAP_REACHABLE)
 				continue;
 			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
 				uint32_t c = h->edge_to[e];
-				if (reach[c] == HEAP_UNREACHABLE) {
-					reach[c] = HEAP_WEAK_ONLY;
+				if (reach_get(reach, c) == HEAP_UNREACHABLE) {
+					reach_set(reach, c, HEAP_WEAK_ONLY);
 					XGROW(queue, cap, len + 1);
 					queue[len++] = c;
 				}
@@ -41,8 +54,8 @@ reach_compute(struct heap *h, const uint32_t *order)
 			uint32_t v = queue[head++];
 			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
 				uint32_t c = h->edge_to[e];
-				if (reach[c] == HEAP_UNREACHABLE) {
-					reach[c] = HEAP_WEAK_ONLY;
+				if (reach_get(reach, c) == HEAP_UNREACHABLE) {
+					reach_set(reach, c, HEAP_WEAK_ONLY);
 					XGROW(queue, cap, len + 1);
 					queue[len++] = c;
 				}
@@ -52,8 +65,9 @@ reach_compute(struct heap *h, const uint32_t *order)
 	memset(h->reach_count, 0, sizeof h->reach_count);
 	memset(h->reach_bytes, 0, sizeof h->reach_bytes);
 	for (uint32_t v = 0; v < n; v++) {
-		h->reach_count[reach[v]]++;
-		h->reach_bytes[reach[v]] += heap_node_self(h, v);
+		enum heap_reach r = reach_get(reach, v);
+		h->reach_count[r]++;
+		h->reach_bytes[r] += heap_node_self(h, v);
 	}
 	free(queue);
 	free(h->reach);

@@ -29,7 +29,7 @@ classes_counts(struct heap *h)
 		struct heap_class *c;
 		if (heap_node_self(h, v) == 0)
 			continue;
-		if (h->reachable_only && h->reach && h->reach[v] == HEAP_UNREACHABLE)
+		if (h->reachable_only && h->reach && heap_node_reach(h, v) == HEAP_UNREACHABLE)
 			continue;	/* --reachable-only */
 		c = &h->classes[heap_node_class(h, v)];
 		c->count++;

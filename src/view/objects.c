@@ -99,7 +99,7 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 		cell_textn(v, out, heap_str(h, cn), strtab_len(&h->strings, cn));
 		break;
 	}
-	case O_REACH: cell_text(v, out, reach[h->reach[n]]); break;
+	case O_REACH: cell_text(v, out, reach[heap_node_reach(h, n)]); break;
 	}
 }
 
