@@ -401,6 +401,54 @@ START_TEST(test_ranked_ids_declined)
 }
 END_TEST
 
+/* --- lazy labels ---------------------------------------------------------- */
+
+static size_t
+echo_where(void *ctx, uint64_t where, char *buf, size_t size)
+{
+	int n;
+	(void)ctx;
+	n = snprintf(buf, size, "%llu", (unsigned long long)where);
+	return n < 0 ? SIZE_MAX : (size_t)n;
+}
+
+static const struct heap_label_source echo_source = { echo_where, NULL };
+
+/* Positions in 32 bits until one does not fit; then all in 64, the earlier
+ * ones kept. */
+START_TEST(test_lazy_positions)
+{
+	static const uint64_t where[] = { 5, UINT32_MAX, 0x100000007ULL, 9, 0xffffffffffULL };
+	const uint32_t n = sizeof where / sizeof where[0];
+	struct heap_builder b;
+	struct heap *h;
+	uint32_t name;
+	char buf[32];
+
+	/* the first two positions fit 32 bits; all five do not */
+	for (uint32_t labels = 2; labels <= n; labels += n - 2) {
+		start(&b, n + 1);
+		name = hb_string(&b, "x", 1);
+		hb_lazy_labels(&b, &echo_source, NULL);
+		for (uint32_t i = 0; i < n + 1; i++) {
+			hb_node(&b, i, 0, name, i + 1, 8, 0);
+			if (i < labels)
+				hb_lazy_label(&b, i, where[i]);
+		}
+		h = finish(&b);
+		ck_assert_int_eq(h->lazy_where == NULL, labels == 2);
+		for (uint32_t i = 0; i < labels; i++) {
+			char want[32];
+			snprintf(want, sizeof want, "%llu", (unsigned long long)where[i]);
+			ck_assert_uint_ne(heap_node_lazy_label(h, i, buf, sizeof buf), SIZE_MAX);
+			ck_assert_str_eq(buf, want);
+		}
+		ck_assert_uint_eq(heap_node_lazy_label(h, n, buf, sizeof buf), SIZE_MAX);
+		heap_free(h);
+	}
+}
+END_TEST
+
 Suite *
 suite_heap(void)
 {
@@ -416,6 +464,7 @@ suite_heap(void)
 	tcase_add_test(tc, test_ranked_ids);
 	tcase_add_test(tc, test_ranked_ids_fallbacks);
 	tcase_add_test(tc, test_ranked_ids_declined);
+	tcase_add_test(tc, test_lazy_positions);
 	suite_add_tcase(s, tc);
 	return s;
 }

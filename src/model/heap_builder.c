@@ -450,11 +450,25 @@ hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where)
 	if (h->lazy_count == b->lazy_cap) {
 		size_t cap = b->lazy_cap;
 		XGROW(h->lazy_node, cap, (size_t)h->lazy_count + 1);
-		h->lazy_where = xreallocarray(h->lazy_where, cap, sizeof *h->lazy_where);
+		if (h->lazy_where)
+			h->lazy_where = xreallocarray(h->lazy_where, cap, sizeof *h->lazy_where);
+		else
+			h->lazy_where32 = xreallocarray(h->lazy_where32, cap, sizeof *h->lazy_where32);
 		b->lazy_cap = cap;
 	}
+	if (h->lazy_where == NULL && where > UINT32_MAX) {
+		/* the first position past 4 GiB: all of them in 64 bits */
+		h->lazy_where = xmallocarray(b->lazy_cap, sizeof *h->lazy_where);
+		for (uint32_t i = 0; i < h->lazy_count; i++)
+			h->lazy_where[i] = h->lazy_where32[i];
+		free(h->lazy_where32);
+		h->lazy_where32 = NULL;
+	}
 	h->lazy_node[h->lazy_count] = n;
-	h->lazy_where[h->lazy_count] = where;
+	if (h->lazy_where)
+		h->lazy_where[h->lazy_count] = where;
+	else
+		h->lazy_where32[h->lazy_count] = (uint32_t)where;
 	h->lazy_count++;
 }
 
