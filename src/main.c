@@ -1028,13 +1028,8 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, INT_MAX);
 	/* Few, large allocations: one arena for all threads, so that what one
-	 * thread frees the other can reuse.  And big blocks from the heap, not
-	 * a mapping each: an analysis frees and allocates arrays of a word per
-	 * object in turn, and a freed block is used again without the kernel
-	 * zeroing fresh pages (0.4-0.6 s of page faults less on an 18M-object
-	 * dump, the same peak: xalloc_trim gives pages back between phases). */
+	 * thread frees the other can reuse. */
 	mallopt(M_ARENA_MAX, 1);
-	mallopt(M_MMAP_MAX, 0);
 
 	memset(&c, 0, sizeof c);
 	if (argc > 1 && strcmp(argv[1], "diff") == 0) {
