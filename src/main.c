@@ -1028,8 +1028,14 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, INT_MAX);
 	/* Few, large allocations: one arena for all threads, so that what one
-	 * thread frees the other can reuse. */
+	 * thread frees the other can reuse.  And big blocks from the heap, not
+	 * a mapping each: a freed one serves again without the kernel zeroing
+	 * fresh pages (an analysis frees and allocates arrays of a word per
+	 * object in turn), and a load's arrays come in fewer faults: 3.3-3.4 s
+	 * against 3.7-4.1 on an 18M-object dump, measured alternately; the
+	 * peak grows by 6 MB (0.84 to 0.85 x that dump). */
 	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_MAX, 0);
 
 	memset(&c, 0, sizeof c);
 	if (argc > 1 && strcmp(argv[1], "diff") == 0) {

@@ -20,12 +20,6 @@ void xgrow(void **ptr, size_t *cap, size_t need, size_t size);
 
 #define XGROW(p, cap, need) xgrow((void **)&(p), &(cap), (need), sizeof(*(p)))
 
-/* From now on big blocks come from the heap, not from a mapping each (for
- * the whole process): a freed one is used again without the kernel zeroing
- * fresh pages.  For phases that free and allocate big arrays in turn (the
- * analyses); not while arrays grow by doubling (a loader), whose old
- * copies would stay as holes in the heap.  A no-op without glibc. */
-void xalloc_reuse_big(void);
 /* Gives the pages of freed memory back to the system (glibc keeps what is
  * freed below 32 MiB in its heap: tens of MB after a big load).  Call
  * between phases; a no-op where malloc_trim() does not exist. */

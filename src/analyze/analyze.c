@@ -230,11 +230,6 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 
 	if (progress_phase(progress, "retaining edges", 0))
 		return error_set(err, HS_ECANCEL, h->path, "cancelled");
-	/* The arrays below (a word or more per node each) are freed and
-	 * allocated in turn: the same pages serve again (0.4-0.6 s of page
-	 * faults less on an 18M-object dump, the same peak, since
-	 * xalloc_trim() gives pages back between phases). */
-	xalloc_reuse_big();
 	if (v8) {
 		v8rules_dom_state(h);
 		side.steps[0] = v8rules_shallow_sizes;

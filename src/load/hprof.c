@@ -1086,6 +1086,7 @@ struct passc {
 	bool prefix;
 	uint64_t voted;
 	size_t stopped_at;
+	uint64_t strings, arrays;	/* Strings, byte[] and char[] voted on */
 };
 
 static const uint8_t layout_ref[4] = { 4, 8, 4, 8 };
@@ -1143,6 +1144,8 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 	}
 	case SUB_INSTANCE_DUMP: {
 		struct hclass *c = class_of(p, rd_id(p, d + body + I + 4));
+		if (c && p->string_class != NONE && c == &p->cls[p->string_class])
+			s->strings++;
 		if (c) {
 			s->edges += c->nrefs;
 			for (int h = 0; h < 4; h++)
@@ -1162,6 +1165,8 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 	default: {	/* primitive arrays */
 		uint32_t n = be32(d + body + I + 4);
 		unsigned es = dump_size(p, d[body + I + 8]);
+		if (d[body + I + 8] == T_BYTE || d[body + I + 8] == T_CHAR)
+			s->arrays++;
 		for (int h = 0; h < 4; h++)
 			size[h] = array_size(n, es, layout_klass[h]);
 		sized = true;
@@ -1894,11 +1899,22 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	qsort(pd.locals, pd.nlocals, sizeof *pd.locals, hlocal_cmp);
 
 	/* The edges of the objects voted on, and for a prefix as many again
-	 * per byte for the rest (pass D grows the arrays if that is short). */
+	 * per byte for the rest (pass D grows the arrays if that is short);
+	 * the same for the Strings and their arrays, whose lists grow in
+	 * pass D (a list grown by doubling leaves holes in the heap). */
 	edge_bound = pc.edges;
-	if (pc.stopped_at > 0)
-		edge_bound += (uint64_t)((double)pc.edges * (double)(p.size - pc.stopped_at) /
-		                         (double)pc.stopped_at) + 1024;
+	if (pc.stopped_at > 0) {
+		double rest = (double)(p.size - pc.stopped_at) / (double)pc.stopped_at;
+		edge_bound += (uint64_t)((double)pc.edges * rest) + 1024;
+		pc.strings += (uint64_t)((double)pc.strings * rest * 1.05);
+		pc.arrays += (uint64_t)((double)pc.arrays * rest * 1.05);
+	}
+	if (p.string_class != NONE) {
+		pd.capstrings = (size_t)(pc.strings < p.nobjects ? pc.strings : p.nobjects) + 16;
+		pd.caparrays = (size_t)(pc.arrays < p.nobjects ? pc.arrays : p.nobjects) + 16;
+		pd.strings = xmallocarray(pd.capstrings, sizeof *pd.strings);
+		pd.arrays = xmallocarray(pd.caparrays, sizeof *pd.arrays);
+	}
 	edge_bound += p.nroots + ngroups + pd.nlocals;
 	if (edge_bound > NONE - 1)
 		edge_bound = NONE - 1;

@@ -138,14 +138,6 @@ xgrow(void **ptr, size_t *cap, size_t need, size_t size)
 }
 
 void
-xalloc_reuse_big(void)
-{
-#if defined(HAVE_MALLOC_TRIM) && defined(M_MMAP_MAX)
-	mallopt(M_MMAP_MAX, 0);
-#endif
-}
-
-void
 xalloc_trim(void)
 {
 #ifdef HAVE_MALLOC_TRIM
