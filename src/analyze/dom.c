@@ -628,10 +628,11 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 		*order = NULL;
 		return status;
 	}
-	/* Back to node indices.  The nodes nothing numbered reaches (rule 3)
-	 * are dominated by the root and come last in the order. */
-	free(num);
-	idom = xmallocarray(n, sizeof *idom);
+	/* Back to node indices, in num's place (the numbers are not read
+	 * again: one array of a word a node less at the peak).  The nodes
+	 * nothing numbered reaches (rule 3) are dominated by the root and come
+	 * last in the order. */
+	idom = num;
 	for (uint32_t v = 0; v < n; v++)
 		idom[v] = r;
 	for (uint32_t i = 2; i <= cnt; i++)
