@@ -75,12 +75,12 @@ void dom_children_drop(struct heap *h);
  * (the first reach_count[HEAP_REACHABLE] of it are what the root reaches). */
 void reach_compute(struct heap *h, const uint32_t *order);
 
-/* Class aggregates (DevTools Summary): count and shallow size of instances
- * with a non-zero shallow size, minimum distance, and retained size summed
- * over instances not dominated by another instance of the same class. */
-void classes_aggregate(struct heap *h);
-/* Its two halves: the retained sizes (needs dom_first/dom_child), the
- * counts, shallow sizes and distances (needs distance). */
+/* Class aggregates (DevTools Summary), in two halves that analyze_heap()
+ * runs apart.  classes_retained: the retained size summed over instances
+ * not dominated by another instance of the same class (needs
+ * dom_first/dom_child).  classes_counts: count and shallow size of
+ * instances with a non-zero shallow size, minimum distance (needs
+ * distance). */
 void classes_retained(struct heap *h);
 void classes_counts(struct heap *h);
 

@@ -33,6 +33,22 @@ bits_lower_bound(const uint32_t *a, uint32_t n, uint32_t key)
 	return lo;
 }
 
+/* The last i < n with a[i] <= key, or 0 when there is none: the entry
+ * (a run, a node's edges) that starts at or before key. */
+static inline uint32_t
+bits_last_at_most(const uint32_t *a, uint32_t n, uint32_t key)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (a[mid] <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
+}
+
 /* Where key is in ascending a, or UINT32_MAX.  O(log n). */
 static inline uint32_t
 bits_find(const uint32_t *a, uint32_t n, uint32_t key)

@@ -8,13 +8,6 @@
 #include "heapsift/xalloc.h"
 
 void
-classes_aggregate(struct heap *h)
-{
-	classes_retained(h);
-	classes_counts(h);
-}
-
-void
 classes_counts(struct heap *h)
 {
 	const uint32_t n = h->node_count;

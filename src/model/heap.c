@@ -116,15 +116,7 @@ cmp_by_id(const void *a, const void *b)
 static uint32_t
 run_of(const struct heap *h, uint32_t n)
 {
-	uint32_t lo = 0, hi = h->id_run_count;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->id_run_node[mid] <= n)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	return bits_last_at_most(h->id_run_node, h->id_run_count, n);
 }
 
 static uint32_t
@@ -238,17 +230,7 @@ uint32_t
 heap_edge_source(const struct heap *h, uint32_t e)
 {
 	/* Last node whose first edge is <= e (nodes without edges share it). */
-	uint32_t lo = 0, hi = h->node_count;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->first_edge[mid] <= e)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	while (lo + 1 < h->node_count && h->first_edge[lo + 1] <= e)
-		lo++;
-	return lo;
+	return bits_last_at_most(h->first_edge, h->node_count, e);
 }
 
 uint32_t
