@@ -444,6 +444,109 @@ START_TEST(test_algorithms_agree)
 }
 END_TEST
 
+/* Outside the TUI the retained sizes and the classes' come from one walk
+ * of the dominator tree (dom_retained_classes); in it, from the order and
+ * the children index.  Both agree, and with the obvious definition: a
+ * class retains what its instances do, less what one instance retains of
+ * another's. */
+START_TEST(test_batch_walk_agrees)
+{
+	unsigned seed = 4242;
+	for (int iter = 0; iter < 30; iter++) {
+		uint32_t n = 100 + (uint32_t)(rand_r(&seed) % 2000);
+		uint32_t ne = n / 4 + (uint32_t)(rand_r(&seed) % n);
+		size_t cap = ((size_t)ne + n) * 24 + 1, len = 0;
+		char *spec = xmalloc(cap);
+		uint32_t *size = xmallocarray(n, sizeof *size), *cls = xmallocarray(n, sizeof *cls);
+		struct heap *a, *b;
+
+		for (uint32_t v = 0; v < n; v++) {
+			size[v] = rand_r(&seed) % 7 == 0 ? 0 : 8 * (1 + (uint32_t)(rand_r(&seed) % 50));
+			cls[v] = (uint32_t)(rand_r(&seed) % 6);
+		}
+		/* a tree (so that the dominator tree branches), and more */
+		for (uint32_t v = 1; v < n; v++)
+			len += (size_t)snprintf(spec + len, cap - len, "%u>%u ",
+			                        (uint32_t)(rand_r(&seed) % v), v);
+		for (uint32_t e = 0; e < ne; e++) {
+			uint32_t from = (uint32_t)(rand_r(&seed) % n), to;
+			if (rand_r(&seed) % 4)
+				to = (from + 1 + (uint32_t)(rand_r(&seed) % 8)) % n;
+			else
+				to = (uint32_t)(rand_r(&seed) % n);
+			len += (size_t)snprintf(spec + len, cap - len, "%u%c%u ", from,
+			                        rand_r(&seed) % 10 == 0 ? '~' : '>', to);
+		}
+		a = tgraph_ex(n, spec, size, cls, false);
+		b = tgraph_ex(n, spec, size, cls, true);
+		ck_assert_ptr_null(a->dom_first);
+		ck_assert_ptr_nonnull(b->dom_first);
+		ck_assert_uint_eq(a->class_count, b->class_count);
+		for (uint32_t v = 0; v < n; v++) {
+			ck_assert_uint_eq(a->idom[v], b->idom[v]);
+			ck_assert_uint_eq(heap_retained(a, v), heap_retained(b, v));
+			ck_assert_int_eq(a->distance[v], b->distance[v]);
+		}
+		for (uint32_t c = 0; c < a->class_count; c++) {
+			uint64_t want = 0;
+			/* instances with no instance of their class above them */
+			for (uint32_t v = 0; v < n; v++) {
+				uint32_t x = v;
+				bool top = heap_node_self(a, v) != 0 && heap_node_class(a, v) == c;
+				while (top && x != a->root) {
+					x = a->idom[x];
+					if (heap_node_self(a, x) != 0 && heap_node_class(a, x) == c)
+						top = false;
+				}
+				if (top)
+					want += heap_retained(a, v);
+			}
+			ck_assert_msg(a->classes[c].retained == want && b->classes[c].retained == want,
+			              "graph %d class %u: %lu and %lu, expected %lu", iter, c,
+			              (unsigned long)a->classes[c].retained,
+			              (unsigned long)b->classes[c].retained, (unsigned long)want);
+			ck_assert_uint_eq(a->classes[c].count, b->classes[c].count);
+			ck_assert_int_eq(a->classes[c].distance, b->classes[c].distance);
+		}
+		heap_free(a);
+		heap_free(b);
+		free(spec);
+		free(size);
+		free(cls);
+	}
+}
+END_TEST
+
+/* Distances: levels wider than the search keeps in a list (n / 256 + 4096
+ * nodes) go to a bitmap, and a deep chain needs as many levels. */
+START_TEST(test_distances_wide_and_deep)
+{
+	const uint32_t wide = 10000, deep = 5000, n = 1 + 2 * wide + deep;
+	size_t cap = (size_t)n * 24, len = 0;
+	char *spec = xmalloc(cap);
+	struct heap *h;
+
+	for (uint32_t i = 0; i < wide; i++)
+		len += (size_t)snprintf(spec + len, cap - len, "0>%u %u>%u ", 1 + i, 1 + i,
+		                        1 + wide + i);
+	len += (size_t)snprintf(spec + len, cap - len, "%u>%u ", wide, 1 + 2 * wide);
+	for (uint32_t i = 1; i < deep; i++)
+		len += (size_t)snprintf(spec + len, cap - len, "%u>%u ", 2 * wide + i, 2 * wide + i + 1);
+	/* a weak shortcut does not count */
+	snprintf(spec + len, cap - len, "0~%u", n - 1);
+	h = tgraph(n, spec, NULL);
+	ck_assert_int_eq(h->distance[0], 0);
+	for (uint32_t i = 0; i < wide; i++) {
+		ck_assert_int_eq(h->distance[1 + i], 1);
+		ck_assert_int_eq(h->distance[1 + wide + i], 2);
+	}
+	for (uint32_t i = 0; i < deep; i++)
+		ck_assert_int_eq(h->distance[1 + 2 * wide + i], (int)(2 + i));
+	heap_free(h);
+	free(spec);
+}
+END_TEST
+
 /* The tests of the "graphs" case again with Semi-NCA alone, and with the
  * iterative algorithm giving up at once (it starts over with Semi-NCA). */
 static void
@@ -486,6 +589,8 @@ suite_dom(void)
 	tcase_add_test(tc, test_algorithms_agree);
 	tcase_add_test(tc, test_retained_widths);
 	tcase_add_test(tc, test_compact_edge_names);
+	tcase_add_test(tc, test_batch_walk_agrees);
+	tcase_add_test(tc, test_distances_wide_and_deep);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("semi-nca");
 	tcase_set_timeout(tc, 120);

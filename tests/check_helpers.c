@@ -28,6 +28,13 @@ tedge_cmp(const void *a, const void *b)
 struct heap *
 tgraph(uint32_t n, const char *spec, const uint32_t *sizes)
 {
+	return tgraph_ex(n, spec, sizes, NULL, false);
+}
+
+struct heap *
+tgraph_ex(uint32_t n, const char *spec, const uint32_t *sizes, const uint32_t *cls,
+          bool interactive)
+{
 	struct heap_builder b;
 	struct hs_error err;
 	struct tedge *edges = NULL;
@@ -70,13 +77,21 @@ tgraph(uint32_t n, const char *spec, const uint32_t *sizes)
 	hb_edge_type(&b, "weak", false);
 	hb_alloc(&b, n, (uint32_t)ne);
 	name = hb_string(&b, "node", 4);
-	for (uint32_t i = 0; i < n; i++)
-		hb_node(&b, i, 0, name, (uint64_t)i + 1, sizes ? sizes[i] : 1, count[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t nm = name;
+		if (cls) {
+			char buf[32];
+			int len = snprintf(buf, sizeof buf, "c%u", cls[i]);
+			nm = strtab_intern(&b.h->strings, buf, (size_t)len);
+		}
+		hb_node(&b, i, 0, nm, (uint64_t)i + 1, sizes ? sizes[i] : 1, count[i]);
+	}
 	for (size_t e = 0; e < ne; e++)
 		hb_edge(&b, (uint32_t)e, edges[e].weak ? 1 : 0, name, edges[e].to);
 	error_clear(&err);
 	h = hb_finish(&b, &err);
 	ck_assert_msg(h != NULL, "%s", err.msg);
+	h->interactive = interactive;
 	ck_assert_int_eq(analyze_heap(h, NULL, &err), HS_OK);
 	free(edges);
 	free(count);

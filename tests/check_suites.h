@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "heapsift/heap.h"
@@ -23,6 +24,10 @@ Suite *suite_heap(void);
  * nodes 0..n-1 (0 is the root), each of size sizes[i] (or 1 when sizes is
  * NULL); edges "a>b" (retaining) and "a~b" (weak), separated by spaces. */
 struct heap *tgraph(uint32_t n, const char *edges, const uint32_t *sizes);
+/* The same with node i named "c<cls[i]>" (its class; all "node" when cls
+ * is NULL), analysed as for the TUI when interactive. */
+struct heap *tgraph_ex(uint32_t n, const char *edges, const uint32_t *sizes, const uint32_t *cls,
+                       bool interactive);
 
 /* Path of a file under the source tree's tests/data (top_srcdir from the
  * environment, as make check sets it).  Static buffer. */

@@ -128,32 +128,89 @@ generic_rules_class_names(struct heap *h)
 	free(by_name);
 }
 
+/* One level of a breadth-first search: a list while it is short, else a
+ * bitmap (of which a search has at most 256 levels: each holds n / 256
+ * nodes), so that the search needs no queue of a word a node. */
+struct level {
+	uint32_t *list;
+	uint64_t *bits;		/* zero but while the level is in it */
+	size_t len;
+	bool in_bits;
+};
+
+static void
+level_add(struct level *l, uint32_t v, size_t limit, size_t words)
+{
+	if (!l->in_bits) {
+		if (l->len < limit) {
+			l->list[l->len++] = v;
+			return;
+		}
+		if (l->bits == NULL)
+			l->bits = xcalloc(words, sizeof *l->bits);
+		for (size_t i = 0; i < l->len; i++)
+			bit_set(l->bits, l->list[i]);
+		l->in_bits = true;
+	}
+	bit_set(l->bits, v);
+}
+
 void
 generic_rules_distances(struct heap *h)
 {
 	const uint32_t n = h->node_count;
 	const int weak = heap_edge_type_find(h, "weak");
-	uint32_t *queue = xmallocarray(n, sizeof *queue);
-	size_t head = 0, len = 0;
+	const size_t limit = (size_t)n / 256 + 4096, words = (size_t)n / 64 + 1;
+	struct level a = { 0 }, b = { 0 }, *cur = &a, *next = &b;
 
 	free(h->distance);
 	h->distance = xmallocarray(n, sizeof *h->distance);
 	for (uint32_t v = 0; v < n; v++)
 		h->distance[v] = HEAP_NO_DISTANCE;
+	a.list = xmallocarray(limit, sizeof *a.list);
+	b.list = xmallocarray(limit, sizeof *b.list);
 	h->distance[h->root] = 0;
-	queue[len++] = h->root;
-	while (head < len) {
-		uint32_t v = queue[head++];
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
-			uint32_t c = h->edge_to[e];
-			if ((weak >= 0 && h->edge_type[e] == (uint8_t)weak) ||
-			    h->distance[c] != HEAP_NO_DISTANCE)
-				continue;
-			h->distance[c] = h->distance[v] + 1;
-			queue[len++] = c;
+	cur->list[cur->len++] = h->root;
+	for (int32_t d = 1; cur->len || cur->in_bits; d++) {
+		size_t i = 0, w = 0;
+		uint64_t word = 0;
+		for (;;) {
+			uint32_t v;
+			if (cur->in_bits) {
+				while (word == 0 && w < words) {
+					word = cur->bits[w];
+					cur->bits[w++] = 0;
+				}
+				if (word == 0)
+					break;
+				v = (uint32_t)((w - 1) * 64 + (size_t)__builtin_ctzll(word));
+				word &= word - 1;
+			} else {
+				if (i == cur->len)
+					break;
+				v = cur->list[i++];
+			}
+			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+				uint32_t c = h->edge_to[e];
+				if ((weak >= 0 && h->edge_type[e] == (uint8_t)weak) ||
+				    h->distance[c] != HEAP_NO_DISTANCE)
+					continue;
+				h->distance[c] = d;
+				level_add(next, c, limit, words);
+			}
+		}
+		cur->len = 0;
+		cur->in_bits = false;
+		{
+			struct level *t = cur;
+			cur = next;
+			next = t;
 		}
 	}
-	free(queue);
+	free(a.list);
+	free(b.list);
+	free(a.bits);
+	free(b.bits);
 }
 
 /* --- the pipeline ----------------------------------------------------------------
@@ -265,16 +322,28 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 	progress_phase(progress, "retained sizes", 0);
 	free(retaining);
 	reach_compute(h, order);
-	dom_retained(h, order);
-	side_wait(&side);
-	dom_children_build(h);
-
-	progress_phase(progress, "classes", 0);
-	classes_retained(h);
-	if (!h->interactive)
-		dom_children_drop(h);
-	if (!v8)
+	if (!h->interactive) {
+		/* one walk, without the children index (they are browsed) */
+		side_wait(&side);
+		progress_phase(progress, "classes", 0);
+		if (dom_retained_classes(h, order)) {
+			order = NULL;
+			xalloc_trim();
+		}
+	}
+	if (order) {
+		dom_retained(h, order);
+		side_wait(&side);
+		dom_children_build(h);
+		progress_phase(progress, "classes", 0);
+		classes_retained(h);
+		if (!h->interactive)
+			dom_children_drop(h);
+	}
+	if (!v8) {
+		progress_phase(progress, "distances", 0);
 		generic_rules_distances(h);
+	}
 	h->total_size = heap_retained(h, h->root) + h->extra_native_bytes;
 	if (v8)
 		v8rules_statistics(h);

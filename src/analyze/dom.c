@@ -676,23 +676,34 @@ dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 	return dom_snca(h, retaining, has_in, order, progress);
 }
 
+/* The sizes' total and their common alignment, as a shift. */
+static uint64_t
+self_total(const struct heap *h, unsigned *shift)
+{
+	uint64_t total = 0, bits = 0;
+	unsigned sh = 0;
+
+	for (uint32_t v = 0; v < h->node_count; v++) {
+		total += heap_node_self(h, v);
+		bits |= heap_node_self(h, v);
+	}
+	while (sh < 32 && bits && !(bits >> sh & 1))
+		sh++;
+	*shift = sh;
+	return total;
+}
+
 void
 dom_retained(struct heap *h, uint32_t *order)
 {
 	const uint32_t n = order[0], count = h->node_count;
-	uint64_t total = 0, bits = 0;
-	unsigned shift = 0;
+	unsigned shift;
+	uint64_t total = self_total(h, &shift);
 
 	free(h->retained32);
 	free(h->retained64);
 	h->retained32 = NULL;
 	h->retained64 = NULL;
-	for (uint32_t v = 0; v < count; v++) {
-		total += heap_node_self(h, v);
-		bits |= heap_node_self(h, v);
-	}
-	while (shift < 32 && bits && !(bits >> shift & 1))
-		shift++;
 	h->retained_shift = (uint8_t)shift;
 	/* order[1] is the root; a dominator always comes before what it
 	 * dominates, so from the end up each node's sum is complete when it
@@ -718,6 +729,95 @@ dom_retained(struct heap *h, uint32_t *order)
 		h->retained64 = retained;
 	}
 	free(order);
+}
+
+bool
+dom_retained_classes(struct heap *h, uint32_t *order)
+{
+	const uint32_t n = h->node_count, r = h->root;
+	const uint32_t *idom = h->idom;
+	uint32_t *first, *child = order, sum = 0;
+	uint8_t *seen;
+	struct wframe {
+		uint32_t node, next, sum;
+		bool top;	/* an instance with none of its class above */
+	} *stack;
+	size_t sp = 0, cap = 1024;
+	unsigned shift;
+
+	if (self_total(h, &shift) >> shift > UINT32_MAX)
+		return false;
+	free(h->retained32);
+	free(h->retained64);
+	h->retained32 = NULL;
+	h->retained64 = NULL;
+	h->retained_shift = (uint8_t)shift;
+	for (uint32_t c = 0; c < h->class_count; c++)
+		h->classes[c].retained = 0;
+
+	/* The children, grouped by dominator in the order's place: first[v]
+	 * is where v's begin.  Where they end is where the next child has
+	 * another dominator, so that first[v] is not read once v is done, and
+	 * takes v's retained size. */
+	first = xcalloc((size_t)n + 1, sizeof *first);
+	for (uint32_t v = 0; v < n; v++)
+		if (v != r)
+			first[idom[v]]++;
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t c = first[v];
+		first[v] = sum;
+		sum += c;
+	}
+	for (uint32_t v = 0; v < n; v++)
+		if (v != r)
+			child[first[idom[v]]++] = v;
+	for (uint32_t v = n; v > 0; v--)
+		first[v] = first[v - 1];
+	first[0] = 0;
+
+	/* Depth first: a node's retained size is complete when it is left; a
+	 * class is "seen" while the walk is below one of its instances, as in
+	 * classes_retained(). */
+	seen = xcalloc(h->class_count ? h->class_count : 1, 1);
+	stack = xmallocarray(cap, sizeof *stack);
+	stack[0].node = r;
+	stack[0].next = first[r];
+	stack[0].sum = (uint32_t)(heap_node_self(h, r) >> shift);
+	stack[0].top = heap_node_self(h, r) != 0;
+	if (stack[0].top)
+		seen[heap_node_class(h, r)] = 1;
+	sp = 1;
+	while (sp) {
+		struct wframe *f = &stack[sp - 1];
+		uint32_t c;
+		if (f->next == sum || idom[child[f->next]] != f->node) {
+			uint32_t v = f->node;
+			first[v] = f->sum;
+			if (f->top) {
+				seen[heap_node_class(h, v)] = 0;
+				h->classes[heap_node_class(h, v)].retained += (uint64_t)f->sum << shift;
+			}
+			sp--;
+			if (sp)
+				stack[sp - 1].sum += f->sum;
+			continue;
+		}
+		c = child[f->next++];
+		if (sp == cap)
+			XGROW(stack, cap, sp + 1);
+		f = &stack[sp++];
+		f->node = c;
+		f->next = first[c];
+		f->sum = (uint32_t)(heap_node_self(h, c) >> shift);
+		f->top = heap_node_self(h, c) != 0 && !seen[heap_node_class(h, c)];
+		if (f->top)
+			seen[heap_node_class(h, c)] = 1;
+	}
+	free(stack);
+	free(seen);
+	free(order);
+	h->retained32 = first;
+	return true;
 }
 
 void
