@@ -425,11 +425,13 @@ START_TEST(test_lazy_positions)
 	uint32_t name;
 	char buf[32];
 
-	/* the first two positions fit 32 bits; all five do not */
-	for (uint32_t labels = 2; labels <= n; labels += n - 2) {
+	/* the first two positions fit 32 bits; all five do not; room made
+	 * for none, for fewer than come, for all */
+	for (uint32_t k = 0; k < 6; k++) {
+		uint32_t labels = k % 2 ? n : 2;
 		start(&b, n + 1);
 		name = hb_string(&b, "x", 1);
-		hb_lazy_labels(&b, &echo_source, NULL);
+		hb_lazy_labels(&b, &echo_source, NULL, k / 2 == 0 ? 0 : k / 2 == 1 ? 1 : n);
 		for (uint32_t i = 0; i < n + 1; i++) {
 			hb_node(&b, i, 0, name, i + 1, 8, 0);
 			if (i < labels)

@@ -209,9 +209,11 @@ void hb_label(struct heap_builder *b, uint32_t n, uint32_t label);
 /* A static string saying how the sizes were computed (summary "layout"). */
 void hb_note(struct heap_builder *b, const char *note);
 /* Lazy labels: the heap takes ctx (source->free frees it, also when the
- * build is abandoned); hb_lazy_label gives node n the label of position
- * where, in ascending node order (later calls out of order are dropped). */
-void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx);
+ * build is abandoned), with room for expect labels (a hint: the arrays
+ * grow past it); hb_lazy_label gives node n the label of position where,
+ * in ascending node order (later calls out of order are dropped). */
+void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx,
+                    size_t expect);
 void hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where);
 /* Replaces the target t of edges from .. to-1 by map[t] (for loaders that
  * meet references before they number their targets); map has an entry

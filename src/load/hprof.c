@@ -848,7 +848,7 @@ walk(struct hp *p, object_fn fn)
 			 * behind back (a mapped file only: they come again from the
 			 * page cache for the next pass, cheaply), so that the file
 			 * does not add its size to the peak of memory. */
-			if (p->io && p->io->codec == IO_PLAIN && q - released >= (64u << 20)) {
+			if (p->io && p->io->codec == IO_PLAIN && q - released >= (8u << 20)) {
 				size_t to = q & ~(size_t)4095;
 				io_release_range(p->io, released, to);
 				released = to;
@@ -1994,7 +1994,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 			struct lazy_file *lf = xmalloc(sizeof *lf);
 			lf->fd = fd;
 			lf->idsz = p.idsz;
-			hb_lazy_labels(&b, &lazy_source, lf);
+			hb_lazy_labels(&b, &lazy_source, lf, pd.nstrings);
 			p.lazy_labels = true;
 		}
 		label_strings(&p, &pd);

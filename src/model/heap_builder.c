@@ -435,10 +435,19 @@ hb_label(struct heap_builder *b, uint32_t n, uint32_t label)
 }
 
 void
-hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx)
+hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx,
+               size_t expect)
 {
-	b->h->lazy = source;
-	b->h->lazy_ctx = ctx;
+	struct heap *h = b->h;
+	h->lazy = source;
+	h->lazy_ctx = ctx;
+	/* sized once: arrays grown by doubling leave their old copies in
+	 * the heap, resident (3 M labels: 24 MiB at the load's peak) */
+	if (expect > b->lazy_cap && expect <= UINT32_MAX && h->lazy_where == NULL) {
+		h->lazy_node = xreallocarray(h->lazy_node, expect, sizeof *h->lazy_node);
+		h->lazy_where32 = xreallocarray(h->lazy_where32, expect, sizeof *h->lazy_where32);
+		b->lazy_cap = expect;
+	}
 }
 
 void
