@@ -21,6 +21,7 @@ main(void)
 	srunner_add_suite(sr, suite_trace());
 	srunner_add_suite(sr, suite_pprof());
 	srunner_add_suite(sr, suite_heap());
+	srunner_add_suite(sr, suite_hprof());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -19,6 +19,7 @@ Suite *suite_sym(void);
 Suite *suite_trace(void);
 Suite *suite_pprof(void);
 Suite *suite_heap(void);
+Suite *suite_hprof(void);
 
 /* A heap built from a small description, analysed with the generic rules:
  * nodes 0..n-1 (0 is the root), each of size sizes[i] (or 1 when sizes is

@@ -19,6 +19,8 @@
 #include "heapsift/strtab.h"
 
 struct idmap;
+struct heap;
+struct heap_edge_cache;
 
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
@@ -55,6 +57,16 @@ struct heap_location {
  * SIZE_MAX when it cannot tell (the file changed, say). */
 struct heap_label_source {
 	size_t (*make)(void *ctx, uint64_t where, char *buf, size_t size);
+	void (*free)(void *ctx);
+};
+
+/* Where edge types and names come from when the heap keeps neither
+ * (edge_type NULL): edges() writes those of node n's count edges, first ..
+ * first + count - 1, into types and names (a string id, or an index for
+ * index-named kinds). */
+struct heap_edge_source {
+	void (*edges)(void *ctx, const struct heap *h, uint32_t n, uint32_t first, uint32_t count,
+	              uint8_t *types, uint32_t *names);
 	void (*free)(void *ctx);
 };
 
@@ -148,6 +160,13 @@ struct heap {
 	uint32_t *edge_big, *edge_big_name;
 	uint32_t edge_big_count;
 	uint32_t *edge_to;
+	/* Or, edge_type NULL, types and names made by edge_src (owning
+	 * edge_ctx) node by node: read them with heap_edge_type() and
+	 * heap_edge_name_id(), which keep the last node's (edge_cache: one
+	 * thread at a time reads a heap's edge names). */
+	const struct heap_edge_source *edge_src;
+	void *edge_ctx;
+	struct heap_edge_cache *edge_cache;
 	/* Input: tables */
 	struct strtab strings;
 	uint32_t node_type_count, edge_type_count;
@@ -256,14 +275,33 @@ heap_node_id(const struct heap *h, uint32_t n)
 /* Edge e's name: a string id, or an index for index-named kinds. */
 uint32_t heap_edge_big_name(const struct heap *h, uint32_t e);
 
+/* Edge e's type and name from edge_src (through the one-node cache). */
+uint32_t heap_edge_fetch(const struct heap *h, uint32_t e, uint8_t *type);
+
 static inline uint32_t
 heap_edge_name_id(const struct heap *h, uint32_t e)
 {
+	uint8_t t;
+
 	if (h->edge_name)
 		return h->edge_name[e];
+	if (h->edge_name16 == NULL)
+		return heap_edge_fetch(h, e, &t);
 	if (h->edge_name16[e] != HEAP_EDGE_BIG)
 		return h->edge_name16[e];
 	return heap_edge_big_name(h, e);
+}
+
+/* Edge e's type: an index into edge_type_names. */
+static inline uint8_t
+heap_edge_type(const struct heap *h, uint32_t e)
+{
+	uint8_t t;
+
+	if (h->edge_type)
+		return h->edge_type[e];
+	heap_edge_fetch(h, e, &t);
+	return t;
 }
 
 static inline enum heap_reach

@@ -163,11 +163,21 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 void hb_compact_edge_names(struct heap_builder *b);
 void hb_edge_big(struct heap_builder *b, uint32_t e, uint32_t name);
 
+/* Edge types and names kept by the loader, not the heap: hb_edge stores
+ * the targets alone and source makes the rest when asked (the heap takes
+ * ctx: source->free frees it, also when the build is abandoned).  Call
+ * after hb_alloc, instead of hb_compact_edge_names. */
+void hb_edge_targets_only(struct heap_builder *b, const struct heap_edge_source *source,
+                          void *ctx);
+
 static inline void
 hb_edge(struct heap_builder *b, uint32_t e, uint8_t type, uint32_t name_or_index,
         uint32_t to)
 {
 	struct heap *h = b->h;
+	h->edge_to[e] = to;
+	if (h->edge_type == NULL)
+		return;
 	h->edge_type[e] = type;
 	if (h->edge_name)
 		h->edge_name[e] = name_or_index;
@@ -175,7 +185,6 @@ hb_edge(struct heap_builder *b, uint32_t e, uint8_t type, uint32_t name_or_index
 		h->edge_name16[e] = (uint16_t)name_or_index;
 	else
 		hb_edge_big(b, e, name_or_index);
-	h->edge_to[e] = to;
 }
 
 static inline void

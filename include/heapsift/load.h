@@ -61,6 +61,9 @@ extern const struct loader_ops loader_gperf;
 /* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
  * tell it from the dump.  Set by --java-layout. */
 extern int hprof_layout_force;
+/* hprof: every node's edge types and names listed as they are, none made
+ * from the classes' fields (tests compare the two). */
+extern int hprof_edges_listed;
 /* traces: events after this many microseconds are not read (the trace as
  * it stood then; heapsift diff --from/--to).  UINT64_MAX: all. */
 extern uint64_t trace_stop_us;

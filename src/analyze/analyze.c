@@ -84,7 +84,7 @@ generic_rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in)
 
 	for (uint32_t v = 0; v < n; v++)
 		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
-			if ((weak < 0 || h->edge_type[e] != (uint8_t)weak) && h->edge_to[e] != v) {
+			if ((weak < 0 || heap_edge_type(h, e) != (uint8_t)weak) && h->edge_to[e] != v) {
 				bit_set(bits, e);
 				bit_set(in, h->edge_to[e]);
 			}
@@ -192,7 +192,7 @@ generic_rules_distances(struct heap *h)
 			}
 			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
 				uint32_t c = h->edge_to[e];
-				if ((weak >= 0 && h->edge_type[e] == (uint8_t)weak) ||
+				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) ||
 				    h->distance[c] != HEAP_NO_DISTANCE)
 					continue;
 				h->distance[c] = d;

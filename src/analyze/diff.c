@@ -362,7 +362,7 @@ path_shape(struct heap *h, uint32_t v, char *buf, size_t size)
 		/* a retainer one step closer to the root, not through a weak edge */
 		for (uint32_t i = h->ret_first[v]; i < h->ret_first[v + 1]; i++) {
 			uint32_t e = h->ret_edge[i], u = h->ret_src[i];
-			if ((weak >= 0 && h->edge_type[e] == weak) || h->distance[u] < 0 ||
+			if ((weak >= 0 && heap_edge_type(h, e) == weak) || h->distance[u] < 0 ||
 			    h->distance[u] >= d)
 				continue;
 			if (best == UINT32_MAX || h->distance[u] < h->distance[from]) {

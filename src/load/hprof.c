@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "heapsift/heap.h"
+#include "heapsift/bits.h"
 #include "heapsift/heap_builder.h"
 #include "heapsift/idmap.h"
 #include "heapsift/load.h"
@@ -207,6 +208,9 @@ struct hclass {
 	uint32_t up_prim, up_refs;	/* fields of Thread and above, when cont */
 	uint32_t static_prim;	/* bytes of primitive statics */
 	uint32_t static_nref;	/* static reference fields */
+	/* another class of the same name has other reference fields: its
+	 * instances' edges are listed (see struct ecodec) */
+	bool shared;
 };
 
 struct href {
@@ -1232,10 +1236,112 @@ pass_vote(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 
 /* --- pass D: nodes and edges ------------------------------------------------------- */
 
+/* --- edge types and names, kept small ------------------------------------------
+ * The heap keeps the edges' targets only (hb_edge_targets_only).  An
+ * instance's edges are its non-null reference fields, in its class's
+ * flattened field order; an object array's are its non-null elements in
+ * index order.  So for each edge one byte says how many fields (elements)
+ * were skipped since the last edge (255: the count is in a side table), and
+ * the names come back from the class's fields (the index).  Other nodes --
+ * the roots' groups, class objects, threads with local roots, instances of
+ * a class whose name another class with other reference fields shares --
+ * have their edges' types and names listed as they are: few.  1 byte an
+ * edge instead of 3 (a 16-bit name and a type). */
+struct ecodec {
+	uint8_t *gap;		/* per edge (unused for listed nodes') */
+	uint32_t *big_edge, *big_gap;	/* gaps >= 255, edges ascending */
+	uint32_t nbig, capbig;
+	uint32_t *x_node, *x_first;	/* listed nodes, ascending, and where */
+	uint32_t nx, capx;
+	uint8_t *x_type;
+	uint32_t *x_name;
+	uint32_t nxe, capxe;
+	/* instance classes by java name (string id, ascending): the names of
+	 * their reference fields, ref_name[ref_first ...] */
+	struct elayout { uint32_t name, ref_first, nrefs; } *lay;
+	uint32_t nlay;
+	uint32_t *ref_name;
+	uint8_t t_instance, t_objarray, e_field, e_element;
+	uint32_t s_empty;
+};
+
+int hprof_edges_listed;	/* tests: every node's edges listed */
+
+static void
+ecodec_free(void *ctx)
+{
+	struct ecodec *c = ctx;
+	if (c == NULL)
+		return;
+	free(c->gap);
+	free(c->big_edge);
+	free(c->big_gap);
+	free(c->x_node);
+	free(c->x_first);
+	free(c->x_type);
+	free(c->x_name);
+	free(c->lay);
+	free(c->ref_name);
+	free(c);
+}
+
+static void
+ecodec_edges(void *ctx, const struct heap *h, uint32_t n, uint32_t first, uint32_t count,
+             uint8_t *types, uint32_t *names)
+{
+	const struct ecodec *c = ctx;
+	uint32_t k = bits_find(c->x_node, c->nx, n), j, type;
+	const struct elayout *lay = NULL;
+	uint64_t pos = 0;
+
+	if (k != UINT32_MAX) {
+		uint32_t at = c->x_first[k], end = k + 1 < c->nx ? c->x_first[k + 1] : c->nxe;
+		for (uint32_t i = 0; i < count; i++) {
+			types[i] = at + i < end ? c->x_type[at + i] : c->e_field;
+			names[i] = at + i < end ? c->x_name[at + i] : c->s_empty;
+		}
+		return;
+	}
+	type = heap_node_type(h, n);
+	if (type == c->t_instance) {
+		uint32_t name = h->classes[heap_node_class(h, n)].name;
+		uint32_t lo = 0, hi = c->nlay;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (c->lay[mid].name < name)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < c->nlay && c->lay[lo].name == name)
+			lay = &c->lay[lo];
+	}
+	j = bits_lower_bound(c->big_edge, c->nbig, first);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t g = c->gap[first + i];
+		if (g == 255 && j < c->nbig && c->big_edge[j] == first + i)
+			g = c->big_gap[j++];
+		pos += g;
+		if (type == c->t_objarray) {
+			types[i] = c->e_element;
+			names[i] = (uint32_t)pos;
+		} else {
+			types[i] = c->e_field;
+			names[i] = lay && pos < lay->nrefs ? c->ref_name[lay->ref_first + pos] : c->s_empty;
+		}
+		pos++;
+	}
+}
+
+static const struct heap_edge_source ecodec_source = { ecodec_edges, ecodec_free };
+
 struct passd {
 	uint32_t node;		/* next node expected */
 	uint32_t edge;		/* next edge */
 	uint32_t edge_cap;
+	struct ecodec *ec;	/* the heap's (hb_edge_targets_only) */
+	bool listed;		/* this node's edges go to the list */
+	uint32_t next_pos;	/* the field (element) after the last edge's */
 	struct hlocal *locals;	/* sorted by thread rank */
 	size_t nlocals;
 	uint64_t *threads;	/* bitset of the threads' ranks */
@@ -1259,15 +1365,79 @@ edges_grow(struct hp *p, struct passd *s)
 	if (cap > NONE - 1)
 		cap = NONE - 1;
 	hb_edges_reserve(p->b, (uint32_t)cap);
+	s->ec->gap = xreallocarray(s->ec->gap, cap, sizeof *s->ec->gap);
 	s->edge_cap = (uint32_t)cap;
 	return true;
 }
 
-static inline void
-edge(struct hp *p, struct passd *s, int type, uint32_t name, uint32_t to)
+/* The next node's edges: listed or not. */
+static void
+edges_begin(struct passd *s, uint32_t v, bool listed)
 {
-	if (s->edge < s->edge_cap || edges_grow(p, s))
+	struct ecodec *c = s->ec;
+	s->listed = listed || hprof_edges_listed;
+	s->next_pos = 0;
+	if (!s->listed)
+		return;
+	if (c->nx == c->capx) {
+		size_t cap = c->capx;
+		XGROW(c->x_node, cap, (size_t)c->nx + 1);
+		c->x_first = xreallocarray(c->x_first, cap, sizeof *c->x_first);
+		c->capx = (uint32_t)cap;
+	}
+	c->x_node[c->nx] = v;
+	c->x_first[c->nx] = c->nxe;
+	c->nx++;
+}
+
+/* Edge e's type and name, or its position (field or element) past the
+ * last edge's. */
+static void
+edge_note(struct passd *s, uint32_t e, int type, uint32_t name, uint32_t pos)
+{
+	struct ecodec *c = s->ec;
+	uint32_t g;
+
+	if (s->listed) {
+		if (c->nxe == c->capxe) {
+			size_t cap = c->capxe;
+			if (cap >= NONE / 2)
+				return;	/* more than 2^31 listed: named "" */
+			XGROW(c->x_type, cap, (size_t)c->nxe + 1);
+			c->x_name = xreallocarray(c->x_name, cap, sizeof *c->x_name);
+			c->capxe = (uint32_t)cap;
+		}
+		c->x_type[c->nxe] = (uint8_t)type;
+		c->x_name[c->nxe] = name;
+		c->nxe++;
+		return;
+	}
+	g = pos - s->next_pos;
+	s->next_pos = pos + 1;
+	if (g < 255) {
+		c->gap[e] = (uint8_t)g;
+		return;
+	}
+	c->gap[e] = 255;
+	if (c->nbig == c->capbig) {
+		size_t cap = c->capbig;
+		XGROW(c->big_edge, cap, (size_t)c->nbig + 1);
+		c->big_gap = xreallocarray(c->big_gap, cap, sizeof *c->big_gap);
+		c->capbig = (uint32_t)cap;
+	}
+	c->big_edge[c->nbig] = e;
+	c->big_gap[c->nbig] = g;
+	c->nbig++;
+}
+
+/* An edge; pos: its field's (element's) position, for nodes not listed. */
+static inline void
+edge(struct hp *p, struct passd *s, int type, uint32_t name, uint32_t to, uint32_t pos)
+{
+	if (s->edge < s->edge_cap || edges_grow(p, s)) {
 		hb_edge(p->b, s->edge, (uint8_t)type, name, to);
+		edge_note(s, s->edge, type, name, pos);
+	}
 	if (s->edge < NONE)
 		s->edge++;
 }
@@ -1287,7 +1457,7 @@ local_edges(struct hp *p, struct passd *s, uint32_t r)
 			hi = mid;
 	}
 	for (; lo < s->nlocals && s->locals[lo].thread == r; lo++)
-		edge(p, s, p->e_root, s->locals[lo].name, s->locals[lo].target);
+		edge(p, s, p->e_root, s->locals[lo].name, s->locals[lo].target, 0);
 }
 
 static int
@@ -1306,6 +1476,16 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	if (rank == NONE || p->perm[rank] != NONE)
 		return HS_OK;	/* a duplicate id: the first object won */
 	p->perm[rank] = v;
+	{
+		/* listed: class objects, threads with local roots, instances of
+		 * a shared class name */
+		bool listed = tag == SUB_CLASS_DUMP || (s->threads[rank >> 6] >> (rank & 63) & 1);
+		if (tag == SUB_INSTANCE_DUMP && !listed) {
+			const struct hclass *c = class_of(p, rd_id(p, d + body + I + 4));
+			listed = c != NULL && c->shared;
+		}
+		edges_begin(s, v, listed);
+	}
 	switch (tag) {
 	case SUB_CLASS_DUMP: {
 		struct hclass *c = class_of(p, id);
@@ -1321,20 +1501,20 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		self = p->java_lang_class != NONE ? instance_size(&p->cls[p->java_lang_class], ref, klass) : 0;
 		self = align8(self + c->static_prim + (uint64_t)c->static_nref * ref);
 		if (c->super && (t = idmap_rank(p->map, c->super)) != NONE)
-			edge(p, s, p->e_internal, p->s_super, t);
+			edge(p, s, p->e_internal, p->s_super, t, 0);
 		if (c->loader && (t = idmap_rank(p->map, c->loader)) != NONE)
-			edge(p, s, p->e_internal, p->s_loader, t);
+			edge(p, s, p->e_internal, p->s_loader, t, 0);
 		if (c->signers && (t = idmap_rank(p->map, c->signers)) != NONE)
-			edge(p, s, p->e_internal, p->s_signers, t);
+			edge(p, s, p->e_internal, p->s_signers, t, 0);
 		if (c->domain && (t = idmap_rank(p->map, c->domain)) != NONE)
-			edge(p, s, p->e_internal, p->s_domain, t);
+			edge(p, s, p->e_internal, p->s_domain, t, 0);
 		q = c->statics_off + 2;
 		for (unsigned i = 0; i < c->nstatics; i++) {
 			unsigned ty = d[q + I], sz = dump_size(p, ty);
 			if (ty == T_OBJECT) {
 				uint64_t r = rd_id(p, d + q + I + 1);
 				if (r && (t = idmap_rank(p->map, r)) != NONE)
-					edge(p, s, p->e_static, string_get(p, rd_id(p, d + q)), t);
+					edge(p, s, p->e_static, string_get(p, rd_id(p, d + q)), t, 0);
 			}
 			q += I + 1 + sz;
 		}
@@ -1363,7 +1543,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 			const struct href *r = &p->refs[c->ref_first + i];
 			uint64_t x = rd_id(p, f + r->offset);
 			if (x && (t = idmap_rank(p->map, x)) != NONE)
-				edge(p, s, p->e_field, r->name, t);
+				edge(p, s, p->e_field, r->name, t, i);
 		}
 		if (p->string_class != NONE && c == &p->cls[p->string_class]) {
 			uint64_t x = rd_id(p, f + p->string_value_off);
@@ -1389,7 +1569,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t x = rd_id(p, el + (size_t)i * I);
 			if (x && (t = idmap_rank(p->map, x)) != NONE)
-				edge(p, s, p->e_element, i, t);
+				edge(p, s, p->e_element, i, t, i);
 		}
 		break;
 	}
@@ -1775,6 +1955,52 @@ int
 hprof_layout_force = -1;	/* set by --java-layout; -1: detect */
 
 static int
+elayout_cmp(const void *a, const void *b)
+{
+	const struct elayout *x = a, *y = b;
+	if (x->name != y->name)
+		return x->name < y->name ? -1 : 1;
+	return x->ref_first < y->ref_first ? -1 : x->ref_first > y->ref_first;
+}
+
+/* The instance classes' reference fields by java name, for ecodec_edges;
+ * classes sharing a name with other reference fields marked shared. */
+static void
+ecodec_layouts(struct hp *p, struct ecodec *c)
+{
+	uint32_t w = 0;
+
+	c->ref_name = xmallocarray(p->nrefs ? p->nrefs : 1, sizeof *c->ref_name);
+	for (size_t i = 0; i < p->nrefs; i++)
+		c->ref_name[i] = p->refs[i].name;
+	c->lay = xmallocarray(p->ncls ? p->ncls : 1, sizeof *c->lay);
+	for (size_t i = 0; i < p->ncls; i++) {
+		c->lay[i].name = class_name(p, &p->cls[i]);
+		c->lay[i].ref_first = p->cls[i].ref_first;
+		c->lay[i].nrefs = p->cls[i].nrefs;
+	}
+	qsort(c->lay, p->ncls, sizeof *c->lay, elayout_cmp);
+	for (size_t i = 0; i < p->ncls;) {
+		size_t j = i + 1;
+		bool same = true;
+		for (; j < p->ncls && c->lay[j].name == c->lay[i].name; j++) {
+			const struct elayout *a = &c->lay[i], *b = &c->lay[j];
+			if (a->nrefs != b->nrefs)
+				same = false;
+			for (uint32_t k = 0; same && k < a->nrefs; k++)
+				same = c->ref_name[a->ref_first + k] == c->ref_name[b->ref_first + k];
+		}
+		if (!same)
+			for (size_t k = 0; k < p->ncls; k++)
+				if (class_name(p, &p->cls[k]) == c->lay[i].name)
+					p->cls[k].shared = true;
+		c->lay[w++] = c->lay[i];
+		i = j;
+	}
+	c->nlay = w;
+}
+
+static int
 load_hprof(struct io *io, struct progress *progress, struct model *out, struct hs_error *err)
 {
 	struct hp p;
@@ -1924,7 +2150,16 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	 * named: the builder widens the classes if they are many) */
 	hb_node_classes(&b, p.ncls + 16 + NKINDS + 1);
 	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
-	hb_compact_edge_names(&b);	/* field names and most indices fit 16 bits */
+	/* edge types and names from the fields: 1 byte an edge (ecodec) */
+	pd.ec = xcalloc(1, sizeof *pd.ec);
+	pd.ec->gap = xmallocarray(edge_bound ? edge_bound : 1, sizeof *pd.ec->gap);
+	pd.ec->t_instance = (uint8_t)p.t_instance;
+	pd.ec->t_objarray = (uint8_t)p.t_objarray;
+	pd.ec->e_field = (uint8_t)p.e_field;
+	pd.ec->e_element = (uint8_t)p.e_element;
+	pd.ec->s_empty = p.s_empty;
+	hb_edge_targets_only(&b, &ecodec_source, pd.ec);
+	ecodec_layouts(&p, pd.ec);
 	if (p.nobjects)
 		hb_pack_ids(&b, p.min_id, p.id_shift);
 	/* the heap keeps the map: ids as ranks in it (4 bytes a node less),
@@ -1933,10 +2168,11 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	pd.edge_cap = (uint32_t)edge_bound;
 
 	/* (GC roots) and the groups */
+	edges_begin(&pd, 0, true);
 	for (unsigned k = 0; k < NKINDS; k++)
 		if (group_node[k] != NONE)
 			edge(&p, &pd, p.e_root, strtab_intern_cstr(&b.h->strings, root_kinds[k].name),
-			     group_node[k]);
+			     group_node[k], 0);
 	hb_node(&b, 0, (uint8_t)p.t_synthetic, strtab_intern_cstr(&b.h->strings, "(GC roots)"), 0, 0,
 	        pd.edge);
 	ranked = pd.edge;	/* from here on, edge targets are ranks */
@@ -1944,6 +2180,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		uint32_t e0 = pd.edge, idx = 0;
 		if (group_node[k] == NONE)
 			continue;
+		edges_begin(&pd, group_node[k], true);
 		for (size_t i = 0; i < p.nroots; i++) {
 			const struct hroot *r = &p.roots[i];
 			uint32_t target, ti;
@@ -1954,7 +2191,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 				if (ti != NONE && idmap_rank(p.map, p.roots[ti].id) != NONE)
 					continue;	/* under its thread */
 			}
-			edge(&p, &pd, p.e_element, idx++, target);
+			edge(&p, &pd, p.e_element, idx++, target, 0);
 		}
 		hb_node(&b, group_node[k], (uint8_t)p.t_synthetic,
 		        strtab_intern_cstr(&b.h->strings, root_kinds[k].name),

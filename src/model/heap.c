@@ -10,6 +10,15 @@
 #include "heapsift/idmap.h"
 #include "heapsift/xalloc.h"
 
+/* The types and names of the last node edge_src made: a view that lists a
+ * node's edges asks for each in turn. */
+struct heap_edge_cache {
+	uint32_t node, first, count;
+	size_t cap;
+	uint8_t *types;
+	uint32_t *names;
+};
+
 struct heap *
 heap_new(const char *format, const char *path)
 {
@@ -47,6 +56,13 @@ heap_free(struct heap *h)
 	free(h->edge_big);
 	free(h->edge_big_name);
 	free(h->edge_to);
+	if (h->edge_src && h->edge_src->free)
+		h->edge_src->free(h->edge_ctx);
+	if (h->edge_cache) {
+		free(h->edge_cache->types);
+		free(h->edge_cache->names);
+		free(h->edge_cache);
+	}
 	strtab_free(&h->strings);
 	free(h->locations);
 	free(h->label_node);
@@ -234,6 +250,35 @@ heap_edge_source(const struct heap *h, uint32_t e)
 }
 
 uint32_t
+heap_edge_fetch(const struct heap *h, uint32_t e, uint8_t *type)
+{
+	struct heap_edge_cache *c = h->edge_cache;
+
+	if (c == NULL || e < c->first || e - c->first >= c->count) {
+		uint32_t n = heap_edge_source(h, e);
+		uint32_t first = h->first_edge[n], count = h->first_edge[n + 1] - first;
+		if (c == NULL) {
+			/* the heap is const to its readers; the cache is not */
+			c = xcalloc(1, sizeof *c);
+			((struct heap *)(uintptr_t)h)->edge_cache = c;
+		}
+		if (count > c->cap) {
+			free(c->types);
+			free(c->names);
+			c->types = xmallocarray(count, sizeof *c->types);
+			c->names = xmallocarray(count, sizeof *c->names);
+			c->cap = count;
+		}
+		h->edge_src->edges(h->edge_ctx, h, n, first, count, c->types, c->names);
+		c->node = n;
+		c->first = first;
+		c->count = count;
+	}
+	*type = c->types[e - c->first];
+	return c->names[e - c->first];
+}
+
+uint32_t
 heap_edge_big_name(const struct heap *h, uint32_t e)
 {
 	uint32_t i = bits_find(h->edge_big, h->edge_big_count, e);
@@ -244,7 +289,7 @@ size_t
 heap_edge_name(const struct heap *h, uint32_t e, char *buf, size_t size)
 {
 	int n;
-	if (h->edge_type_indexed[h->edge_type[e]])
+	if (h->edge_type_indexed[heap_edge_type(h, e)])
 		n = snprintf(buf, size, "%" PRIu32, heap_edge_name_id(h, e));
 	else
 		n = snprintf(buf, size, "%s", heap_str(h, heap_edge_name_id(h, e)));
@@ -254,7 +299,7 @@ heap_edge_name(const struct heap *h, uint32_t e, char *buf, size_t size)
 size_t
 heap_edge_label(const struct heap *h, uint32_t e, char *buf, size_t size)
 {
-	const char *t = h->edge_type_names[h->edge_type[e]];
+	const char *t = h->edge_type_names[heap_edge_type(h, e)];
 	char name[256];
 	int n;
 

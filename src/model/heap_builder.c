@@ -507,6 +507,20 @@ hb_compact_edge_names(struct heap_builder *b)
 }
 
 void
+hb_edge_targets_only(struct heap_builder *b, const struct heap_edge_source *source, void *ctx)
+{
+	struct heap *h = b->h;
+	free(h->edge_type);
+	free(h->edge_name);
+	free(h->edge_name16);
+	h->edge_type = NULL;
+	h->edge_name = NULL;
+	h->edge_name16 = NULL;
+	h->edge_src = source;
+	h->edge_ctx = ctx;
+}
+
+void
 hb_edge_big(struct heap_builder *b, uint32_t e, uint32_t name)
 {
 	struct heap *h = b->h;
@@ -586,10 +600,11 @@ hb_edges_reserve(struct heap_builder *b, uint32_t cap)
 	struct heap *h = b->h;
 	if (cap <= b->edges_alloc)
 		return;
-	h->edge_type = xreallocarray(h->edge_type, cap, sizeof *h->edge_type);
+	if (h->edge_type)
+		h->edge_type = xreallocarray(h->edge_type, cap, sizeof *h->edge_type);
 	if (h->edge_name)
 		h->edge_name = xreallocarray(h->edge_name, cap, sizeof *h->edge_name);
-	else
+	else if (h->edge_name16)
 		h->edge_name16 = xreallocarray(h->edge_name16, cap, sizeof *h->edge_name16);
 	h->edge_to = xreallocarray(h->edge_to, cap, sizeof *h->edge_to);
 	h->edge_count = cap;
@@ -606,10 +621,11 @@ hb_edges_used(struct heap_builder *b, uint32_t used)
 	b->edges_alloc = used;
 	if (used == 0)
 		used = 1;
-	h->edge_type = xreallocarray(h->edge_type, used, sizeof *h->edge_type);
+	if (h->edge_type)
+		h->edge_type = xreallocarray(h->edge_type, used, sizeof *h->edge_type);
 	if (h->edge_name)
 		h->edge_name = xreallocarray(h->edge_name, used, sizeof *h->edge_name);
-	else
+	else if (h->edge_name16)
 		h->edge_name16 = xreallocarray(h->edge_name16, used, sizeof *h->edge_name16);
 	h->edge_to = xreallocarray(h->edge_to, used, sizeof *h->edge_to);
 }
@@ -765,6 +781,15 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 		}
 	}
 	for (uint32_t e = 0; e < h->edge_count && !b->checked; e++) {
+		if (h->edge_type == NULL) {
+			/* the source's types and names: its loader checked them */
+			if (h->edge_to[e] >= h->node_count) {
+				error_set(err, HS_EINPUT, path, "edge %" PRIu32 " points to node %" PRIu32
+				          ", past the last node", e, h->edge_to[e]);
+				goto fail;
+			}
+			continue;
+		}
 		if (h->edge_type[e] >= h->edge_type_count) {
 			error_set(err, HS_EINPUT, path, "edge %" PRIu32 " has unknown type %u", e,
 			          h->edge_type[e]);

@@ -53,7 +53,7 @@ inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 		n = heap_edge_label(h, e, buf, sizeof buf);
 		cell_textn(v, out, buf, n);
 		break;
-	case I_EDGE_TYPE: cell_text(v, out, h->edge_type_names[h->edge_type[e]]); break;
+	case I_EDGE_TYPE: cell_text(v, out, h->edge_type_names[heap_edge_type(h, e)]); break;
 	case I_NAME:
 		n = heap_display_name(h, t, buf, sizeof buf);
 		cell_textn(v, out, buf, n);

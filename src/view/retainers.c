@@ -54,7 +54,7 @@ static bool
 shown(const struct view *v, uint32_t e, uint32_t src)
 {
 	const struct retainers_priv *p = v->priv;
-	return src != v->heap->root && (p->weak < 0 || v->heap->edge_type[e] != (uint8_t)p->weak);
+	return src != v->heap->root && (p->weak < 0 || heap_edge_type(v->heap, e) != (uint8_t)p->weak);
 }
 
 static void
@@ -99,7 +99,7 @@ retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 		n = heap_edge_label(h, e, buf, sizeof buf);
 		cell_textn(v, out, buf, n);
 		break;
-	case R_EDGE_TYPE: cell_text(v, out, h->edge_type_names[h->edge_type[e]]); break;
+	case R_EDGE_TYPE: cell_text(v, out, h->edge_type_names[heap_edge_type(h, e)]); break;
 	case R_TYPE: cell_text(v, out, heap_node_type_name(h, src)); break;
 	case R_ID: cell_u(out, COL_ID, heap_node_id(h, src)); break;
 	case R_DISTANCE:

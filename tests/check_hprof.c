@@ -1,0 +1,309 @@
+/* hprof edge types and names: the heap keeps only the targets, and the
+ * names come back from the classes' fields and the skipped counts
+ * (struct ecodec in hprof.c).  Each dump is loaded twice, once with every
+ * node's edges listed as they are (hprof_edges_listed), and every edge's
+ * type and name must agree; a made dump also checks the names themselves
+ * where the encoding has its corners: long runs of nulls in an array, two
+ * classes of one name with other fields, a thread with local roots. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "heapsift/analyze.h"
+#include "heapsift/load.h"
+#include "heapsift/xalloc.h"
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void
+put(struct buf *b, const void *data, size_t n)
+{
+	XGROW(b->p, b->cap, b->len + n);
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void
+u1(struct buf *b, unsigned v)
+{
+	uint8_t x = (uint8_t)v;
+	put(b, &x, 1);
+}
+
+static void
+u2(struct buf *b, unsigned v)
+{
+	u1(b, v >> 8);
+	u1(b, v);
+}
+
+static void
+u4(struct buf *b, uint32_t v)
+{
+	u2(b, v >> 16);
+	u2(b, v & 0xffff);
+}
+
+static void
+id8(struct buf *b, uint64_t v)
+{
+	u4(b, (uint32_t)(v >> 32));
+	u4(b, (uint32_t)v);
+}
+
+/* A top-level record around body. */
+static void
+rec(struct buf *b, unsigned tag, const struct buf *body)
+{
+	u1(b, tag);
+	u4(b, 0);
+	u4(b, (uint32_t)body->len);
+	put(b, body->p, body->len);
+}
+
+static void
+string(struct buf *b, uint64_t sid, const char *s)
+{
+	struct buf r = { 0 };
+	id8(&r, sid);
+	put(&r, s, strlen(s));
+	rec(b, 0x01, &r);
+	free(r.p);
+}
+
+static void
+load_class(struct buf *b, uint32_t serial, uint64_t cid, uint64_t name)
+{
+	struct buf r = { 0 };
+	u4(&r, serial);
+	id8(&r, cid);
+	u4(&r, 0);
+	id8(&r, name);
+	rec(b, 0x02, &r);
+	free(r.p);
+}
+
+/* A class with object fields named by string ids (0-terminated), and one
+ * static object field when stat is set. */
+static void
+class_dump(struct buf *h, uint64_t cid, const uint64_t *fields, uint64_t stat_name,
+           uint64_t stat_val)
+{
+	unsigned n = 0;
+	u1(h, 0x20);
+	id8(h, cid);
+	u4(h, 0);
+	for (int i = 0; i < 6; i++)
+		id8(h, 0);	/* super, loader, signers, domain, reserved */
+	u4(h, 0);
+	u2(h, 0);
+	u2(h, stat_name ? 1 : 0);
+	if (stat_name) {
+		id8(h, stat_name);
+		u1(h, 2);
+		id8(h, stat_val);
+	}
+	while (fields[n])
+		n++;
+	u2(h, n);
+	for (unsigned i = 0; i < n; i++) {
+		id8(h, fields[i]);
+		u1(h, 2);
+	}
+}
+
+static void
+instance(struct buf *h, uint64_t oid, uint64_t cid, const uint64_t *vals, unsigned n)
+{
+	u1(h, 0x21);
+	id8(h, oid);
+	u4(h, 0);
+	id8(h, cid);
+	u4(h, n * 8);
+	for (unsigned i = 0; i < n; i++)
+		id8(h, vals[i]);
+}
+
+/* The made dump: see the file's comment. */
+static struct buf
+made_dump(void)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	static const uint64_t dup1[] = { 2, 3, 0 }, dup2[] = { 4, 0 }, dup3[] = { 2, 3, 0 },
+	                      holder[] = { 2, 3, 4, 0 }, thread[] = { 2, 0 };
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	string(&b, 1, "Dup");
+	string(&b, 2, "a");
+	string(&b, 3, "b");
+	string(&b, 4, "c");
+	string(&b, 5, "Holder");
+	string(&b, 6, "T");
+	string(&b, 7, "s");
+	string(&b, 8, "Same");
+	load_class(&b, 1, 0x100, 1);
+	load_class(&b, 2, 0x110, 1);
+	load_class(&b, 3, 0x120, 5);
+	load_class(&b, 4, 0x130, 6);
+	load_class(&b, 5, 0x140, 8);
+	load_class(&b, 6, 0x150, 8);
+
+	class_dump(&h, 0x100, dup1, 0, 0);	/* Dup {a, b} */
+	class_dump(&h, 0x110, dup2, 0, 0);	/* Dup {c}: other fields */
+	class_dump(&h, 0x120, holder, 7, 0x2000);	/* Holder {a, b, c}, static s */
+	class_dump(&h, 0x130, thread, 0, 0);	/* T {a} */
+	class_dump(&h, 0x140, dup3, 0, 0);	/* Same {a, b} twice: not shared */
+	class_dump(&h, 0x150, dup3, 0, 0);
+	u1(&h, 0x05);	/* sticky class */
+	id8(&h, 0x120);
+	u1(&h, 0x01);	/* JNI global */
+	id8(&h, 0x2000);
+	id8(&h, 0x9999);
+	u1(&h, 0x08);	/* thread object, serial 1 */
+	id8(&h, 0x1018);
+	u4(&h, 1);
+	u4(&h, 0);
+	u1(&h, 0x03);	/* java frame of thread 1 */
+	id8(&h, 0x1010);
+	u4(&h, 1);
+	u4(&h, 0);
+	instance(&h, 0x1000, 0x100, (uint64_t[]){ 0x1010, 0 }, 2);
+	instance(&h, 0x1008, 0x110, (uint64_t[]){ 0x1010 }, 1);
+	instance(&h, 0x1010, 0x120, (uint64_t[]){ 0, 0x1000, 0x1008 }, 3);
+	instance(&h, 0x1018, 0x130, (uint64_t[]){ 0x1000 }, 1);
+	instance(&h, 0x1020, 0x140, (uint64_t[]){ 0, 0x1028 }, 2);
+	instance(&h, 0x1028, 0x150, (uint64_t[]){ 0x1020, 0x1777 }, 2);	/* absent id */
+	/* Object[70000]: elements 0, 1, 300, 69999 */
+	u1(&h, 0x22);
+	id8(&h, 0x2000);
+	u4(&h, 0);
+	u4(&h, 70000);
+	id8(&h, 0);
+	for (uint32_t i = 0; i < 70000; i++)
+		id8(&h, i == 0 ? 0x1000 : i == 1 ? 0x1008 : i == 300 ? 0x1010 : i == 69999 ? 0x1018 : 0);
+	rec(&b, 0x1C, &h);
+	free(h.p);
+	h = (struct buf){ 0 };
+	rec(&b, 0x2C, &h);
+	return b;
+}
+
+static struct heap *
+load_both(const char *name, const void *data, size_t size, int listed)
+{
+	struct model m;
+	struct hs_error err;
+	int r;
+
+	hprof_edges_listed = listed;
+	error_clear(&err);
+	if (data)
+		r = load_mem(name, data, size, "hprof", NULL, &m, &err);
+	else
+		r = load_file(name, NULL, NULL, &m, &err);
+	hprof_edges_listed = 0;
+	ck_assert_msg(r == HS_OK, "%s: %s", name, err.msg);
+	return m.heap;
+}
+
+/* Every edge's type and name agree, walking the nodes in order and again
+ * out of order (each node's are made when asked). */
+static void
+same_edges(const struct heap *a, const struct heap *b)
+{
+	ck_assert_uint_eq(a->edge_count, b->edge_count);
+	ck_assert_ptr_null(a->edge_type);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t k = 0; k < a->edge_count; k++) {
+			uint32_t e = pass == 0 ? k : (uint32_t)(((uint64_t)k * 7919) % a->edge_count);
+			char x[256], y[256];
+			ck_assert_uint_eq(a->edge_to[e], b->edge_to[e]);
+			ck_assert_uint_eq(heap_edge_type(a, e), heap_edge_type(b, e));
+			ck_assert_uint_eq(heap_edge_name_id(a, e), heap_edge_name_id(b, e));
+			heap_edge_label(a, e, x, sizeof x);
+			heap_edge_label(b, e, y, sizeof y);
+			ck_assert_str_eq(x, y);
+		}
+}
+
+/* The labels of node id's edges, space-separated. */
+static void
+labels_of(struct heap *h, uint64_t id, char *out, size_t size)
+{
+	uint32_t n = heap_find_id(h, id);
+	size_t len = 0;
+
+	out[0] = '\0';
+	ck_assert_uint_ne(n, HEAP_NONE);
+	for (uint32_t e = h->first_edge[n]; e < h->first_edge[n + 1]; e++) {
+		char l[256];
+		heap_edge_label(h, e, l, sizeof l);
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? " " : "", l);
+	}
+}
+
+START_TEST(test_made_dump)
+{
+	struct buf d = made_dump();
+	struct heap *a = load_both("made.hprof", d.p, d.len, 0);
+	struct heap *b = load_both("made.hprof", d.p, d.len, 1);
+	char s[512];
+
+	same_edges(a, b);
+	labels_of(a, 0x2000, s, sizeof s);
+	ck_assert_str_eq(s, "[0] [1] [300] [69999]");
+	labels_of(a, 0x1010, s, sizeof s);
+	ck_assert_str_eq(s, ".b .c");
+	labels_of(a, 0x1000, s, sizeof s);
+	ck_assert_str_eq(s, ".a");
+	labels_of(a, 0x1008, s, sizeof s);
+	ck_assert_str_eq(s, ".c");
+	labels_of(a, 0x1020, s, sizeof s);
+	ck_assert_str_eq(s, ".b");
+	labels_of(a, 0x1028, s, sizeof s);
+	ck_assert_str_eq(s, ".a");
+	labels_of(a, 0x120, s, sizeof s);
+	ck_assert_str_eq(s, ".s");
+	/* the thread: its field, then its local root */
+	labels_of(a, 0x1018, s, sizeof s);
+	ck_assert_ptr_nonnull(strstr(s, ".a {"));
+	heap_free(a);
+	heap_free(b);
+	free(d.p);
+}
+END_TEST
+
+START_TEST(test_jdk_dump)
+{
+	const char *path = test_data("hprof/leak.hprof.gz");
+	struct heap *a = load_both(path, NULL, 0, 0);
+	struct heap *b = load_both(path, NULL, 0, 1);
+
+	ck_assert_uint_gt(a->edge_count, 1000);
+	same_edges(a, b);
+	heap_free(a);
+	heap_free(b);
+}
+END_TEST
+
+Suite *
+suite_hprof(void)
+{
+	Suite *s = suite_create("hprof");
+	TCase *tc = tcase_create("edges");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_made_dump);
+	tcase_add_test(tc, test_jdk_dump);
+	suite_add_tcase(s, tc);
+	return s;
+}
