@@ -1,6 +1,6 @@
 /* The heap model's compact encodings (what hprof dumps use): sizes in a
  * byte a node with an overflow table, 16-bit classes, types kept per
- * class, ids as ranks in the id map.  Each case also takes the fallback
+ * class, ids as ranks in the id map, 16-bit first edges.  Each case also takes the fallback
  * and checks that the accessors give back exactly what was put in. */
 #include "config.h"
 
@@ -451,12 +451,82 @@ START_TEST(test_lazy_positions)
 }
 END_TEST
 
+/* --- first edges -------------------------------------------------------------- */
+
+/* 16-bit first edges: blocks of 64 nodes whose firsts span less than 65536
+ * are relative to the block, the others wide: a node of 70000 edges in
+ * block 1; block 2's firsts span 65535 exactly, block 3's 65536; the last
+ * block ends at the edge count. */
+START_TEST(test_compact_first_edges)
+{
+	const uint32_t n = 300;
+	uint32_t *count = xmallocarray(n, sizeof *count), *want = xmallocarray(n + 1, sizeof *want);
+	uint32_t total = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		count[i] = i % 7;
+	count[70] = 70000;
+	for (uint32_t blk = 2; blk <= 3; blk++) {
+		uint32_t span = 0;
+		for (uint32_t i = blk * 64 + 1; i < blk * 64 + 63; i++)
+			span += count[i];
+		count[blk * 64] = (blk == 2 ? 65535 : 65536) - span;
+	}
+	for (uint32_t i = 0; i <= n; i++) {
+		want[i] = total;
+		if (i < n)
+			total += count[i];
+	}
+	for (int compact = 0; compact < 2; compact++) {
+		struct heap_builder b;
+		struct heap *h;
+		uint32_t name, to = 0;
+
+		hb_init(&b, heap_new("test", "compact"));
+		hb_rules(&b, HEAP_RULES_GENERIC);
+		hb_node_type(&b, "object");
+		hb_edge_type(&b, "ref", false);
+		hb_alloc(&b, n, total);
+		if (compact)
+			hb_compact_first_edges(&b);
+		name = hb_string(&b, "x", 1);
+		for (uint32_t i = 0; i < n; i++)
+			hb_node(&b, i, 0, name, i + 1, 8, count[i]);
+		for (uint32_t e = 0; e < total; e++) {
+			hb_edge(&b, e, 0, name, to);
+			to = (to + 1) % n;
+		}
+		h = finish(&b);
+		ck_assert(compact ? h->first_edge == NULL : h->first_edge != NULL);
+		for (uint32_t i = 0; i <= n; i++)
+			ck_assert_uint_eq(heap_first_edge(h, i), want[i]);
+		for (uint32_t i = 0; i < n; i++) {
+			ck_assert_uint_eq(heap_edge_count_of(h, i), count[i]);
+			if (count[i]) {
+				ck_assert_uint_eq(heap_edge_source(h, want[i]), i);
+				ck_assert_uint_eq(heap_edge_source(h, want[i + 1] - 1), i);
+			}
+		}
+		if (compact) {
+			ck_assert_uint_eq(h->fe_block[0] >> 32, 0);
+			ck_assert_uint_ne(h->fe_block[1] >> 32, 0);
+			ck_assert_uint_eq(h->fe_block[2] >> 32, 0);
+			ck_assert_uint_ne(h->fe_block[3] >> 32, 0);
+		}
+		heap_free(h);
+	}
+	free(count);
+	free(want);
+}
+END_TEST
+
 Suite *
 suite_heap(void)
 {
 	Suite *s = suite_create("heap");
 	TCase *tc = tcase_create("compact");
 	tcase_add_test(tc, test_compact_sizes);
+	tcase_add_test(tc, test_compact_first_edges);
 	tcase_add_test(tc, test_compact_sizes_out_of_order);
 	tcase_add_test(tc, test_classes16);
 	tcase_add_test(tc, test_classes_widen);

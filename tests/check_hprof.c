@@ -244,7 +244,7 @@ labels_of(struct heap *h, uint64_t id, char *out, size_t size)
 
 	out[0] = '\0';
 	ck_assert_uint_ne(n, HEAP_NONE);
-	for (uint32_t e = h->first_edge[n]; e < h->first_edge[n + 1]; e++) {
+	for (uint32_t e = heap_first_edge(h, n), e_end = heap_first_edge(h, n + 1); e < e_end; e++) {
 		char l[256];
 		heap_edge_label(h, e, l, sizeof l);
 		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? " " : "", l);

@@ -147,7 +147,15 @@ struct heap {
 	uint8_t *node_self8;
 	uint32_t *self_big_node, *self_big_size;
 	uint32_t self_big_count;
-	uint32_t *first_edge;		/* node_count + 1 entries */
+	/* node_count + 1 entries; NULL when compact (hb_compact_first_edges):
+	 * then node n's first edge is fe_block[n >> 6]'s low 32 bits plus
+	 * fe_off[n], but in a block whose edges span 65536 or more (a big
+	 * array in it), where its 64 are in fe_wide from ((fe_block >> 32) -
+	 * 1) * 64.  Read them with heap_first_edge(). */
+	uint32_t *first_edge;
+	uint16_t *fe_off;
+	uint64_t *fe_block;
+	uint32_t *fe_wide;
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
 	/* Input: edges */
 	uint8_t *edge_type;
@@ -251,6 +259,20 @@ static inline const char *
 heap_str(const struct heap *h, uint32_t id)
 {
 	return strtab_get(&h->strings, id);
+}
+
+/* Node n's first edge (n == node_count: the edge count). */
+static inline uint32_t
+heap_first_edge(const struct heap *h, uint32_t n)
+{
+	uint64_t b;
+
+	if (h->first_edge)
+		return h->first_edge[n];
+	b = h->fe_block[n >> 6];
+	if (b >> 32)
+		return h->fe_wide[((b >> 32) - 1) * 64 + (n & 63)];
+	return (uint32_t)b + h->fe_off[n];
 }
 
 /* heap_node_id of a heap whose ids are ranks: O(log runs + log blocks). */
@@ -402,7 +424,7 @@ heap_node_type_name(const struct heap *h, uint32_t n)
 static inline uint32_t
 heap_edge_count_of(const struct heap *h, uint32_t n)
 {
-	return h->first_edge[n + 1] - h->first_edge[n];
+	return heap_first_edge(h, n + 1) - heap_first_edge(h, n);
 }
 
 /* The label of node n (a string id), or HEAP_NONE.  O(log labels). */

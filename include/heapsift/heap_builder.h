@@ -48,6 +48,7 @@ struct heap_builder {
 	uint32_t id_run_max;		/* more runs: back to packed ids */
 	size_t id_head_cap, id_run_cap;
 	bool checked;
+	bool compact_first;	/* hb_compact_first_edges */
 };
 
 void hb_init(struct heap_builder *b, struct heap *h);
@@ -93,6 +94,9 @@ void hb_alloc_detachedness(struct heap_builder *b);
  * struct heap): for dumps whose sizes are mostly small multiples of 8
  * (Java).  Call after hb_alloc and before the first hb_node. */
 void hb_compact_sizes(struct heap_builder *b);
+/* The heap keeps its first edges in 16 bits (see struct heap): 2 bytes a
+ * node instead of 4.  Any time before hb_finish. */
+void hb_compact_first_edges(struct heap_builder *b);
 /* hb_node's way to an overflow entry (any node order). */
 void hb_self_big(struct heap_builder *b, uint32_t i, uint32_t self_size);
 

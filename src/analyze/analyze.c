@@ -41,7 +41,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 		for (uint32_t v = 0; v < n; v++) {
 			if (reach_get(reach, v) != HEAP_REACHABLE)
 				continue;
-			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 				uint32_t c = h->edge_to[e];
 				if (reach_get(reach, c) == HEAP_UNREACHABLE) {
 					reach_set(reach, c, HEAP_WEAK_ONLY);
@@ -52,7 +52,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 		}
 		while (head < len) {
 			uint32_t v = queue[head++];
-			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 				uint32_t c = h->edge_to[e];
 				if (reach_get(reach, c) == HEAP_UNREACHABLE) {
 					reach_set(reach, c, HEAP_WEAK_ONLY);
@@ -83,7 +83,7 @@ generic_rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in)
 	uint64_t *in = xcalloc(((size_t)n + 63) / 64 + 1, sizeof *in);
 
 	for (uint32_t v = 0; v < n; v++)
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++)
+		for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++)
 			if ((weak < 0 || heap_edge_type(h, e) != (uint8_t)weak) && h->edge_to[e] != v) {
 				bit_set(bits, e);
 				bit_set(in, h->edge_to[e]);
@@ -190,7 +190,7 @@ generic_rules_distances(struct heap *h)
 					break;
 				v = cur->list[i++];
 			}
-			for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 				uint32_t c = h->edge_to[e];
 				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) ||
 				    h->distance[c] != HEAP_NO_DISTANCE)

@@ -60,16 +60,16 @@ static void
 lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 {
 	const struct heap *h = t->h;
-	const uint32_t *first = h->first_edge, *to = h->edge_to;
+	const uint32_t *to = h->edge_to;
 	uint32_t v;
 
 	v = ++t->count;
 	t->num[start] = v;
 	t->vertex[v] = start;
 	t->ancestor[v] = pnum;
-	t->label[v] = first[start];
+	t->label[v] = heap_first_edge(h, start);
 	while (v != pnum) {
-		uint32_t node = t->vertex[v], e = t->label[v], end = first[node + 1];
+		uint32_t node = t->vertex[v], e = t->label[v], end = heap_first_edge(h, node + 1);
 		uint32_t next = t->ancestor[v];
 		for (; e < end; e++) {
 			uint32_t w;
@@ -81,7 +81,7 @@ lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 				t->num[w] = wn;
 				t->vertex[wn] = w;
 				t->ancestor[wn] = v;
-				t->label[wn] = first[w];
+				t->label[wn] = heap_first_edge(h, w);
 				next = wn;
 				e++;
 				break;
@@ -134,10 +134,10 @@ struct pred_half {
 static uint32_t
 pred_split(const struct heap *h, uint32_t n)
 {
-	uint32_t lo = 0, hi = n, half = h->first_edge[n] / 2;
+	uint32_t lo = 0, hi = n, half = heap_first_edge(h, n) / 2;
 	while (lo < hi) {
 		uint32_t m = lo + (hi - lo) / 2;
-		if (h->first_edge[m] < half)
+		if (heap_first_edge(h, m) < half)
 			lo = m + 1;
 		else
 			hi = m;
@@ -153,7 +153,7 @@ pred_count(void *arg)
 	for (uint32_t v = p->from; v < p->to; v++) {
 		if (p->num[v] == 0)
 			continue;
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+		for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 			uint32_t x;
 			if (bit_get(p->ret, e) && (x = p->num[h->edge_to[e]]) != 0)
 				p->count[x]++;
@@ -171,7 +171,7 @@ pred_fill(void *arg)
 		uint32_t w = p->num[v];
 		if (w == 0)
 			continue;
-		for (uint32_t e = h->first_edge[v]; e < h->first_edge[v + 1]; e++) {
+		for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 			uint32_t x;
 			if (bit_get(p->ret, e) && (x = p->num[h->edge_to[e]]) != 0)
 				p->pred[p->count[x]++] = w;
@@ -396,7 +396,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
          uint64_t *seen, uint32_t *vertex, uint32_t *dom, uint32_t *count,
          struct dfs_frame **stack, size_t *cap)
 {
-	const uint32_t *first = h->first_edge, *to = h->edge_to;
+	const uint32_t *to = h->edge_to;
 	size_t sp = 1;
 
 	bit_set(seen, start);
@@ -404,11 +404,11 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 	vertex[*count] = start;
 	dom[*count] = parent;
 	(*stack)[0].node = start;
-	(*stack)[0].next = first[start];
+	(*stack)[0].next = heap_first_edge(h, start);
 	(*stack)[0].num = *count;
 	while (sp > 0) {
 		struct dfs_frame *f = &(*stack)[sp - 1];
-		uint32_t v = f->node, e = f->next, end = first[v + 1], w, pnum;
+		uint32_t v = f->node, e = f->next, end = heap_first_edge(h, v + 1), w, pnum;
 		for (; e < end; e++)
 			if (!bit_get(seen, to[e]) && bit_get(ret, e))
 				break;
@@ -426,7 +426,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 		if (sp == *cap)
 			XGROW(*stack, *cap, sp + 1);
 		(*stack)[sp].node = w;
-		(*stack)[sp].next = first[w];
+		(*stack)[sp].next = heap_first_edge(h, w);
 		(*stack)[sp].num = *count;
 		sp++;
 	}
@@ -461,7 +461,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 {
 	const uint32_t n = h->node_count, r = h->root;
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
-	const uint32_t *first = h->first_edge, *to = h->edge_to;
+	const uint32_t *to = h->edge_to;
 	uint64_t *has_in = (uint64_t *)(uintptr_t)has_in_given;
 	uint64_t *seen, *once, *join, *jnum;
 	uint32_t *vertex, *dom, *idom, *jdir, *jidx, *pfirst, *pred;
@@ -504,7 +504,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	for (uint32_t v = 0; v < n; v++) {
 		if (!bit_get(seen, v))
 			continue;
-		for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
 			uint32_t w = to[e];
 			if (w == v || w == r || !bit_get(seen, w) || !bit_get(retaining, e))
 				continue;
@@ -531,7 +531,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	for (uint32_t v = 0; v < n; v++) {
 		if (!bit_get(seen, v))
 			continue;
-		for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
 			uint32_t w = to[e];
 			if (w != v && bit_get(join, w) && bit_get(retaining, e))
 				pfirst[jidx[rank_of(join, jdir, w)]]++;
@@ -546,7 +546,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	pred = xmallocarray(npred ? npred : 1, sizeof *pred);
 	for (uint32_t i = 1; i <= cnt; i++) {
 		uint32_t v = vertex[i];
-		for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
 			uint32_t w = to[e];
 			if (w != v && bit_get(join, w) && bit_get(retaining, e))
 				pred[pfirst[jidx[rank_of(join, jdir, w)]]++] = i;

@@ -25,7 +25,7 @@ retainers_build(struct heap *h)
 	first[n] = sum;
 	/* Fill in edge order; first[t] walks forward and is restored below. */
 	for (uint32_t s = 0; s < n; s++) {
-		for (uint32_t e = h->first_edge[s]; e < h->first_edge[s + 1]; e++) {
+		for (uint32_t e = heap_first_edge(h, s), e_end = heap_first_edge(h, s + 1); e < e_end; e++) {
 			uint32_t slot = first[h->edge_to[e]]++;
 			edge[slot] = e;
 			src[slot] = s;

@@ -2150,6 +2150,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	 * named: the builder widens the classes if they are many) */
 	hb_node_classes(&b, p.ncls + 16 + NKINDS + 1);
 	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
+	hb_compact_first_edges(&b);
 	/* edge types and names from the fields: 1 byte an edge (ecodec) */
 	pd.ec = xcalloc(1, sizeof *pd.ec);
 	pd.ec->gap = xmallocarray(edge_bound ? edge_bound : 1, sizeof *pd.ec->gap);
@@ -2253,6 +2254,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		hb_note(&b, layout_name[p.forced_layout]);
 	}
 	hp_free(&p);
+	xalloc_trim();	/* the passes' arrays: not resident under what hb_finish makes */
 	hb_checked(&b);
 	out->heap = hb_finish(&b, err);
 	xalloc_trim();	/* the passes' growing arrays, freed */

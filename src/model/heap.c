@@ -49,6 +49,9 @@ heap_free(struct heap *h)
 	free(h->self_big_node);
 	free(h->self_big_size);
 	free(h->first_edge);
+	free(h->fe_off);
+	free(h->fe_block);
+	free(h->fe_wide);
 	free(h->node_detachedness);
 	free(h->edge_type);
 	free(h->edge_name);
@@ -246,7 +249,18 @@ uint32_t
 heap_edge_source(const struct heap *h, uint32_t e)
 {
 	/* Last node whose first edge is <= e (nodes without edges share it). */
-	return bits_last_at_most(h->first_edge, h->node_count, e);
+	uint32_t lo = 0, hi = h->node_count;
+
+	if (h->first_edge)
+		return bits_last_at_most(h->first_edge, h->node_count, e);
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (heap_first_edge(h, mid) <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 uint32_t
@@ -256,7 +270,7 @@ heap_edge_fetch(const struct heap *h, uint32_t e, uint8_t *type)
 
 	if (c == NULL || e < c->first || e - c->first >= c->count) {
 		uint32_t n = heap_edge_source(h, e);
-		uint32_t first = h->first_edge[n], count = h->first_edge[n + 1] - first;
+		uint32_t first = heap_first_edge(h, n), count = heap_first_edge(h, n + 1) - first;
 		if (c == NULL) {
 			/* the heap is const to its readers; the cache is not */
 			c = xcalloc(1, sizeof *c);

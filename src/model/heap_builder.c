@@ -507,6 +507,44 @@ hb_compact_edge_names(struct heap_builder *b)
 }
 
 void
+hb_compact_first_edges(struct heap_builder *b)
+{
+	b->compact_first = true;
+}
+
+/* first_edge (offsets) into fe_off / fe_block / fe_wide; frees it. */
+static void
+first_edges_compact(struct heap *h)
+{
+	const uint32_t n = h->node_count;
+	const size_t blocks = ((size_t)n + 1 + 63) / 64;
+	uint32_t wide = 0;
+	size_t cap = 0;
+
+	h->fe_off = xmallocarray((size_t)n + 1, sizeof *h->fe_off);
+	h->fe_block = xmallocarray(blocks, sizeof *h->fe_block);
+	for (size_t k = 0; k < blocks; k++) {
+		uint32_t lo = (uint32_t)(k * 64), hi = lo + 63 > n ? n : lo + 63;
+		uint32_t base = h->first_edge[lo];
+		if (h->first_edge[hi] - base <= UINT16_MAX) {
+			h->fe_block[k] = base;
+			for (uint32_t v = lo; v <= hi; v++)
+				h->fe_off[v] = (uint16_t)(h->first_edge[v] - base);
+			continue;
+		}
+		XGROW(h->fe_wide, cap, ((size_t)wide + 1) * 64);
+		for (uint32_t v = lo; v <= hi; v++) {
+			h->fe_wide[(size_t)wide * 64 + (v - lo)] = h->first_edge[v];
+			h->fe_off[v] = 0;
+		}
+		wide++;
+		h->fe_block[k] = (uint64_t)wide << 32;
+	}
+	free(h->first_edge);
+	h->first_edge = NULL;
+}
+
+void
 hb_edge_targets_only(struct heap_builder *b, const struct heap_edge_source *source, void *ctx)
 {
 	struct heap *h = b->h;
@@ -765,6 +803,8 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 		sum += c;
 	}
 	h->first_edge[h->node_count] = (uint32_t)sum;
+	if (b->compact_first)
+		first_edges_compact(h);
 	edge_big_finish(b);
 	/* Checks the loader may have skipped; cheap compared to loading. */
 	for (uint32_t i = 0; i < h->node_count && !b->checked; i++) {

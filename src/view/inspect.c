@@ -27,7 +27,7 @@ inspect_children(struct view *v, const struct vrow *parent, struct vrows *out)
 
 	if (node >= h->node_count)
 		return;
-	for (uint32_t e = h->first_edge[node]; e < h->first_edge[node + 1]; e++)
+	for (uint32_t e = heap_first_edge(h, node), e_end = heap_first_edge(h, node + 1); e < e_end; e++)
 		vrows_push(out, e);
 }
 
@@ -36,7 +36,7 @@ inspect_has_children(struct view *v, const struct vrow *row)
 {
 	const struct heap *h = v->heap;
 	uint32_t node = h->edge_to[(uint32_t)row->key];
-	return h->first_edge[node] != h->first_edge[node + 1];
+	return heap_first_edge(h, node) != heap_first_edge(h, node + 1);
 }
 
 static void
@@ -48,7 +48,7 @@ inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	size_t n;
 
 	switch (col) {
-	case I_INDEX: cell_u(out, COL_COUNT, e - h->first_edge[heap_edge_source(h, e)]); break;
+	case I_INDEX: cell_u(out, COL_COUNT, e - heap_first_edge(h, heap_edge_source(h, e))); break;
 	case I_EDGE:
 		n = heap_edge_label(h, e, buf, sizeof buf);
 		cell_textn(v, out, buf, n);
