@@ -520,6 +520,54 @@ START_TEST(test_compact_first_edges)
 }
 END_TEST
 
+/* --- packed targets ---------------------------------------------------------------- */
+
+/* Targets in the fewest bits that hold every node: widths around byte and
+ * word boundaries, every target up to the largest, written in order, then
+ * more room (hb_edges_reserve), then mapped (hb_edges_map) and cut to
+ * what was used (hb_edges_used). */
+START_TEST(test_packed_targets)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 255, 256, 257, 65537, 300000 };
+	unsigned seed = 99;
+
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		const uint32_t n = sizes[k], ne = 2 * n + 20, half = ne / 2;
+		uint32_t *want = xmallocarray(ne, sizeof *want), *map = xmallocarray(n, sizeof *map);
+		struct heap_builder b;
+		struct heap *h;
+		uint32_t name;
+
+		for (uint32_t e = 0; e < ne; e++)
+			want[e] = e % 5 == 0 ? n - 1 : (uint32_t)rand_r(&seed) % n;
+		for (uint32_t v = 0; v < n; v++)
+			map[v] = n - 1 - v;
+		start(&b, n);
+		hb_edges_reserve(&b, half);
+		hb_pack_edge_targets(&b);
+		hb_edges_reserve(&b, ne + 100);
+		name = hb_string(&b, "x", 1);
+		for (uint32_t v = 0; v < n; v++)
+			hb_node(&b, v, 0, name, v + 1, 8, v == 0 ? ne : 0);
+		for (uint32_t e = 0; e < ne; e++)
+			hb_edge(&b, e, 0, name, want[e]);
+		/* the second half mapped, as a loader turns ranks into nodes */
+		hb_edges_map(&b, half, ne, map);
+		hb_edges_used(&b, ne);
+		h = finish(&b);
+		ck_assert_ptr_null(h->edge_to);
+		for (uint32_t e = 0; e < ne; e++)
+			ck_assert_uint_eq(heap_edge_to(h, e), e < half ? want[e] : map[want[e]]);
+		/* the fewest bits: the largest node fits, and not in one fewer */
+		ck_assert_uint_lt((uint64_t)n - 1, (uint64_t)1 << h->edge_bits);
+		ck_assert(h->edge_bits == 1 || (n - 1) >> (h->edge_bits - 1) == 1);
+		heap_free(h);
+		free(want);
+		free(map);
+	}
+}
+END_TEST
+
 Suite *
 suite_heap(void)
 {
@@ -527,6 +575,7 @@ suite_heap(void)
 	TCase *tc = tcase_create("compact");
 	tcase_add_test(tc, test_compact_sizes);
 	tcase_add_test(tc, test_compact_first_edges);
+	tcase_add_test(tc, test_packed_targets);
 	tcase_add_test(tc, test_compact_sizes_out_of_order);
 	tcase_add_test(tc, test_classes16);
 	tcase_add_test(tc, test_classes_widen);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "heapsift/strtab.h"
 
@@ -167,7 +168,12 @@ struct heap {
 	uint16_t *edge_name16;
 	uint32_t *edge_big, *edge_big_name;
 	uint32_t edge_big_count;
+	/* Edge targets: 32-bit, or (edge_to NULL, hb_pack_edge_targets) in
+	 * edge_bits bits each, packed from bit 0 of edge_packed (8 bytes of
+	 * slack at its end).  Read them with heap_edge_to(). */
 	uint32_t *edge_to;
+	uint8_t *edge_packed;
+	uint8_t edge_bits;
 	/* Or, edge_type NULL, types and names made by edge_src (owning
 	 * edge_ctx) node by node: read them with heap_edge_type() and
 	 * heap_edge_name_id(), which keep the last node's (edge_cache: one
@@ -259,6 +265,19 @@ static inline const char *
 heap_str(const struct heap *h, uint32_t id)
 {
 	return strtab_get(&h->strings, id);
+}
+
+/* Edge e's target node. */
+static inline uint32_t
+heap_edge_to(const struct heap *h, uint32_t e)
+{
+	uint64_t bit, w;
+
+	if (h->edge_to)
+		return h->edge_to[e];
+	bit = (uint64_t)e * h->edge_bits;
+	memcpy(&w, h->edge_packed + (bit >> 3), sizeof w);
+	return (uint32_t)(w >> (bit & 7)) & (uint32_t)(((uint64_t)1 << h->edge_bits) - 1);
 }
 
 /* Node n's first edge (n == node_count: the edge count). */

@@ -174,12 +174,31 @@ void hb_edge_big(struct heap_builder *b, uint32_t e, uint32_t name);
 void hb_edge_targets_only(struct heap_builder *b, const struct heap_edge_source *source,
                           void *ctx);
 
+/* The heap keeps its edge targets in the fewest bits that hold every node
+ * (see struct heap): call after hb_alloc, before the first hb_edge. */
+void hb_pack_edge_targets(struct heap_builder *b);
+
+/* Edge e's target in packed form (hb_pack_edge_targets). */
+static inline void
+hb_edge_to_packed(struct heap *h, uint32_t e, uint32_t to)
+{
+	uint64_t bit = (uint64_t)e * h->edge_bits, w, mask;
+
+	memcpy(&w, h->edge_packed + (bit >> 3), sizeof w);
+	mask = (((uint64_t)1 << h->edge_bits) - 1) << (bit & 7);
+	w = (w & ~mask) | ((uint64_t)to << (bit & 7) & mask);
+	memcpy(h->edge_packed + (bit >> 3), &w, sizeof w);
+}
+
 static inline void
 hb_edge(struct heap_builder *b, uint32_t e, uint8_t type, uint32_t name_or_index,
         uint32_t to)
 {
 	struct heap *h = b->h;
-	h->edge_to[e] = to;
+	if (h->edge_to)
+		h->edge_to[e] = to;
+	else
+		hb_edge_to_packed(h, e, to);
 	if (h->edge_type == NULL)
 		return;
 	h->edge_type[e] = type;

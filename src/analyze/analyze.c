@@ -42,7 +42,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 			if (reach_get(reach, v) != HEAP_REACHABLE)
 				continue;
 			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
-				uint32_t c = h->edge_to[e];
+				uint32_t c = heap_edge_to(h, e);
 				if (reach_get(reach, c) == HEAP_UNREACHABLE) {
 					reach_set(reach, c, HEAP_WEAK_ONLY);
 					XGROW(queue, cap, len + 1);
@@ -53,7 +53,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 		while (head < len) {
 			uint32_t v = queue[head++];
 			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
-				uint32_t c = h->edge_to[e];
+				uint32_t c = heap_edge_to(h, e);
 				if (reach_get(reach, c) == HEAP_UNREACHABLE) {
 					reach_set(reach, c, HEAP_WEAK_ONLY);
 					XGROW(queue, cap, len + 1);
@@ -84,9 +84,9 @@ generic_rules_retaining(struct heap *h, uint64_t **retaining, uint64_t **has_in)
 
 	for (uint32_t v = 0; v < n; v++)
 		for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++)
-			if ((weak < 0 || heap_edge_type(h, e) != (uint8_t)weak) && h->edge_to[e] != v) {
+			if ((weak < 0 || heap_edge_type(h, e) != (uint8_t)weak) && heap_edge_to(h, e) != v) {
 				bit_set(bits, e);
-				bit_set(in, h->edge_to[e]);
+				bit_set(in, heap_edge_to(h, e));
 			}
 	*retaining = bits;
 	*has_in = in;
@@ -191,7 +191,7 @@ generic_rules_distances(struct heap *h)
 				v = cur->list[i++];
 			}
 			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
-				uint32_t c = h->edge_to[e];
+				uint32_t c = heap_edge_to(h, e);
 				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) ||
 				    h->distance[c] != HEAP_NO_DISTANCE)
 					continue;

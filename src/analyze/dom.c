@@ -60,7 +60,6 @@ static void
 lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 {
 	const struct heap *h = t->h;
-	const uint32_t *to = h->edge_to;
 	uint32_t v;
 
 	v = ++t->count;
@@ -75,7 +74,7 @@ lt_dfs(struct lt *t, uint32_t start, uint32_t pnum)
 			uint32_t w;
 			if (!bit_get(t->ret, e))
 				continue;
-			w = to[e];
+			w = heap_edge_to(h, e);
 			if (t->num[w] == 0) {
 				uint32_t wn = ++t->count;
 				t->num[w] = wn;
@@ -155,7 +154,7 @@ pred_count(void *arg)
 			continue;
 		for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 			uint32_t x;
-			if (bit_get(p->ret, e) && (x = p->num[h->edge_to[e]]) != 0)
+			if (bit_get(p->ret, e) && (x = p->num[heap_edge_to(h, e)]) != 0)
 				p->count[x]++;
 		}
 	}
@@ -173,7 +172,7 @@ pred_fill(void *arg)
 			continue;
 		for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 			uint32_t x;
-			if (bit_get(p->ret, e) && (x = p->num[h->edge_to[e]]) != 0)
+			if (bit_get(p->ret, e) && (x = p->num[heap_edge_to(h, e)]) != 0)
 				p->pred[p->count[x]++] = w;
 		}
 	}
@@ -201,7 +200,7 @@ dom_snca(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 		has_in = xcalloc(nwords, sizeof *has_in);
 		for (uint32_t e = 0; e < h->edge_count; e++)
 			if (bit_get(retaining, e))
-				bit_set(has_in, h->edge_to[e]);
+				bit_set(has_in, heap_edge_to(h, e));
 	}
 
 	t.num = xcalloc(n, sizeof *t.num);
@@ -396,7 +395,6 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
          uint64_t *seen, uint32_t *vertex, uint32_t *dom, uint32_t *count,
          struct dfs_frame **stack, size_t *cap)
 {
-	const uint32_t *to = h->edge_to;
 	size_t sp = 1;
 
 	bit_set(seen, start);
@@ -410,7 +408,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 		struct dfs_frame *f = &(*stack)[sp - 1];
 		uint32_t v = f->node, e = f->next, end = heap_first_edge(h, v + 1), w, pnum;
 		for (; e < end; e++)
-			if (!bit_get(seen, to[e]) && bit_get(ret, e))
+			if (!bit_get(seen, heap_edge_to(h, e)) && bit_get(ret, e))
 				break;
 		if (e == end) {
 			sp--;
@@ -418,7 +416,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 		}
 		f->next = e + 1;
 		pnum = f->num;
-		w = to[e];
+		w = heap_edge_to(h, e);
 		bit_set(seen, w);
 		++*count;
 		vertex[*count] = w;
@@ -461,7 +459,6 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 {
 	const uint32_t n = h->node_count, r = h->root;
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
-	const uint32_t *to = h->edge_to;
 	uint64_t *has_in = (uint64_t *)(uintptr_t)has_in_given;
 	uint64_t *seen, *once, *join, *jnum;
 	uint32_t *vertex, *dom, *idom, *jdir, *jidx, *pfirst, *pred;
@@ -477,7 +474,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 		has_in = xcalloc(nwords, sizeof *has_in);
 		for (uint32_t e = 0; e < h->edge_count; e++)
 			if (bit_get(retaining, e))
-				bit_set(has_in, to[e]);
+				bit_set(has_in, heap_edge_to(h, e));
 	}
 	seen = xcalloc(nwords, sizeof *seen);
 	vertex = xmallocarray((size_t)n + 1, sizeof *vertex);
@@ -505,7 +502,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 		if (!bit_get(seen, v))
 			continue;
 		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
-			uint32_t w = to[e];
+			uint32_t w = heap_edge_to(h, e);
 			if (w == v || w == r || !bit_get(seen, w) || !bit_get(retaining, e))
 				continue;
 			if (bit_get(once, w))
@@ -532,7 +529,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 		if (!bit_get(seen, v))
 			continue;
 		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
-			uint32_t w = to[e];
+			uint32_t w = heap_edge_to(h, e);
 			if (w != v && bit_get(join, w) && bit_get(retaining, e))
 				pfirst[jidx[rank_of(join, jdir, w)]]++;
 		}
@@ -547,7 +544,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	for (uint32_t i = 1; i <= cnt; i++) {
 		uint32_t v = vertex[i];
 		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
-			uint32_t w = to[e];
+			uint32_t w = heap_edge_to(h, e);
 			if (w != v && bit_get(join, w) && bit_get(retaining, e))
 				pred[pfirst[jidx[rank_of(join, jdir, w)]]++] = i;
 		}
@@ -739,8 +736,9 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	} *stack;
 	size_t sp = 0, cap = 1024;
 	unsigned shift;
+	uint64_t total = self_total(h, &shift);
 
-	if (self_total(h, &shift) >> shift > UINT32_MAX)
+	if (total >> shift > UINT32_MAX)
 		return false;
 	free(h->retained32);
 	free(h->retained64);

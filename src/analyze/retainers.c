@@ -16,7 +16,7 @@ retainers_build(struct heap *h)
 	uint32_t sum = 0;
 
 	for (uint32_t e = 0; e < m; e++)
-		first[h->edge_to[e]]++;
+		first[heap_edge_to(h, e)]++;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t c = first[i];
 		first[i] = sum;
@@ -26,7 +26,7 @@ retainers_build(struct heap *h)
 	/* Fill in edge order; first[t] walks forward and is restored below. */
 	for (uint32_t s = 0; s < n; s++) {
 		for (uint32_t e = heap_first_edge(h, s), e_end = heap_first_edge(h, s + 1); e < e_end; e++) {
-			uint32_t slot = first[h->edge_to[e]]++;
+			uint32_t slot = first[heap_edge_to(h, e)]++;
 			edge[slot] = e;
 			src[slot] = s;
 		}

@@ -2151,6 +2151,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	hb_node_classes(&b, p.ncls + 16 + NKINDS + 1);
 	hb_compact_sizes(&b);	/* Java sizes are multiples of 8 */
 	hb_compact_first_edges(&b);
+	hb_pack_edge_targets(&b);	/* 25 bits a target for 18 M objects */
 	/* edge types and names from the fields: 1 byte an edge (ecodec) */
 	pd.ec = xcalloc(1, sizeof *pd.ec);
 	pd.ec->gap = xmallocarray(edge_bound ? edge_bound : 1, sizeof *pd.ec->gap);

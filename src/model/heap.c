@@ -59,6 +59,7 @@ heap_free(struct heap *h)
 	free(h->edge_big);
 	free(h->edge_big_name);
 	free(h->edge_to);
+	free(h->edge_packed);
 	if (h->edge_src && h->edge_src->free)
 		h->edge_src->free(h->edge_ctx);
 	if (h->edge_cache) {

@@ -490,11 +490,41 @@ hb_note(struct heap_builder *b, const char *note)
 void
 hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t *map)
 {
-	uint32_t *t = b->h->edge_to;
+	struct heap *h = b->h;
+	uint32_t *t = h->edge_to;
 	if (to > b->edges_alloc)
 		to = b->edges_alloc;
+	if (t == NULL) {
+		for (uint32_t e = from; e < to; e++)
+			hb_edge_to_packed(h, e, map[heap_edge_to(h, e)]);
+		return;
+	}
 	for (uint32_t e = from; e < to; e++)
 		t[e] = map[t[e]];
+}
+
+/* Bytes of packed targets for cap edges, with the slack a read needs. */
+static size_t
+packed_size(const struct heap *h, uint32_t cap)
+{
+	return ((uint64_t)cap * h->edge_bits + 7) / 8 + 8;
+}
+
+void
+hb_pack_edge_targets(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint32_t max = h->node_count ? h->node_count - 1 : 0;
+	unsigned bits = 1;
+
+	while (bits < 32 && max >> bits)
+		bits++;
+	free(h->edge_to);
+	h->edge_to = NULL;
+	h->edge_bits = (uint8_t)bits;
+	/* not cleared: a target written keeps its neighbours' bits, and a
+	 * loader writes every edge it keeps (hb_edges_used cuts the rest) */
+	h->edge_packed = xmallocarray(packed_size(h, b->edges_alloc), 1);
 }
 
 void
@@ -644,7 +674,11 @@ hb_edges_reserve(struct heap_builder *b, uint32_t cap)
 		h->edge_name = xreallocarray(h->edge_name, cap, sizeof *h->edge_name);
 	else if (h->edge_name16)
 		h->edge_name16 = xreallocarray(h->edge_name16, cap, sizeof *h->edge_name16);
-	h->edge_to = xreallocarray(h->edge_to, cap, sizeof *h->edge_to);
+	if (h->edge_to) {
+		h->edge_to = xreallocarray(h->edge_to, cap, sizeof *h->edge_to);
+	} else {
+		h->edge_packed = xreallocarray(h->edge_packed, packed_size(h, cap), 1);
+	}
 	h->edge_count = cap;
 	b->edges_alloc = cap;
 }
@@ -665,7 +699,10 @@ hb_edges_used(struct heap_builder *b, uint32_t used)
 		h->edge_name = xreallocarray(h->edge_name, used, sizeof *h->edge_name);
 	else if (h->edge_name16)
 		h->edge_name16 = xreallocarray(h->edge_name16, used, sizeof *h->edge_name16);
-	h->edge_to = xreallocarray(h->edge_to, used, sizeof *h->edge_to);
+	if (h->edge_to)
+		h->edge_to = xreallocarray(h->edge_to, used, sizeof *h->edge_to);
+	else
+		h->edge_packed = xreallocarray(h->edge_packed, packed_size(h, used), 1);
 }
 
 /* Sorts the labels by node (stable: the last given wins) and drops
@@ -823,9 +860,9 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	for (uint32_t e = 0; e < h->edge_count && !b->checked; e++) {
 		if (h->edge_type == NULL) {
 			/* the source's types and names: its loader checked them */
-			if (h->edge_to[e] >= h->node_count) {
+			if (heap_edge_to(h, e) >= h->node_count) {
 				error_set(err, HS_EINPUT, path, "edge %" PRIu32 " points to node %" PRIu32
-				          ", past the last node", e, h->edge_to[e]);
+				          ", past the last node", e, heap_edge_to(h, e));
 				goto fail;
 			}
 			continue;
@@ -835,9 +872,9 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 			          h->edge_type[e]);
 			goto fail;
 		}
-		if (h->edge_to[e] >= h->node_count) {
+		if (heap_edge_to(h, e) >= h->node_count) {
 			error_set(err, HS_EINPUT, path, "edge %" PRIu32 " points to node %" PRIu32
-			          ", past the last node", e, h->edge_to[e]);
+			          ", past the last node", e, heap_edge_to(h, e));
 			goto fail;
 		}
 		if (!h->edge_type_indexed[h->edge_type[e]] && heap_edge_name_id(h, e) >= nstr) {

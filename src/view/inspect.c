@@ -23,7 +23,7 @@ static void
 inspect_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
 	const struct heap *h = v->heap;
-	uint32_t node = parent ? h->edge_to[(uint32_t)parent->key] : v->subject;
+	uint32_t node = parent ? heap_edge_to(h, (uint32_t)parent->key) : v->subject;
 
 	if (node >= h->node_count)
 		return;
@@ -35,7 +35,7 @@ static bool
 inspect_has_children(struct view *v, const struct vrow *row)
 {
 	const struct heap *h = v->heap;
-	uint32_t node = h->edge_to[(uint32_t)row->key];
+	uint32_t node = heap_edge_to(h, (uint32_t)row->key);
 	return heap_first_edge(h, node) != heap_first_edge(h, node + 1);
 }
 
@@ -43,7 +43,7 @@ static void
 inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	const struct heap *h = v->heap;
-	uint32_t e = (uint32_t)row->key, t = h->edge_to[e];
+	uint32_t e = (uint32_t)row->key, t = heap_edge_to(h, e);
 	char buf[512];
 	size_t n;
 
@@ -69,7 +69,7 @@ inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 static uint32_t
 inspect_row_object(struct view *v, const struct vrow *row)
 {
-	return v->heap->edge_to[(uint32_t)row->key];
+	return heap_edge_to(v->heap, (uint32_t)row->key);
 }
 
 const struct view_ops view_inspect = {
