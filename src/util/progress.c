@@ -80,7 +80,7 @@ rss_mib(double *rss, double *hwm, double *file)
 bool
 progress_times(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
-	static double start, last;
+	static double start, last, top;
 	static const char *last_phase;
 	double t = now_seconds();
 	(void)ctx;
@@ -92,13 +92,21 @@ progress_times(void *ctx, const char *phase, uint64_t done, uint64_t total)
 		return false;
 	if (last_phase || phase == NULL) {
 		double rss, hwm, file;
+		FILE *f;
 		rss_mib(&rss, &hwm, &file);
+		if (hwm > top)
+			top = hwm;
 		if (last_phase)
 			fprintf(stderr, "heapsift: %-18s %7.3f s  rss %6.1f MiB (file %5.1f)  peak %6.1f MiB\n",
 			        last_phase, t - last, rss, file, hwm);
 		if (phase == NULL)
 			fprintf(stderr, "heapsift: %-18s %7.3f s  rss %6.1f MiB (file %5.1f)  peak %6.1f MiB\n",
-			        "total", t - start, rss, file, hwm);
+			        "total", t - start, rss, file, top);
+		/* each phase's own peak: the kernel's mark starts again */
+		if ((f = fopen("/proc/self/clear_refs", "w")) != NULL) {
+			fputs("5", f);
+			fclose(f);
+		}
 	}
 	last_phase = phase;
 	last = t;
