@@ -15,10 +15,10 @@ START_TEST(test_diamond)
 {
 	/* 0 -> 1 -> 3, 0 -> 2 -> 3: nobody but the root holds 3 alone. */
 	struct heap *h = tgraph(4, "0>1 0>2 1>3 2>3", (uint32_t[]){ 0, 10, 20, 40 });
-	ck_assert_uint_eq(h->idom[0], 0);
-	ck_assert_uint_eq(h->idom[1], 0);
-	ck_assert_uint_eq(h->idom[2], 0);
-	ck_assert_uint_eq(h->idom[3], 0);
+	ck_assert_uint_eq(heap_idom(h, 0), 0);
+	ck_assert_uint_eq(heap_idom(h, 1), 0);
+	ck_assert_uint_eq(heap_idom(h, 2), 0);
+	ck_assert_uint_eq(heap_idom(h, 3), 0);
 	ck_assert_uint_eq(heap_retained(h, 0), 70);
 	ck_assert_uint_eq(heap_retained(h, 1), 10);
 	ck_assert_uint_eq(heap_retained(h, 3), 40);
@@ -31,11 +31,11 @@ START_TEST(test_cycle)
 {
 	/* 0 -> 1 -> 2 -> 1: 1 dominates 2 despite the back edge. */
 	struct heap *h = tgraph(3, "0>1 1>2 2>1", (uint32_t[]){ 0, 5, 7 });
-	ck_assert_uint_eq(h->idom[1], 0);
-	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(heap_idom(h, 1), 0);
+	ck_assert_uint_eq(heap_idom(h, 2), 1);
 	ck_assert_uint_eq(heap_retained(h, 1), 12);
 	ck_assert_uint_eq(heap_retained(h, 2), 7);
-	ck_assert_int_eq(h->distance[2], 2);
+	ck_assert_int_eq(heap_node_distance(h, 2), 2);
 	heap_free(h);
 }
 END_TEST
@@ -43,8 +43,8 @@ END_TEST
 START_TEST(test_self_loop)
 {
 	struct heap *h = tgraph(3, "0>1 1>1 1>2 2>2", NULL);
-	ck_assert_uint_eq(h->idom[1], 0);
-	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(heap_idom(h, 1), 0);
+	ck_assert_uint_eq(heap_idom(h, 2), 1);
 	ck_assert_uint_eq(heap_retained(h, 1), 2);
 	ck_assert_uint_eq(heap_retained(h, 0), 3);
 	heap_free(h);
@@ -56,10 +56,10 @@ START_TEST(test_unreachable_island)
 	/* 2 <-> 3 is garbage that also points into the live 1: it is kept,
 	 * reported, hangs under the root, and does not change 1's dominator. */
 	struct heap *h = tgraph(5, "0>1 1>4 2>3 3>2 2>4 3>1", (uint32_t[]){ 0, 1, 100, 1000, 10 });
-	ck_assert_uint_eq(h->idom[1], 0);
-	ck_assert_uint_eq(h->idom[4], 1);
-	ck_assert_uint_eq(h->idom[2], 0);
-	ck_assert_uint_eq(h->idom[3], 0);
+	ck_assert_uint_eq(heap_idom(h, 1), 0);
+	ck_assert_uint_eq(heap_idom(h, 4), 1);
+	ck_assert_uint_eq(heap_idom(h, 2), 0);
+	ck_assert_uint_eq(heap_idom(h, 3), 0);
 	ck_assert_uint_eq(heap_retained(h, 1), 11);
 	ck_assert_uint_eq(heap_retained(h, 2), 100);
 	ck_assert_uint_eq(heap_retained(h, 3), 1000);
@@ -68,7 +68,7 @@ START_TEST(test_unreachable_island)
 	ck_assert_int_eq(heap_node_reach(h, 3), HEAP_UNREACHABLE);
 	ck_assert_uint_eq(h->reach_count[HEAP_UNREACHABLE], 2);
 	ck_assert_uint_eq(h->reach_bytes[HEAP_UNREACHABLE], 1100);
-	ck_assert_int_eq(h->distance[2], HEAP_NO_DISTANCE);
+	ck_assert_int_eq(heap_node_distance(h, 2), HEAP_NO_DISTANCE);
 	heap_free(h);
 }
 END_TEST
@@ -78,8 +78,8 @@ START_TEST(test_orphan_subtree)
 	/* 2 has no retainer at all: it becomes a child of the root with what
 	 * it alone reaches (3), as DevTools does. */
 	struct heap *h = tgraph(4, "0>1 2>3", (uint32_t[]){ 0, 1, 2, 4 });
-	ck_assert_uint_eq(h->idom[2], 0);
-	ck_assert_uint_eq(h->idom[3], 2);
+	ck_assert_uint_eq(heap_idom(h, 2), 0);
+	ck_assert_uint_eq(heap_idom(h, 3), 2);
 	ck_assert_uint_eq(heap_retained(h, 2), 6);
 	ck_assert_int_eq(heap_node_reach(h, 3), HEAP_UNREACHABLE);
 	heap_free(h);
@@ -91,15 +91,15 @@ START_TEST(test_weak_only)
 	/* 1 is held only weakly: not retained by the root's subtree, but
 	 * attached under the root; reach says "weak". */
 	struct heap *h = tgraph(4, "0~1 1>2 0>3 3~2", (uint32_t[]){ 0, 1, 2, 4 });
-	ck_assert_uint_eq(h->idom[1], 0);
-	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(heap_idom(h, 1), 0);
+	ck_assert_uint_eq(heap_idom(h, 2), 1);
 	ck_assert_uint_eq(heap_retained(h, 1), 3);
 	ck_assert_uint_eq(heap_retained(h, 3), 4);
 	ck_assert_int_eq(heap_node_reach(h, 1), HEAP_WEAK_ONLY);
 	ck_assert_int_eq(heap_node_reach(h, 2), HEAP_WEAK_ONLY);
 	ck_assert_int_eq(heap_node_reach(h, 3), HEAP_REACHABLE);
 	ck_assert_uint_eq(h->reach_count[HEAP_WEAK_ONLY], 2);
-	ck_assert_int_eq(h->distance[1], HEAP_NO_DISTANCE);
+	ck_assert_int_eq(heap_node_distance(h, 1), HEAP_NO_DISTANCE);
 	heap_free(h);
 }
 END_TEST
@@ -107,7 +107,7 @@ END_TEST
 START_TEST(test_weak_edge_does_not_dominate)
 {
 	struct heap *h = tgraph(3, "0>1 1>2 0~2", NULL);
-	ck_assert_uint_eq(h->idom[2], 1);
+	ck_assert_uint_eq(heap_idom(h, 2), 1);
 	heap_free(h);
 }
 END_TEST
@@ -143,11 +143,11 @@ START_TEST(test_million_chain)
 	const uint32_t n = 1000000;
 	struct heap *h = chain(n);
 	for (uint32_t i = 1; i < n; i++)
-		if (h->idom[i] != i - 1)
-			ck_abort_msg("idom[%u] = %u", i, h->idom[i]);
+		if (heap_idom(h, i) != i - 1)
+			ck_abort_msg("idom[%u] = %u", i, heap_idom(h, i));
 	ck_assert_uint_eq(heap_retained(h, 0), (uint64_t)8 * n);
 	ck_assert_uint_eq(heap_retained(h, n / 2), (uint64_t)8 * (n - n / 2));
-	ck_assert_int_eq(h->distance[n - 1], (int)n - 1);
+	ck_assert_int_eq(heap_node_distance(h, n - 1), (int)n - 1);
 	ck_assert_uint_eq(h->classes[heap_node_class(h, 5)].retained, (uint64_t)8 * n);
 	heap_free(h);
 }
@@ -315,8 +315,8 @@ START_TEST(test_random_graphs)
 		h = tgraph(n, spec, size);
 		reference(n, from, to, weak, ne, size, &ref);
 		for (uint32_t v = 0; v < n; v++) {
-			ck_assert_msg(h->idom[v] == ref.idom[v], "graph %d (%s): idom[%u] = %u, expected %u",
-			              iter, spec, v, h->idom[v], ref.idom[v]);
+			ck_assert_msg(heap_idom(h, v) == ref.idom[v], "graph %d (%s): idom[%u] = %u, expected %u",
+			              iter, spec, v, heap_idom(h, v), ref.idom[v]);
 			ck_assert_msg(heap_retained(h, v) == ref.retained[v],
 			              "graph %d (%s): retained[%u] = %lu, expected %lu", iter, spec, v,
 			              (unsigned long)heap_retained(h, v), (unsigned long)ref.retained[v]);
@@ -432,8 +432,8 @@ START_TEST(test_algorithms_agree)
 		dom_method = DOM_SEMI_NCA;
 		b = tgraph(n, spec, NULL);
 		for (uint32_t v = 0; v < n; v++) {
-			ck_assert_msg(a->idom[v] == b->idom[v], "graph %d: idom[%u] = %u, Semi-NCA %u",
-			              iter, v, a->idom[v], b->idom[v]);
+			ck_assert_msg(heap_idom(a, v) == heap_idom(b, v), "graph %d: idom[%u] = %u, Semi-NCA %u",
+			              iter, v, heap_idom(a, v), heap_idom(b, v));
 			ck_assert_uint_eq(heap_retained(a, v), heap_retained(b, v));
 		}
 		ck_assert_uint_eq(a->reach_count[HEAP_REACHABLE], b->reach_count[HEAP_REACHABLE]);
@@ -483,9 +483,9 @@ START_TEST(test_batch_walk_agrees)
 		ck_assert_ptr_nonnull(b->dom_first);
 		ck_assert_uint_eq(a->class_count, b->class_count);
 		for (uint32_t v = 0; v < n; v++) {
-			ck_assert_uint_eq(a->idom[v], b->idom[v]);
+			ck_assert_uint_eq(heap_idom(a, v), heap_idom(b, v));
 			ck_assert_uint_eq(heap_retained(a, v), heap_retained(b, v));
-			ck_assert_int_eq(a->distance[v], b->distance[v]);
+			ck_assert_int_eq(heap_node_distance(a, v), heap_node_distance(b, v));
 		}
 		for (uint32_t c = 0; c < a->class_count; c++) {
 			uint64_t want = 0;
@@ -494,7 +494,7 @@ START_TEST(test_batch_walk_agrees)
 				uint32_t x = v;
 				bool top = heap_node_self(a, v) != 0 && heap_node_class(a, v) == c;
 				while (top && x != a->root) {
-					x = a->idom[x];
+					x = heap_idom(a, x);
 					if (heap_node_self(a, x) != 0 && heap_node_class(a, x) == c)
 						top = false;
 				}
@@ -535,13 +535,13 @@ START_TEST(test_distances_wide_and_deep)
 	/* a weak shortcut does not count */
 	snprintf(spec + len, cap - len, "0~%u", n - 1);
 	h = tgraph(n, spec, NULL);
-	ck_assert_int_eq(h->distance[0], 0);
+	ck_assert_int_eq(heap_node_distance(h, 0), 0);
 	for (uint32_t i = 0; i < wide; i++) {
-		ck_assert_int_eq(h->distance[1 + i], 1);
-		ck_assert_int_eq(h->distance[1 + wide + i], 2);
+		ck_assert_int_eq(heap_node_distance(h, 1 + i), 1);
+		ck_assert_int_eq(heap_node_distance(h, 1 + wide + i), 2);
 	}
 	for (uint32_t i = 0; i < deep; i++)
-		ck_assert_int_eq(h->distance[1 + 2 * wide + i], (int)(2 + i));
+		ck_assert_int_eq(heap_node_distance(h, 1 + 2 * wide + i), (int)(2 + i));
 	heap_free(h);
 	free(spec);
 }

@@ -68,13 +68,13 @@ check_objects(const char *name, const struct heap *h)
 		              "%s: bad line %u", rel, n);
 		ck_assert_msg(n < h->node_count, "%s: more rows than nodes", name);
 		if (heap_node_id(h, n) != id || heap_node_self(h, n) != self || heap_retained(h, n) != retained ||
-		    heap_node_id(h, h->idom[n]) != idom || h->distance[n] != dist) {
+		    heap_node_id(h, heap_idom(h, n)) != idom || heap_node_distance(h, n) != dist) {
 			if (bad++ < 5)
 				fprintf(stderr,
 				        "%s: node %u: DevTools id %" PRIu64 " self %" PRIu64 " retained %" PRIu64
 				        " idom %" PRIu64 " distance %lld; heapsift %" PRIu64 " %u %" PRIu64 " %" PRIu64 " %d\n",
 				        name, n, id, self, retained, idom, dist, heap_node_id(h, n), heap_node_self(h, n),
-				        heap_retained(h, n), heap_node_id(h, h->idom[n]), h->distance[n]);
+				        heap_retained(h, n), heap_node_id(h, heap_idom(h, n)), heap_node_distance(h, n));
 		}
 		n++;
 	}

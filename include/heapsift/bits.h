@@ -4,7 +4,9 @@
 #ifndef HEAPSIFT_BITS_H
 #define HEAPSIFT_BITS_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Bits set in x.  Not __builtin_popcountll: without -mpopcnt (the baseline
  * x86-64 target) gcc makes that a call to libgcc's table-driven routine,
@@ -55,6 +57,43 @@ bits_find(const uint32_t *a, uint32_t n, uint32_t key)
 {
 	uint32_t i = bits_lower_bound(a, n, key);
 	return i < n && a[i] == key ? i : UINT32_MAX;
+}
+
+/* Packed arrays: element i, w bits wide (1 to 32), at bit i * w from p,
+ * which has bits_packed_bytes(n, w) bytes (8 of slack for the unaligned
+ * 64-bit reads).  A write keeps the other elements' bits, so the array
+ * needs no clearing when every element is written. */
+static inline size_t
+bits_packed_bytes(size_t n, unsigned w)
+{
+	return (n * w + 7) / 8 + 8;
+}
+
+/* The fewest bits that hold every value up to max. */
+static inline unsigned
+bits_width(uint32_t max)
+{
+	unsigned w = 1;
+	while (w < 32 && max >> w)
+		w++;
+	return w;
+}
+
+static inline uint32_t
+bits_packed_get(const uint8_t *p, unsigned w, size_t i)
+{
+	uint64_t bit = (uint64_t)i * w, x;
+	memcpy(&x, p + (bit >> 3), sizeof x);
+	return (uint32_t)(x >> (bit & 7)) & (uint32_t)(((uint64_t)1 << w) - 1);
+}
+
+static inline void
+bits_packed_set(uint8_t *p, unsigned w, size_t i, uint32_t v)
+{
+	uint64_t bit = (uint64_t)i * w, x, mask = (((uint64_t)1 << w) - 1) << (bit & 7);
+	memcpy(&x, p + (bit >> 3), sizeof x);
+	x = (x & ~mask) | ((uint64_t)v << (bit & 7) & mask);
+	memcpy(p + (bit >> 3), &x, sizeof x);
 }
 
 #endif

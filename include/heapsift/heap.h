@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
+#include "heapsift/bits.h"
 #include "heapsift/strtab.h"
 
 struct idmap;
@@ -229,14 +229,24 @@ struct heap {
 	struct heap_interface *interfaces;
 	uint32_t interface_count;
 	uint32_t *interface_props;	/* string ids */
-	uint32_t *idom;			/* immediate dominator; idom[root] == root */
+	/* Immediate dominators (idom[root] == root): 32-bit, or packed in
+	 * idom_bits bits (bits.h; the iterative algorithm's).  Read them with
+	 * heap_idom(). */
+	uint32_t *idom;
+	uint8_t *idom_packed;
+	uint8_t idom_bits;
 	/* Retained sizes: 32-bit in units of 1 << retained_shift (the sizes'
 	 * common alignment: 8 for Java) when the total fits, else 64-bit.
 	 * Read them with heap_retained(). */
 	uint32_t *retained32;
 	uint64_t *retained64;
 	uint8_t retained_shift;
+	/* Distances from the root: 32-bit, or packed (bits.h) in
+	 * distance_bits bits, all ones for HEAP_NO_DISTANCE (the generic
+	 * rules').  Read them with heap_node_distance(). */
 	int32_t *distance;
+	uint8_t *distance_packed;
+	uint8_t distance_bits;
 	/* enum heap_reach, 2 bits a node (4 a byte, the first in the low
 	 * bits): read it with heap_node_reach() */
 	uint8_t *reach;
@@ -271,13 +281,30 @@ heap_str(const struct heap *h, uint32_t id)
 static inline uint32_t
 heap_edge_to(const struct heap *h, uint32_t e)
 {
-	uint64_t bit, w;
-
 	if (h->edge_to)
 		return h->edge_to[e];
-	bit = (uint64_t)e * h->edge_bits;
-	memcpy(&w, h->edge_packed + (bit >> 3), sizeof w);
-	return (uint32_t)(w >> (bit & 7)) & (uint32_t)(((uint64_t)1 << h->edge_bits) - 1);
+	return bits_packed_get(h->edge_packed, h->edge_bits, e);
+}
+
+/* Node n's distance from the root, or HEAP_NO_DISTANCE. */
+static inline int32_t
+heap_node_distance(const struct heap *h, uint32_t n)
+{
+	uint32_t d;
+
+	if (h->distance)
+		return h->distance[n];
+	d = bits_packed_get(h->distance_packed, h->distance_bits, n);
+	return d == (uint32_t)(((uint64_t)1 << h->distance_bits) - 1) ? HEAP_NO_DISTANCE : (int32_t)d;
+}
+
+/* Node n's immediate dominator. */
+static inline uint32_t
+heap_idom(const struct heap *h, uint32_t n)
+{
+	if (h->idom)
+		return h->idom[n];
+	return bits_packed_get(h->idom_packed, h->idom_bits, n);
 }
 
 /* Node n's first edge (n == node_count: the edge count). */

@@ -182,12 +182,7 @@ void hb_pack_edge_targets(struct heap_builder *b);
 static inline void
 hb_edge_to_packed(struct heap *h, uint32_t e, uint32_t to)
 {
-	uint64_t bit = (uint64_t)e * h->edge_bits, w, mask;
-
-	memcpy(&w, h->edge_packed + (bit >> 3), sizeof w);
-	mask = (((uint64_t)1 << h->edge_bits) - 1) << (bit & 7);
-	w = (w & ~mask) | ((uint64_t)to << (bit & 7) & mask);
-	memcpy(h->edge_packed + (bit >> 3), &w, sizeof w);
+	bits_packed_set(h->edge_packed, h->edge_bits, e, to);
 }
 
 static inline void

@@ -161,15 +161,20 @@ generic_rules_distances(struct heap *h)
 	const uint32_t n = h->node_count;
 	const int weak = heap_edge_type_find(h, "weak");
 	const size_t limit = (size_t)n / 256 + 4096, words = (size_t)n / 64 + 1;
+	/* packed: a distance is below n, and all ones is "none" */
+	const unsigned dw = bits_width(n);
+	const uint32_t none = (uint32_t)(((uint64_t)1 << dw) - 1);
 	struct level a = { 0 }, b = { 0 }, *cur = &a, *next = &b;
+	uint8_t *dist;
 
 	free(h->distance);
-	h->distance = xmallocarray(n, sizeof *h->distance);
-	for (uint32_t v = 0; v < n; v++)
-		h->distance[v] = HEAP_NO_DISTANCE;
+	free(h->distance_packed);
+	h->distance = NULL;
+	dist = xmallocarray(bits_packed_bytes(n, dw), 1);
+	memset(dist, 0xff, bits_packed_bytes(n, dw));
 	a.list = xmallocarray(limit, sizeof *a.list);
 	b.list = xmallocarray(limit, sizeof *b.list);
-	h->distance[h->root] = 0;
+	bits_packed_set(dist, dw, h->root, 0);
 	cur->list[cur->len++] = h->root;
 	for (int32_t d = 1; cur->len || cur->in_bits; d++) {
 		size_t i = 0, w = 0;
@@ -193,9 +198,9 @@ generic_rules_distances(struct heap *h)
 			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 				uint32_t c = heap_edge_to(h, e);
 				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) ||
-				    h->distance[c] != HEAP_NO_DISTANCE)
+				    bits_packed_get(dist, dw, c) != none)
 					continue;
-				h->distance[c] = d;
+				bits_packed_set(dist, dw, c, (uint32_t)d);
 				level_add(next, c, limit, words);
 			}
 		}
@@ -211,6 +216,8 @@ generic_rules_distances(struct heap *h)
 	free(b.list);
 	free(a.bits);
 	free(b.bits);
+	h->distance_packed = dist;
+	h->distance_bits = (uint8_t)dw;
 }
 
 /* --- the pipeline ----------------------------------------------------------------

@@ -29,9 +29,9 @@ classes_counts(struct heap *h)
 		c->shallow += heap_node_self(h, v);
 		/* DevTools' minimum takes in unreachable objects' -5; for other
 		 * dumps a class's distance is its nearest reachable instance's */
-		if (h->distance[v] < c->distance &&
-		    (h->rules == HEAP_RULES_V8 || h->distance[v] >= 0))
-			c->distance = h->distance[v];
+		if (heap_node_distance(h, v) < c->distance &&
+		    (h->rules == HEAP_RULES_V8 || heap_node_distance(h, v) >= 0))
+			c->distance = heap_node_distance(h, v);
 	}
 }
 

@@ -358,14 +358,14 @@ path_shape(struct heap *h, uint32_t v, char *buf, size_t size)
 	for (int hop = 0; hop < 12 && v != h->root; hop++) {
 		uint32_t best = UINT32_MAX, from = HEAP_NONE;
 		char label[128];
-		int32_t d = h->distance[v];
+		int32_t d = heap_node_distance(h, v);
 		/* a retainer one step closer to the root, not through a weak edge */
 		for (uint32_t i = h->ret_first[v]; i < h->ret_first[v + 1]; i++) {
 			uint32_t e = h->ret_edge[i], u = h->ret_src[i];
-			if ((weak >= 0 && heap_edge_type(h, e) == weak) || h->distance[u] < 0 ||
-			    h->distance[u] >= d)
+			if ((weak >= 0 && heap_edge_type(h, e) == weak) || heap_node_distance(h, u) < 0 ||
+			    heap_node_distance(h, u) >= d)
 				continue;
-			if (best == UINT32_MAX || h->distance[u] < h->distance[from]) {
+			if (best == UINT32_MAX || heap_node_distance(h, u) < heap_node_distance(h, from)) {
 				best = e;
 				from = u;
 			}

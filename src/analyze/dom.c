@@ -346,6 +346,8 @@ dom_snca(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	idom[r] = r;
 	t.vertex[0] = n;	/* the count, for dom_retained() */
 	free(h->idom);
+	free(h->idom_packed);
+	h->idom_packed = NULL;
 	h->idom = idom;
 	*order = t.vertex;
 	return HS_OK;
@@ -461,7 +463,9 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
 	uint64_t *has_in = (uint64_t *)(uintptr_t)has_in_given;
 	uint64_t *seen, *once, *join, *jnum;
-	uint32_t *vertex, *dom, *idom, *jdir, *jidx, *pfirst, *pred;
+	uint32_t *vertex, *dom, *jdir, *jidx, *pfirst, *pred;
+	uint8_t *idom;
+	unsigned ibits;
 	uint32_t cnt = 0, njoin, npred = 0;
 	struct dfs_frame *stack;
 	size_t cap = 1024, jwords;
@@ -626,23 +630,27 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	 * turning dom[] into it in place, cycle by cycle, took 2.5 s on 18 M
 	 * nodes, each step two cache misses waiting on each other.) */
 	xalloc_trim();	/* the joins' arrays: not resident under idom */
-	idom = xmallocarray((size_t)n + 1, sizeof *idom);
+	ibits = bits_width(n - 1);
+	idom = xmallocarray(bits_packed_bytes(n, ibits), 1);
 	for (uint32_t i = 2; i <= cnt; i++)
-		idom[vertex[i]] = vertex[dom[i]];
-	idom[r] = r;
+		bits_packed_set(idom, ibits, vertex[i], vertex[dom[i]]);
+	bits_packed_set(idom, ibits, r, r);
 	free(dom);
 	if (cnt < n) {
 		uint32_t m = cnt;
 		for (uint32_t v = 0; v < n; v++)
 			if (!bit_get(seen, v)) {
 				vertex[++m] = v;
-				idom[v] = r;
+				bits_packed_set(idom, ibits, v, r);
 			}
 	}
 	free(seen);
 	vertex[0] = n;
 	free(h->idom);
-	h->idom = idom;
+	free(h->idom_packed);
+	h->idom = NULL;
+	h->idom_packed = idom;
+	h->idom_bits = (uint8_t)ibits;
 	*order = vertex;
 	return HS_OK;
 }
@@ -706,7 +714,7 @@ dom_retained(struct heap *h, uint32_t *order)
 			retained[v] = heap_node_self(h, v) >> shift;
 		for (uint32_t w = n; w >= 2; w--) {
 			uint32_t v = order[w];
-			retained[h->idom[v]] += retained[v];
+			retained[heap_idom(h, v)] += retained[v];
 		}
 		h->retained32 = retained;
 	} else {
@@ -716,7 +724,7 @@ dom_retained(struct heap *h, uint32_t *order)
 			retained[v] = heap_node_self(h, v);
 		for (uint32_t w = n; w >= 2; w--) {
 			uint32_t v = order[w];
-			retained[h->idom[v]] += retained[v];
+			retained[heap_idom(h, v)] += retained[v];
 		}
 		h->retained64 = retained;
 	}
@@ -727,7 +735,6 @@ bool
 dom_retained_classes(struct heap *h, uint32_t *order)
 {
 	const uint32_t n = h->node_count, r = h->root;
-	const uint32_t *idom = h->idom;
 	uint32_t *first, *child = order, sum = 0;
 	uint8_t *seen;
 	struct wframe {
@@ -755,7 +762,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	first = xcalloc((size_t)n + 1, sizeof *first);
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
-			first[idom[v]]++;
+			first[heap_idom(h, v)]++;
 	for (uint32_t v = 0; v < n; v++) {
 		uint32_t c = first[v];
 		first[v] = sum;
@@ -763,7 +770,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	}
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
-			child[first[idom[v]]++] = v;
+			child[first[heap_idom(h, v)]++] = v;
 	for (uint32_t v = n; v > 0; v--)
 		first[v] = first[v - 1];
 	first[0] = 0;
@@ -783,7 +790,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	while (sp) {
 		struct wframe *f = &stack[sp - 1];
 		uint32_t c;
-		if (f->next == sum || idom[child[f->next]] != f->node) {
+		if (f->next == sum || heap_idom(h, child[f->next]) != f->node) {
 			uint32_t v = f->node;
 			first[v] = f->sum;
 			if (f->top) {
@@ -823,7 +830,7 @@ dom_children_build(struct heap *h)
 
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
-			first[h->idom[v]]++;
+			first[heap_idom(h, v)]++;
 	for (uint32_t v = 0; v < n; v++) {
 		uint32_t c = first[v];
 		first[v] = sum;
@@ -832,7 +839,7 @@ dom_children_build(struct heap *h)
 	first[n] = sum;
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
-			child[first[h->idom[v]]++] = v;
+			child[first[heap_idom(h, v)]++] = v;
 	for (uint32_t v = n; v > 0; v--)
 		first[v] = first[v - 1];
 	first[0] = 0;

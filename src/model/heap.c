@@ -82,9 +82,11 @@ heap_free(struct heap *h)
 	free(h->interfaces);
 	free(h->interface_props);
 	free(h->idom);
+	free(h->idom_packed);
 	free(h->retained32);
 	free(h->retained64);
 	free(h->distance);
+	free(h->distance_packed);
 	free(h->reach);
 	free(h->dom_first);
 	free(h->dom_child);

@@ -503,25 +503,19 @@ hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t 
 		t[e] = map[t[e]];
 }
 
-/* Bytes of packed targets for cap edges, with the slack a read needs. */
 static size_t
 packed_size(const struct heap *h, uint32_t cap)
 {
-	return ((uint64_t)cap * h->edge_bits + 7) / 8 + 8;
+	return bits_packed_bytes(cap, h->edge_bits);
 }
 
 void
 hb_pack_edge_targets(struct heap_builder *b)
 {
 	struct heap *h = b->h;
-	uint32_t max = h->node_count ? h->node_count - 1 : 0;
-	unsigned bits = 1;
-
-	while (bits < 32 && max >> bits)
-		bits++;
 	free(h->edge_to);
 	h->edge_to = NULL;
-	h->edge_bits = (uint8_t)bits;
+	h->edge_bits = (uint8_t)bits_width(h->node_count ? h->node_count - 1 : 0);
 	/* not cleared: a target written keeps its neighbours' bits, and a
 	 * loader writes every edge it keeps (hb_edges_used cuts the rest) */
 	h->edge_packed = xmallocarray(packed_size(h, b->edges_alloc), 1);

@@ -216,7 +216,7 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case C_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, i)); break;
 	case C_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, i)); break;
 	case C_PERCENT: cell_pct(out, 100.0 * (double)heap_retained(h, i) / total); break;
-	case C_DISTANCE: cell_i(out, h->distance[i]); break;
+	case C_DISTANCE: cell_i(out, heap_node_distance(h, i)); break;
 	case C_ID: cell_u(out, COL_ID, heap_node_id(h, i)); break;
 	}
 }

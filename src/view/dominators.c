@@ -71,11 +71,11 @@ dominators_cell(struct view *v, const struct vrow *row, size_t col, struct cell 
 	case D_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, n)); break;
 	case D_PERCENT: cell_pct(out, 100.0 * (double)heap_retained(h, n) / total); break;
 	case D_PARENT_PERCENT: {
-		uint64_t p = heap_retained(h, h->idom[n]);
+		uint64_t p = heap_retained(h, heap_idom(h, n));
 		cell_pct(out, p ? 100.0 * (double)heap_retained(h, n) / (double)p : 100.0);
 		break;
 	}
-	case D_DISTANCE: cell_i(out, h->distance[n]); break;
+	case D_DISTANCE: cell_i(out, heap_node_distance(h, n)); break;
 	}
 }
 

@@ -62,7 +62,7 @@ inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case I_ID: cell_u(out, COL_ID, heap_node_id(h, t)); break;
 	case I_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, t)); break;
 	case I_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, t)); break;
-	case I_DISTANCE: cell_i(out, h->distance[t]); break;
+	case I_DISTANCE: cell_i(out, heap_node_distance(h, t)); break;
 	}
 }
 

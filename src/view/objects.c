@@ -92,8 +92,8 @@ objects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case O_SELF: cell_u(out, COL_BYTES, heap_node_self(h, n)); break;
 	case O_RAW_SELF: cell_u(out, COL_BYTES, heap_node_self_raw(h, n)); break;
 	case O_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, n)); break;
-	case O_DOMINATOR: cell_u(out, COL_ID, heap_node_id(h, h->idom[n])); break;
-	case O_DISTANCE: cell_i(out, h->distance[n]); break;
+	case O_DOMINATOR: cell_u(out, COL_ID, heap_node_id(h, heap_idom(h, n))); break;
+	case O_DISTANCE: cell_i(out, heap_node_distance(h, n)); break;
 	case O_CLASS: {
 		uint32_t cn = h->classes[heap_node_class(h, n)].name;
 		cell_textn(v, out, heap_str(h, cn), strtab_len(&h->strings, cn));

@@ -104,11 +104,11 @@ retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 	case R_ID: cell_u(out, COL_ID, heap_node_id(h, src)); break;
 	case R_DISTANCE:
 		/* no distance (unreachable holders): no value, sorted last */
-		if (h->distance[src] < 0) {
+		if (heap_node_distance(h, src) < 0) {
 			out->type = COL_INT;
 			out->empty = true;
 		} else {
-			cell_i(out, h->distance[src]);
+			cell_i(out, heap_node_distance(h, src));
 		}
 		break;
 	case R_SHALLOW: cell_u(out, COL_BYTES, heap_node_self(h, src)); break;
