@@ -1346,12 +1346,18 @@ struct passd {
 	size_t nlocals;
 	uint64_t *threads;	/* bitset of the threads' ranks */
 	/* java.lang.String instances and their value arrays */
-	struct spair { uint32_t array, string; uint8_t coder; } *strings;
+	struct __attribute__((packed)) spair {	/* 9 bytes, not 12: 3 M Strings */
+		uint32_t array, string;
+		uint8_t coder;
+	} *strings;
 	size_t nstrings, capstrings;
 	/* byte[] and char[] arrays (the candidates for String values), in
 	 * node order, with the file offset of their record's body: pass E
 	 * reads just these instead of walking the file again */
-	struct sarray { uint32_t node; uint64_t body; } *arrays;
+	struct __attribute__((packed)) sarray {	/* 12 bytes, not 16 */
+		uint32_t node;
+		uint64_t body;
+	} *arrays;
 	size_t narrays, caparrays;
 };
 
@@ -2222,6 +2228,11 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	hb_edges_map(&b, ranked, pd.edge, p.perm);
 	for (size_t i = 0; i < pd.nstrings; i++)
 		pd.strings[i].array = p.perm[pd.strings[i].array];
+	/* the ranks' nodes are not read again: pass E's labels take their
+	 * place (given back, so that what comes next reuses the pages) */
+	free(p.perm);
+	p.perm = NULL;
+	xalloc_trim();
 	hb_edges_used(&b, pd.edge);
 
 	/* pass E: labels of strings */
