@@ -133,20 +133,34 @@ classed(uint32_t n, uint32_t names, size_t max, const uint8_t *types, uint32_t n
 START_TEST(test_classes16)
 {
 	static const uint8_t one[] = { 1 };
+	/* 300 expected: packed in 9 bits */
 	struct heap *h = classed(1000, 300, 300, one, 1);
-	ck_assert_ptr_nonnull(h->node_class16);
+	ck_assert_ptr_nonnull(h->node_class_packed);
+	ck_assert_uint_eq(h->class_bits, 9);
+	ck_assert_ptr_null(h->node_class16);
 	ck_assert_ptr_null(h->node_class);
 	/* every class has one type: none kept per node */
 	ck_assert_ptr_null(h->node_type);
 	ck_assert_uint_eq(h->classes[7].type, 1);
+	heap_free(h);
+	/* 40000 expected: 16 bits */
+	h = classed(1000, 300, 40000, one, 1);
+	ck_assert_ptr_nonnull(h->node_class16);
+	heap_free(h);
+	/* 100 expected (7 bits), 300 come: the 129th class unpacks them to
+	 * 16 bits, and the nodes before keep theirs */
+	h = classed(1000, 300, 100, one, 1);
+	ck_assert_ptr_null(h->node_class_packed);
+	ck_assert_ptr_nonnull(h->node_class16);
 	heap_free(h);
 }
 END_TEST
 
 START_TEST(test_classes_widen)
 {
-	/* 70000 names where 100 were expected: the 65537th class widens the
-	 * classes to 32 bits, and the nodes before keep theirs */
+	/* 70000 names where 100 were expected: the 129th class unpacks the
+	 * classes to 16 bits, the 65537th widens them to 32, and the nodes
+	 * before keep theirs */
 	static const uint8_t one[] = { 0 };
 	struct heap *h = classed(140000, 70000, 100, one, 1);
 	ck_assert_ptr_null(h->node_class16);

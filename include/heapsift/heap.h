@@ -223,6 +223,10 @@ struct heap {
 	 * 65536 classes (hb_node_classes) and they stay so few. */
 	uint32_t *node_class;
 	uint16_t *node_class16;
+	/* Or packed (bits.h) in class_bits bits while the classes are fewer
+	 * than the loader said and fit 15 bits (both others NULL). */
+	uint8_t *node_class_packed;
+	uint8_t class_bits;
 	struct heap_class *classes;
 	uint32_t class_count;
 	/* V8: the interface definitions, most popular first (v8rules.c) */
@@ -414,25 +418,31 @@ heap_node_self(const struct heap *h, uint32_t n)
 static inline uint32_t
 heap_node_class(const struct heap *h, uint32_t n)
 {
-	return h->node_class ? h->node_class[n] : h->node_class16[n];
+	if (h->node_class)
+		return h->node_class[n];
+	if (h->node_class16)
+		return h->node_class16[n];
+	return bits_packed_get(h->node_class_packed, h->class_bits, n);
 }
 
 /* Whether the nodes have classes yet (given by the loader, or analysed). */
 static inline bool
 heap_has_node_class(const struct heap *h)
 {
-	return h->node_class != NULL || h->node_class16 != NULL;
+	return h->node_class != NULL || h->node_class16 != NULL || h->node_class_packed != NULL;
 }
 
-/* Sets the class of node n; with 16-bit classes, c must be below 65536
- * (the builder widens them first). */
+/* Sets the class of node n; c must fit the classes' width (the builder
+ * widens them first). */
 static inline void
 heap_set_node_class(struct heap *h, uint32_t n, uint32_t c)
 {
 	if (h->node_class)
 		h->node_class[n] = c;
-	else
+	else if (h->node_class16)
 		h->node_class16[n] = (uint16_t)c;
+	else
+		bits_packed_set(h->node_class_packed, h->class_bits, n, c);
 }
 
 /* The type of node n of an odd class: O(log odd nodes). */

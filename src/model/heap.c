@@ -78,6 +78,7 @@ heap_free(struct heap *h)
 		h->lazy->free(h->lazy_ctx);
 	free(h->node_class);
 	free(h->node_class16);
+	free(h->node_class_packed);
 	free(h->classes);
 	free(h->interfaces);
 	free(h->interface_props);

@@ -76,10 +76,28 @@ hb_node_classes(struct heap_builder *b, size_t max_classes)
 	h->node_name = NULL;
 	free(h->node_type);	/* the classes' types, until two differ */
 	h->node_type = NULL;
-	if (max_classes <= (size_t)UINT16_MAX + 1)
+	if (max_classes <= (size_t)1 << 15) {
+		/* 10 bits a node for a JDK's thousand classes, not 16 */
+		h->class_bits = (uint8_t)bits_width(max_classes > 1 ? (uint32_t)max_classes - 1 : 1);
+		h->node_class_packed = xcalloc(bits_packed_bytes(n, h->class_bits), 1);
+	} else if (max_classes <= (size_t)UINT16_MAX + 1) {
 		h->node_class16 = xcalloc(n, sizeof *h->node_class16);
-	else
+	} else {
 		h->node_class = xcalloc(n, sizeof *h->node_class);
+	}
+}
+
+/* More classes than the packed width numbers: 16 bits a node from now on. */
+static void
+classes_unpack(struct heap_builder *b)
+{
+	struct heap *h = b->h;
+	uint16_t *c16 = xmallocarray(b->nodes_alloc ? b->nodes_alloc : 1, sizeof *c16);
+	for (uint32_t i = 0; i < b->nodes_alloc; i++)
+		c16[i] = (uint16_t)bits_packed_get(h->node_class_packed, h->class_bits, i);
+	free(h->node_class_packed);
+	h->node_class_packed = NULL;
+	h->node_class16 = c16;
 }
 
 /* More classes than 16 bits can number: 4 bytes a node from now on. */
@@ -162,6 +180,8 @@ hb_class_of_name(struct heap_builder *b, uint32_t name)
 		h->classes[h->class_count].name = name;
 		h->classes[h->class_count].location = HEAP_NONE;
 		h->classes[h->class_count].type = HEAP_TYPE_UNSET;
+		if (h->node_class_packed && h->class_count >> h->class_bits)
+			classes_unpack(b);
 		if (h->node_class16 && h->class_count > UINT16_MAX)
 			classes_widen(b);
 		b->class_of_name[name] = h->class_count++;
