@@ -63,11 +63,12 @@ extern uint64_t dom_iter_budget;
  * 32-bit when the total fits in units of the sizes' common alignment. */
 void dom_retained(struct heap *h, uint32_t *order);
 /* Batch analyses (not h->interactive): the retained sizes and the classes'
- * retained sizes (classes_retained) in one walk of the dominator tree,
- * whose children take the order's place and whose index turns into the
- * retained sizes: 8 bytes a node at most beside idom, where dom_retained()
- * and the children index take 12.  Frees the order; false (and the order
- * kept) when the retained sizes need 64 bits.  Needs the classes. */
+ * retained sizes (classes_retained) in one walk of the dominator tree.
+ * The order is freed first and the children, packed, take its place; the
+ * children's index turns into the retained sizes: a word a node and the
+ * packed children beside idom, where dom_retained() and the children index
+ * take 3 words.  False (the order kept) when the retained sizes need 64
+ * bits.  Needs the classes. */
 bool dom_retained_classes(struct heap *h, uint32_t *order);
 
 /* Dominator children CSR (dom_first/dom_child) from idom.  analyze_heap()

@@ -394,7 +394,7 @@ struct dfs_frame {
  * node reached. */
 static void
 iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t parent,
-         uint64_t *seen, uint32_t *vertex, uint32_t *dom, uint32_t *count,
+         uint64_t *seen, uint32_t *vertex, uint8_t *dom, unsigned dw, uint32_t *count,
          struct dfs_frame **stack, size_t *cap)
 {
 	size_t sp = 1;
@@ -402,7 +402,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 	bit_set(seen, start);
 	++*count;
 	vertex[*count] = start;
-	dom[*count] = parent;
+	bits_packed_set(dom, dw, *count, parent);
 	(*stack)[0].node = start;
 	(*stack)[0].next = heap_first_edge(h, start);
 	(*stack)[0].num = *count;
@@ -422,7 +422,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 		bit_set(seen, w);
 		++*count;
 		vertex[*count] = w;
-		dom[*count] = pnum;
+		bits_packed_set(dom, dw, *count, pnum);
 		if (sp == *cap)
 			XGROW(*stack, *cap, sp + 1);
 		(*stack)[sp].node = w;
@@ -463,7 +463,9 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
 	uint64_t *has_in = (uint64_t *)(uintptr_t)has_in_given;
 	uint64_t *seen, *once, *join, *jnum;
-	uint32_t *vertex, *dom, *jdir, *jidx, *pfirst, *pred;
+	uint32_t *vertex, *jdir, *jidx, *pfirst, *pred;
+	uint8_t *dom;
+	const unsigned dw = bits_width(n);
 	uint8_t *idom;
 	unsigned ibits;
 	uint32_t cnt = 0, njoin, npred = 0;
@@ -482,18 +484,18 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	}
 	seen = xcalloc(nwords, sizeof *seen);
 	vertex = xmallocarray((size_t)n + 1, sizeof *vertex);
-	dom = xmallocarray((size_t)n + 1, sizeof *dom);
+	dom = xmallocarray(bits_packed_bytes((size_t)n + 1, dw), 1);
 	stack = xmallocarray(cap, sizeof *stack);
 
 	/* The root's DFS, then those of the nodes no retaining edge reaches
 	 * (rule 2), each numbered after the ones before it: the root is 1 and
 	 * what it reaches comes first (reach_compute). */
-	iter_dfs(h, retaining, r, 1, seen, vertex, dom, &cnt, &stack, &cap);
+	iter_dfs(h, retaining, r, 1, seen, vertex, dom, dw, &cnt, &stack, &cap);
 	h->reach_count[HEAP_REACHABLE] = cnt;
 	if (cnt < n)
 		for (uint32_t v = 0; v < n; v++)
 			if (!bit_get(seen, v) && !bit_get(has_in, v))
-				iter_dfs(h, retaining, v, 1, seen, vertex, dom, &cnt, &stack, &cap);
+				iter_dfs(h, retaining, v, 1, seen, vertex, dom, dw, &cnt, &stack, &cap);
 	free(stack);
 	if (has_in_given == NULL)
 		free(has_in);
@@ -584,19 +586,19 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 					}
 					while (a != b) {
 						while (a > b) {
-							a = dom[a];
+							a = bits_packed_get(dom, dw, a);
 							work++;
 						}
 						while (b > a) {
-							b = dom[b];
+							b = bits_packed_get(dom, dw, b);
 							work++;
 						}
 					}
 					d = a;
 				}
 				work += pfirst[j + 1] - pfirst[j];
-				if (d != 0 && d != dom[x]) {
-					dom[x] = d;
+				if (d != 0 && d != bits_packed_get(dom, dw, x)) {
+					bits_packed_set(dom, dw, x, d);
 					changed = true;
 				}
 				if ((j & 0xffff) == 0xffff) {
@@ -633,7 +635,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in_given
 	ibits = bits_width(n - 1);
 	idom = xmallocarray(bits_packed_bytes(n, ibits), 1);
 	for (uint32_t i = 2; i <= cnt; i++)
-		bits_packed_set(idom, ibits, vertex[i], vertex[dom[i]]);
+		bits_packed_set(idom, ibits, vertex[i], vertex[bits_packed_get(dom, dw, i)]);
 	bits_packed_set(idom, ibits, r, r);
 	free(dom);
 	if (cnt < n) {
@@ -735,8 +737,9 @@ bool
 dom_retained_classes(struct heap *h, uint32_t *order)
 {
 	const uint32_t n = h->node_count, r = h->root;
-	uint32_t *first, *child = order, sum = 0;
-	uint8_t *seen;
+	const unsigned cw = bits_width(n ? n - 1 : 0);
+	uint32_t *first, sum = 0;
+	uint8_t *seen, *child;
 	struct wframe {
 		uint32_t node, next, sum;
 		bool top;	/* an instance with none of its class above */
@@ -755,10 +758,13 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	for (uint32_t c = 0; c < h->class_count; c++)
 		h->classes[c].retained = 0;
 
-	/* The children, grouped by dominator in the order's place: first[v]
-	 * is where v's begin.  Where they end is where the next child has
-	 * another dominator, so that first[v] is not read once v is done, and
-	 * takes v's retained size. */
+	/* The children, grouped by dominator (packed, in the order's place:
+	 * it is given back first): first[v] is where v's begin.  Where they
+	 * end is where the next child has another dominator, so that first[v]
+	 * is not read once v is done, and takes v's retained size. */
+	free(order);
+	xalloc_trim();
+	child = xmallocarray(bits_packed_bytes(n, cw), 1);
 	first = xcalloc((size_t)n + 1, sizeof *first);
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
@@ -770,7 +776,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	}
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
-			child[first[heap_idom(h, v)]++] = v;
+			bits_packed_set(child, cw, first[heap_idom(h, v)]++, v);
 	for (uint32_t v = n; v > 0; v--)
 		first[v] = first[v - 1];
 	first[0] = 0;
@@ -790,7 +796,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	while (sp) {
 		struct wframe *f = &stack[sp - 1];
 		uint32_t c;
-		if (f->next == sum || heap_idom(h, child[f->next]) != f->node) {
+		if (f->next == sum || heap_idom(h, bits_packed_get(child, cw, f->next)) != f->node) {
 			uint32_t v = f->node;
 			first[v] = f->sum;
 			if (f->top) {
@@ -802,7 +808,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 				stack[sp - 1].sum += f->sum;
 			continue;
 		}
-		c = child[f->next++];
+		c = bits_packed_get(child, cw, f->next++);
 		if (sp == cap)
 			XGROW(stack, cap, sp + 1);
 		f = &stack[sp++];
@@ -815,7 +821,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	}
 	free(stack);
 	free(seen);
-	free(order);
+	free(child);
 	h->retained32 = first;
 	return true;
 }
