@@ -733,6 +733,26 @@ dom_retained(struct heap *h, uint32_t *order)
 	free(order);
 }
 
+/* The dominator children grouped by dominator, in node order: first[v]
+ * (n entries) where v's begin; returns how many there are. */
+static uint32_t
+children_begin(const struct heap *h, uint32_t *first)
+{
+	const uint32_t n = h->node_count;
+	uint32_t sum = 0;
+
+	memset(first, 0, (size_t)n * sizeof *first);
+	for (uint32_t v = 0; v < n; v++)
+		if (v != h->root)
+			first[heap_idom(h, v)]++;
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t c = first[v];
+		first[v] = sum;
+		sum += c;
+	}
+	return sum;
+}
+
 bool
 dom_retained_classes(struct heap *h, uint32_t *order)
 {
@@ -765,15 +785,8 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	free(order);
 	xalloc_trim();
 	child = xmallocarray(bits_packed_bytes(n, cw), 1);
-	first = xcalloc((size_t)n + 1, sizeof *first);
-	for (uint32_t v = 0; v < n; v++)
-		if (v != r)
-			first[heap_idom(h, v)]++;
-	for (uint32_t v = 0; v < n; v++) {
-		uint32_t c = first[v];
-		first[v] = sum;
-		sum += c;
-	}
+	first = xmallocarray((size_t)n + 1, sizeof *first);
+	sum = children_begin(h, first);
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
 			bits_packed_set(child, cw, first[heap_idom(h, v)]++, v);
@@ -830,19 +843,10 @@ void
 dom_children_build(struct heap *h)
 {
 	const uint32_t n = h->node_count, r = h->root;
-	uint32_t *first = xcalloc((size_t)n + 1, sizeof *first);
+	uint32_t *first = xmallocarray((size_t)n + 1, sizeof *first);
 	uint32_t *child = xmallocarray(n, sizeof *child);
-	uint32_t sum = 0;
 
-	for (uint32_t v = 0; v < n; v++)
-		if (v != r)
-			first[heap_idom(h, v)]++;
-	for (uint32_t v = 0; v < n; v++) {
-		uint32_t c = first[v];
-		first[v] = sum;
-		sum += c;
-	}
-	first[n] = sum;
+	first[n] = children_begin(h, first);
 	for (uint32_t v = 0; v < n; v++)
 		if (v != r)
 			child[first[heap_idom(h, v)]++] = v;
