@@ -3,8 +3,9 @@
  * (struct ecodec in hprof.c).  Each dump is loaded twice, once with every
  * node's edges listed as they are (hprof_edges_listed), and every edge's
  * type and name must agree; a made dump also checks the names themselves
- * where the encoding has its corners: long runs of nulls in an array, two
- * classes of one name with other fields, a thread with local roots. */
+ * where the encoding has its corners: runs of nulls in an array around the
+ * side table's limit and long ones, two classes of one name with other
+ * fields, a thread with local roots. */
 #include "config.h"
 
 #include <stdio.h>
@@ -184,14 +185,16 @@ made_dump(void)
 	instance(&h, 0x1018, 0x130, (uint64_t[]){ 0x1000 }, 1);
 	instance(&h, 0x1020, 0x140, (uint64_t[]){ 0, 0x1028 }, 2);
 	instance(&h, 0x1028, 0x150, (uint64_t[]){ 0x1020, 0x1777 }, 2);	/* absent id */
-	/* Object[70000]: elements 0, 1, 300, 69999 */
+	/* Object[70000]: elements 0, 1, 16, 32, 300, 69999 (gaps 0, 0, 14,
+	 * 15, 267, 69698: the last three in the side table) */
 	u1(&h, 0x22);
 	id8(&h, 0x2000);
 	u4(&h, 0);
 	u4(&h, 70000);
 	id8(&h, 0);
 	for (uint32_t i = 0; i < 70000; i++)
-		id8(&h, i == 0 ? 0x1000 : i == 1 ? 0x1008 : i == 300 ? 0x1010 : i == 69999 ? 0x1018 : 0);
+		id8(&h, i == 0 ? 0x1000 : i == 1 ? 0x1008 : i == 16 ? 0x1020 : i == 32 ? 0x1028 :
+		        i == 300 ? 0x1010 : i == 69999 ? 0x1018 : 0);
 	rec(&b, 0x1C, &h);
 	free(h.p);
 	h = (struct buf){ 0 };
@@ -262,7 +265,7 @@ START_TEST(test_made_dump)
 
 	same_edges(a, b);
 	labels_of(a, 0x2000, s, sizeof s);
-	ck_assert_str_eq(s, "[0] [1] [300] [69999]");
+	ck_assert_str_eq(s, "[0] [1] [16] [32] [300] [69999]");
 	labels_of(a, 0x1010, s, sizeof s);
 	ck_assert_str_eq(s, ".b .c");
 	labels_of(a, 0x1000, s, sizeof s);
