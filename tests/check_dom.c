@@ -347,41 +347,6 @@ START_TEST(test_dominator_children)
 }
 END_TEST
 
-/* 16-bit edge names: the ones that do not fit go to the side table, in
- * any order, the last name of an edge winning; hb_edges_used drops the
- * ones past the end. */
-START_TEST(test_compact_edge_names)
-{
-	static const uint32_t names[6] = { 5, 70000, 0xffff, 0xfffe, 0, 4000000000u };
-	struct heap_builder b;
-	struct hs_error err;
-	struct heap *h;
-
-	hb_init(&b, heap_new("test", "edges"));
-	hb_rules(&b, HEAP_RULES_GENERIC);
-	hb_node_type(&b, "object");
-	hb_edge_type(&b, "element", true);
-	hb_alloc(&b, 2, 8);
-	hb_compact_edge_names(&b);
-	hb_node(&b, 0, 0, hb_string(&b, "x", 1), 1, 8, 6);
-	hb_node(&b, 1, 0, hb_string(&b, "x", 1), 2, 8, 0);
-	for (uint32_t e = 6; e-- > 0;)	/* backwards: the table sorts */
-		hb_edge(&b, e, 0, names[e] + 1, 1);
-	for (uint32_t e = 0; e < 6; e++)
-		hb_edge(&b, e, 0, names[e], 1);
-	hb_edge(&b, 6, 0, 123456, 1);	/* past what is used */
-	hb_edges_used(&b, 6);
-	error_clear(&err);
-	h = hb_finish(&b, &err);
-	ck_assert_msg(h != NULL, "%s", err.msg);
-	ck_assert_ptr_null(h->edge_name);
-	for (uint32_t e = 0; e < 6; e++)
-		ck_assert_uint_eq(heap_edge_name_id(h, e), names[e]);
-	ck_assert_uint_eq(h->edge_big_count, 3);	/* 70000, 0xffff, 4000000000 */
-	heap_free(h);
-}
-END_TEST
-
 /* Retained sizes are 32-bit in units of the sizes' alignment while the
  * total fits, 64-bit otherwise; either way exact. */
 START_TEST(test_retained_widths)
@@ -588,7 +553,6 @@ suite_dom(void)
 	tcase_add_test(tc, test_packed_ids);
 	tcase_add_test(tc, test_algorithms_agree);
 	tcase_add_test(tc, test_retained_widths);
-	tcase_add_test(tc, test_compact_edge_names);
 	tcase_add_test(tc, test_batch_walk_agrees);
 	tcase_add_test(tc, test_distances_wide_and_deep);
 	suite_add_tcase(s, tc);

@@ -26,7 +26,6 @@ struct heap_edge_cache;
 #define HEAP_NONE UINT32_MAX
 #define HEAP_MAX_TYPES 64
 #define HEAP_ID_SMALL 64	/* packed ids: smaller ids are kept as they are */
-#define HEAP_EDGE_BIG 0xffff	/* edge_name16: the name is in edge_big_name */
 #define HEAP_TYPE_UNSET 255	/* heap_class.type before the class's first node */
 #define HEAP_SELF_BIG 255	/* compact sizes: the size is in the overflow table */
 /* Sentinel distances, as DevTools uses them. */
@@ -160,14 +159,9 @@ struct heap {
 	uint8_t *node_detachedness;	/* V8 DOM link state, or NULL */
 	/* Input: edges */
 	uint8_t *edge_type;
-	/* String id, or index for index-named kinds: 32-bit, or (loaders
-	 * that ask, hb_compact_edge_names) 16-bit with the names that do not
-	 * fit in edge_big / edge_big_name (edges ascending), their slots
-	 * holding HEAP_EDGE_BIG.  Read them with heap_edge_name_id(). */
+	/* String id, or index for index-named kinds.  Read them with
+	 * heap_edge_name_id(). */
 	uint32_t *edge_name;
-	uint16_t *edge_name16;
-	uint32_t *edge_big, *edge_big_name;
-	uint32_t edge_big_count;
 	/* Edge targets: 32-bit, or (edge_to NULL, hb_pack_edge_targets) in
 	 * edge_bits bits each, packed from bit 0 of edge_packed (8 bytes of
 	 * slack at its end).  Read them with heap_edge_to(). */
@@ -344,9 +338,6 @@ heap_node_id(const struct heap *h, uint32_t n)
 	return h->id_base + ((uint64_t)(r - HEAP_ID_SMALL) << h->id_shift);
 }
 
-/* Edge e's name: a string id, or an index for index-named kinds. */
-uint32_t heap_edge_big_name(const struct heap *h, uint32_t e);
-
 /* Edge e's type and name from edge_src (through the one-node cache). */
 uint32_t heap_edge_fetch(const struct heap *h, uint32_t e, uint8_t *type);
 
@@ -357,11 +348,7 @@ heap_edge_name_id(const struct heap *h, uint32_t e)
 
 	if (h->edge_name)
 		return h->edge_name[e];
-	if (h->edge_name16 == NULL)
-		return heap_edge_fetch(h, e, &t);
-	if (h->edge_name16[e] != HEAP_EDGE_BIG)
-		return h->edge_name16[e];
-	return heap_edge_big_name(h, e);
+	return heap_edge_fetch(h, e, &t);
 }
 
 /* Edge e's type: an index into edge_type_names. */

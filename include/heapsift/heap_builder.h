@@ -32,8 +32,6 @@ struct heap_builder {
 	uint32_t *class_of_name;	/* hb_node_classes: string id -> class */
 	size_t class_of_name_cap, class_cap;
 	uint32_t nodes_alloc, edges_alloc;
-	size_t edge_big_cap;
-	bool edge_big_unsorted;
 	uint64_t edge_sum;	/* sum of declared per-node edge counts */
 	struct heap_location *loc;
 	size_t label_cap, lazy_cap;
@@ -161,16 +159,10 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 	b->edge_sum += edge_count;
 }
 
-/* Edge names in 16 bits, those that do not fit (array indices past 65534,
- * say) in a side table: 2 bytes an edge instead of 4.  Call after hb_alloc
- * and before the first hb_edge. */
-void hb_compact_edge_names(struct heap_builder *b);
-void hb_edge_big(struct heap_builder *b, uint32_t e, uint32_t name);
-
 /* Edge types and names kept by the loader, not the heap: hb_edge stores
  * the targets alone and source makes the rest when asked (the heap takes
  * ctx: source->free frees it, also when the build is abandoned).  Call
- * after hb_alloc, instead of hb_compact_edge_names. */
+ * after hb_alloc, before the first hb_edge. */
 void hb_edge_targets_only(struct heap_builder *b, const struct heap_edge_source *source,
                           void *ctx);
 
@@ -197,12 +189,7 @@ hb_edge(struct heap_builder *b, uint32_t e, uint8_t type, uint32_t name_or_index
 	if (h->edge_type == NULL)
 		return;
 	h->edge_type[e] = type;
-	if (h->edge_name)
-		h->edge_name[e] = name_or_index;
-	else if (name_or_index < HEAP_EDGE_BIG)
-		h->edge_name16[e] = (uint16_t)name_or_index;
-	else
-		hb_edge_big(b, e, name_or_index);
+	h->edge_name[e] = name_or_index;
 }
 
 static inline void

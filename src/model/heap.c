@@ -55,9 +55,6 @@ heap_free(struct heap *h)
 	free(h->node_detachedness);
 	free(h->edge_type);
 	free(h->edge_name);
-	free(h->edge_name16);
-	free(h->edge_big);
-	free(h->edge_big_name);
 	free(h->edge_to);
 	free(h->edge_packed);
 	if (h->edge_src && h->edge_src->free)
@@ -294,13 +291,6 @@ heap_edge_fetch(const struct heap *h, uint32_t e, uint8_t *type)
 	}
 	*type = c->types[e - c->first];
 	return c->names[e - c->first];
-}
-
-uint32_t
-heap_edge_big_name(const struct heap *h, uint32_t e)
-{
-	uint32_t i = bits_find(h->edge_big, h->edge_big_count, e);
-	return i != UINT32_MAX ? h->edge_big_name[i] : HEAP_EDGE_BIG;
 }
 
 size_t

@@ -542,15 +542,6 @@ hb_pack_edge_targets(struct heap_builder *b)
 }
 
 void
-hb_compact_edge_names(struct heap_builder *b)
-{
-	struct heap *h = b->h;
-	free(h->edge_name);
-	h->edge_name = NULL;
-	h->edge_name16 = xmallocarray(b->edges_alloc ? b->edges_alloc : 1, sizeof *h->edge_name16);
-}
-
-void
 hb_compact_first_edges(struct heap_builder *b)
 {
 	b->compact_first = true;
@@ -594,86 +585,10 @@ hb_edge_targets_only(struct heap_builder *b, const struct heap_edge_source *sour
 	struct heap *h = b->h;
 	free(h->edge_type);
 	free(h->edge_name);
-	free(h->edge_name16);
 	h->edge_type = NULL;
 	h->edge_name = NULL;
-	h->edge_name16 = NULL;
 	h->edge_src = source;
 	h->edge_ctx = ctx;
-}
-
-void
-hb_edge_big(struct heap_builder *b, uint32_t e, uint32_t name)
-{
-	struct heap *h = b->h;
-	uint32_t k = h->edge_big_count;
-	h->edge_name16[e] = HEAP_EDGE_BIG;
-	/* written again (a loader's second thought): the last name wins */
-	if (k > 0 && h->edge_big[k - 1] == e) {
-		h->edge_big_name[k - 1] = name;
-		return;
-	}
-	if (k > 0 && h->edge_big[k - 1] > e)
-		b->edge_big_unsorted = true;
-	if (k == b->edge_big_cap) {
-		size_t cap = b->edge_big_cap;
-		XGROW(h->edge_big, cap, (size_t)k + 1);
-		XGROW(h->edge_big_name, b->edge_big_cap, (size_t)k + 1);
-	}
-	h->edge_big[k] = e;
-	h->edge_big_name[k] = name;
-	h->edge_big_count = k + 1;
-}
-
-struct big_pair {
-	uint32_t e, name, seq;
-};
-
-static int
-big_pair_cmp(const void *a, const void *b)
-{
-	const struct big_pair *x = a, *y = b;
-	if (x->e != y->e)
-		return x->e < y->e ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The side table of big edge names sorted by edge (the last name given
- * to an edge wins), without edges past the count or no longer big. */
-static void
-edge_big_finish(struct heap_builder *b)
-{
-	struct heap *h = b->h;
-	uint32_t o = 0;
-
-	if (h->edge_name16 == NULL)
-		return;
-	if (b->edge_big_unsorted) {
-		struct big_pair *pv = xmallocarray(h->edge_big_count ? h->edge_big_count : 1, sizeof *pv);
-		for (uint32_t i = 0; i < h->edge_big_count; i++) {
-			pv[i].e = h->edge_big[i];
-			pv[i].name = h->edge_big_name[i];
-			pv[i].seq = i;
-		}
-		qsort(pv, h->edge_big_count, sizeof *pv, big_pair_cmp);
-		for (uint32_t i = 0; i < h->edge_big_count; i++) {
-			h->edge_big[i] = pv[i].e;
-			h->edge_big_name[i] = pv[i].name;
-		}
-		free(pv);
-		b->edge_big_unsorted = false;
-	}
-	for (uint32_t i = 0; i < h->edge_big_count; i++) {
-		uint32_t e = h->edge_big[i];
-		if (e >= h->edge_count || h->edge_name16[e] != HEAP_EDGE_BIG)
-			continue;
-		if (o > 0 && h->edge_big[o - 1] == e)
-			o--;	/* the later one wins */
-		h->edge_big[o] = e;
-		h->edge_big_name[o] = h->edge_big_name[i];
-		o++;
-	}
-	h->edge_big_count = o;
 }
 
 void
@@ -686,8 +601,6 @@ hb_edges_reserve(struct heap_builder *b, uint32_t cap)
 		h->edge_type = xreallocarray(h->edge_type, cap, sizeof *h->edge_type);
 	if (h->edge_name)
 		h->edge_name = xreallocarray(h->edge_name, cap, sizeof *h->edge_name);
-	else if (h->edge_name16)
-		h->edge_name16 = xreallocarray(h->edge_name16, cap, sizeof *h->edge_name16);
 	if (h->edge_to) {
 		h->edge_to = xreallocarray(h->edge_to, cap, sizeof *h->edge_to);
 	} else {
@@ -711,8 +624,6 @@ hb_edges_used(struct heap_builder *b, uint32_t used)
 		h->edge_type = xreallocarray(h->edge_type, used, sizeof *h->edge_type);
 	if (h->edge_name)
 		h->edge_name = xreallocarray(h->edge_name, used, sizeof *h->edge_name);
-	else if (h->edge_name16)
-		h->edge_name16 = xreallocarray(h->edge_name16, used, sizeof *h->edge_name16);
 	if (h->edge_to)
 		h->edge_to = xreallocarray(h->edge_to, used, sizeof *h->edge_to);
 	else
@@ -856,7 +767,6 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	h->first_edge[h->node_count] = (uint32_t)sum;
 	if (b->compact_first)
 		first_edges_compact(h);
-	edge_big_finish(b);
 	/* Checks the loader may have skipped; cheap compared to loading. */
 	for (uint32_t i = 0; i < h->node_count && !b->checked; i++) {
 		if (heap_node_type(h, i) >= h->node_type_count) {
