@@ -12,6 +12,7 @@
 #include "heapsift/analyze.h"
 #include "heapsift/heap_builder.h"
 #include "heapsift/idmap.h"
+#include "heapsift/view.h"
 #include "heapsift/xalloc.h"
 
 /* A builder with one node type "object" and one edge type, nodes
@@ -418,50 +419,52 @@ END_TEST
 /* --- lazy labels ---------------------------------------------------------- */
 
 static size_t
-echo_where(void *ctx, uint64_t where, char *buf, size_t size)
+echo_node(void *ctx, const struct heap *h, uint32_t n, char *buf, size_t size)
 {
-	int n;
-	(void)ctx;
-	n = snprintf(buf, size, "%llu", (unsigned long long)where);
-	return n < 0 ? SIZE_MAX : (size_t)n;
+	int k;
+	(void)h;
+	if (n % 3 == 2)
+		return SIZE_MAX;	/* the source has none for this one */
+	k = snprintf(buf, size, "%s %u", (const char *)ctx, n);
+	return k < 0 ? SIZE_MAX : (size_t)k;
 }
 
-static const struct heap_label_source echo_source = { echo_where, NULL };
+static const struct heap_label_source echo_source = { echo_node, NULL };
 
-/* Positions in 32 bits until one does not fit; then all in 64, the earlier
- * ones kept. */
-START_TEST(test_lazy_positions)
+/* The source is asked for the nodes of the name given, and only those. */
+START_TEST(test_lazy_by_name)
 {
-	static const uint64_t where[] = { 5, UINT32_MAX, 0x100000007ULL, 9, 0xffffffffffULL };
-	const uint32_t n = sizeof where / sizeof where[0];
+	const uint32_t n = 12;
 	struct heap_builder b;
 	struct heap *h;
-	uint32_t name;
+	uint32_t s_name, o_name;
 	char buf[32];
 
-	/* the first two positions fit 32 bits; all five do not; room made
-	 * for none, for fewer than come, for all */
-	for (uint32_t k = 0; k < 6; k++) {
-		uint32_t labels = k % 2 ? n : 2;
-		start(&b, n + 1);
-		name = hb_string(&b, "x", 1);
-		hb_lazy_labels(&b, &echo_source, NULL, k / 2 == 0 ? 0 : k / 2 == 1 ? 1 : n);
-		for (uint32_t i = 0; i < n + 1; i++) {
-			hb_node(&b, i, 0, name, i + 1, 8, 0);
-			if (i < labels)
-				hb_lazy_label(&b, i, where[i]);
-		}
-		h = finish(&b);
-		ck_assert_int_eq(h->lazy_where == NULL, labels == 2);
-		for (uint32_t i = 0; i < labels; i++) {
+	start(&b, n);
+	s_name = hb_string(&b, "s", 1);
+	o_name = hb_string(&b, "o", 1);
+	hb_lazy_labels(&b, &echo_source, (void *)"str", s_name);
+	for (uint32_t i = 0; i < n; i++)
+		hb_node(&b, i, 0, i % 2 ? s_name : o_name, i + 1, 8, 0);
+	h = finish(&b);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = heap_node_lazy_label(h, i, buf, sizeof buf);
+		if (i % 2 == 0 || i % 3 == 2) {
+			ck_assert_uint_eq(len, SIZE_MAX);
+		} else {
 			char want[32];
-			snprintf(want, sizeof want, "%llu", (unsigned long long)where[i]);
-			ck_assert_uint_ne(heap_node_lazy_label(h, i, buf, sizeof buf), SIZE_MAX);
+			snprintf(want, sizeof want, "str %u", i);
+			ck_assert_uint_eq(len, strlen(want));
 			ck_assert_str_eq(buf, want);
 		}
-		ck_assert_uint_eq(heap_node_lazy_label(h, n, buf, sizeof buf), SIZE_MAX);
-		heap_free(h);
+		/* shown: the label, or the name when there is none */
+		heap_display_name(h, i, buf, sizeof buf);
+		if (i % 2 == 0 || i % 3 == 2)
+			ck_assert_str_eq(buf, i % 2 ? "s" : "o");
+		else
+			ck_assert_str_ne(buf, "s");
 	}
+	heap_free(h);
 }
 END_TEST
 
@@ -601,7 +604,7 @@ suite_heap(void)
 	tcase_add_test(tc, test_ranked_ids);
 	tcase_add_test(tc, test_ranked_ids_fallbacks);
 	tcase_add_test(tc, test_ranked_ids_declined);
-	tcase_add_test(tc, test_lazy_positions);
+	tcase_add_test(tc, test_lazy_by_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

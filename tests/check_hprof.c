@@ -5,16 +5,25 @@
  * type and name must agree; a made dump also checks the names themselves
  * where the encoding has its corners: runs of nulls in an array around the
  * side table's limit and long ones, two classes of one name with other
- * fields, a thread with local roots. */
+ * fields, a thread with local roots.
+ *
+ * String labels: a plain file's are read from it when shown (lazy_make in
+ * hprof.c), a compressed one's while loading; both must agree, node for
+ * node, on the JDK fixture and on a made dump of Strings around the
+ * corners of the lazy reader (blocks of 64 nodes, heap dump segments, a
+ * duplicate id, class dumps and roots between objects). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 #include "heapsift/analyze.h"
+#include "heapsift/io.h"
 #include "heapsift/load.h"
+#include "heapsift/view.h"
 #include "heapsift/xalloc.h"
 
 struct buf {
@@ -300,6 +309,251 @@ START_TEST(test_jdk_dump)
 }
 END_TEST
 
+/* --- String labels --------------------------------------------------------- */
+
+/* A dump of n Strings (class java.lang.String {value, coder, hash}),
+ * String i at 0x100000 + 16 i with value "v<i>" (UTF-16 when i % 5 == 1),
+ * its byte[] at 0x800000 + 16 i, before or after it; in two heap dump
+ * segments, some arrays in the other segment; a second record of String 3's
+ * id (with another value: the first wins); a class dump with a constant
+ * pool and a static, and roots, between objects; String 7's value an int[],
+ * String 9's null, String 11's absent. */
+static struct buf
+strings_dump(uint32_t n)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	const uint64_t sc = 0x500, other = 0x510;
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	string(&b, 1, "java/lang/String");
+	string(&b, 2, "value");
+	string(&b, 3, "coder");
+	string(&b, 4, "hash");
+	string(&b, 5, "Other");
+	load_class(&b, 1, sc, 1);
+	load_class(&b, 2, other, 5);
+	/* java.lang.String {value, coder, hash} */
+	u1(&h, 0x20);
+	id8(&h, sc);
+	u4(&h, 0);
+	for (int i = 0; i < 6; i++)
+		id8(&h, 0);
+	u4(&h, 24);
+	u2(&h, 0);
+	u2(&h, 0);
+	u2(&h, 3);
+	id8(&h, 2);
+	u1(&h, 2);
+	id8(&h, 3);
+	u1(&h, 8);
+	id8(&h, 4);
+	u1(&h, 10);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t sid = 0x100000 + 16 * (uint64_t)i, aid = 0x800000 + 16 * (uint64_t)i;
+		char v[16];
+		int len = snprintf(v, sizeof v, "v%u", i);
+		bool utf16 = i % 5 == 1;
+		if (i == n / 2) {
+			/* the next segment; the class in the middle of it */
+			rec(&b, 0x1C, &h);
+			free(h.p);
+			h = (struct buf){ 0 };
+			u1(&h, 0x05);	/* sticky class */
+			id8(&h, sc);
+		}
+		if (i == n / 2 + 3) {
+			/* class Other: two constants, a static int */
+			u1(&h, 0x20);
+			id8(&h, other);
+			u4(&h, 0);
+			for (int k = 0; k < 6; k++)
+				id8(&h, 0);
+			u4(&h, 0);
+			u2(&h, 2);
+			u2(&h, 0);
+			u1(&h, 10);
+			u4(&h, 7);
+			u2(&h, 1);
+			u1(&h, 11);
+			id8(&h, 8);
+			u2(&h, 1);
+			id8(&h, 4);
+			u1(&h, 10);
+			u4(&h, 42);
+			u2(&h, 0);
+			u1(&h, 0x01);	/* JNI global */
+			id8(&h, sid);
+			id8(&h, 0x77);
+		}
+		/* the String */
+		u1(&h, 0x21);
+		id8(&h, sid);
+		u4(&h, 0);
+		id8(&h, sc);
+		u4(&h, 13);
+		id8(&h, i == 9 ? 0 : i == 11 ? 0x999990 : aid);
+		u1(&h, utf16);
+		u4(&h, i);
+		if (i == 3) {
+			/* the same id again: ignored */
+			u1(&h, 0x21);
+			id8(&h, sid);
+			u4(&h, 0);
+			id8(&h, sc);
+			u4(&h, 13);
+			id8(&h, 0x800000 + 16 * (uint64_t)(i + 1));
+			u1(&h, 0);
+			u4(&h, 0);
+		}
+		/* its value: after it, or at the end for every fourth */
+		if (i % 4 == 0 && i != 7)
+			continue;
+		u1(&h, 0x23);
+		id8(&h, aid);
+		u4(&h, 0);
+		if (i == 7) {
+			u4(&h, 1);
+			u1(&h, 10);
+			u4(&h, 7);
+			continue;
+		}
+		u4(&h, utf16 ? 2 * (uint32_t)len : (uint32_t)len);
+		u1(&h, 8);
+		for (int k = 0; k < len; k++) {
+			u1(&h, (unsigned char)v[k]);
+			if (utf16)
+				u1(&h, 0);	/* little-endian, as x86's JDK writes them */
+		}
+	}
+	rec(&b, 0x1C, &h);
+	free(h.p);
+	h = (struct buf){ 0 };
+	for (uint32_t i = 0; i < n; i += 4) {
+		char v[16];
+		int len = snprintf(v, sizeof v, "v%u", i);
+		u1(&h, 0x23);
+		id8(&h, 0x800000 + 16 * (uint64_t)i);
+		u4(&h, 0);
+		u4(&h, (uint32_t)len);
+		u1(&h, 8);
+		put(&h, v, (size_t)len);
+	}
+	rec(&b, 0x1C, &h);
+	free(h.p);
+	h = (struct buf){ 0 };
+	rec(&b, 0x2C, &h);
+	return b;
+}
+
+static char *
+write_temp(const void *data, size_t size)
+{
+	char *path = xstrdup("/tmp/heapsift-check-hprof-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
+	close(fd);
+	return path;
+}
+
+/* Every node shows the same name in both heaps, asked in node order and
+ * again out of order; returns how many are String labels. */
+static uint32_t
+same_names(const struct heap *a, const struct heap *b)
+{
+	uint32_t quoted = 0;
+
+	ck_assert_uint_eq(a->node_count, b->node_count);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t k = 0; k < a->node_count; k++) {
+			uint32_t v = pass == 0 ? k : (uint32_t)(((uint64_t)k * 7919) % a->node_count);
+			char x[256], y[256];
+			heap_display_name(a, v, x, sizeof x);
+			heap_display_name(b, v, y, sizeof y);
+			ck_assert_msg(strcmp(x, y) == 0, "node %u: %s against %s", v, x, y);
+			quoted += pass == 0 && x[0] == '"';
+		}
+	return quoted;
+}
+
+static const char *
+name_of(struct heap *h, uint64_t id, char *buf, size_t size)
+{
+	uint32_t v = heap_find_id(h, id);
+	ck_assert_uint_ne(v, HEAP_NONE);
+	heap_display_name(h, v, buf, size);
+	return buf;
+}
+
+START_TEST(test_made_strings)
+{
+	const uint32_t n = 300;
+	struct buf d = strings_dump(n);
+	char *path = write_temp(d.p, d.len), x[256];
+	struct heap *mem = load_both("strings.hprof", d.p, d.len, 0);
+	struct heap *file = load_both(path, NULL, 0, 0);
+
+	ck_assert_ptr_null(mem->lazy);
+	ck_assert_ptr_nonnull(file->lazy);
+	/* all but the int[], the null and the absent value */
+	ck_assert_uint_eq(same_names(mem, file), n - 3);
+	ck_assert_str_eq(name_of(file, 0x100000 + 16 * 5, x, sizeof x), "\"v5\"");
+	ck_assert_str_eq(name_of(file, 0x100000 + 16 * 6, x, sizeof x), "\"v6\"");	/* UTF-16 */
+	ck_assert_str_eq(name_of(file, 0x100000 + 16 * 3, x, sizeof x), "\"v3\"");
+	ck_assert_str_eq(name_of(file, 0x100000 + 16 * 299, x, sizeof x), "\"v299\"");
+	ck_assert_str_eq(name_of(file, 0x100000 + 16 * 7, x, sizeof x), "java.lang.String");
+
+	/* the file changed: garbage, then cut short; names, never a crash */
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen(path, "r+");
+		ck_assert_ptr_nonnull(f);
+		if (k == 0) {
+			for (size_t i = 300; i < d.len; i += 7) {
+				fseek(f, (long)i, SEEK_SET);
+				fputc((int)(i * 31 % 251), f);
+			}
+		} else {
+			ck_assert_int_eq(ftruncate(fileno(f), (off_t)(d.len / 2)), 0);
+		}
+		fclose(f);
+		for (uint32_t v = 0; v < file->node_count; v++)
+			heap_display_name(file, v, x, sizeof x);
+	}
+	heap_free(mem);
+	heap_free(file);
+	unlink(path);
+	free(path);
+	free(d.p);
+}
+END_TEST
+
+START_TEST(test_jdk_strings)
+{
+	const char *gz = test_data("hprof/leak.hprof.gz");
+	struct io io;
+	struct hs_error err;
+	struct heap *mem, *file;
+	char *path;
+
+	error_clear(&err);
+	ck_assert_int_eq(io_open(&io, gz, &err), HS_OK);
+	path = write_temp(io.data, io.size);
+	io_close(&io);
+	mem = load_both(gz, NULL, 0, 0);
+	file = load_both(path, NULL, 0, 0);
+	ck_assert_ptr_null(mem->lazy);
+	ck_assert_ptr_nonnull(file->lazy);
+	ck_assert_uint_gt(same_names(mem, file), 1000);
+	heap_free(mem);
+	heap_free(file);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 Suite *
 suite_hprof(void)
 {
@@ -309,6 +563,11 @@ suite_hprof(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_made_dump);
 	tcase_add_test(tc, test_jdk_dump);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("labels");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_made_strings);
+	tcase_add_test(tc, test_jdk_strings);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -52,11 +52,12 @@ struct heap_location {
 	uint32_t seq;		/* order in the input (private) */
 };
 
-/* Where lazy labels come from.  make() writes the label of position where
- * into buf (NUL-terminated, cut to size) and returns its length, or
- * SIZE_MAX when it cannot tell (the file changed, say). */
+/* Where lazy labels come from.  make() writes the label of node n into
+ * buf (NUL-terminated, cut to size) and returns its length, or SIZE_MAX
+ * when n has none or it cannot tell (the file changed, say).  One thread at
+ * a time asks a heap's source. */
 struct heap_label_source {
-	size_t (*make)(void *ctx, uint64_t where, char *buf, size_t size);
+	size_t (*make)(void *ctx, const struct heap *h, uint32_t n, char *buf, size_t size);
 	void (*free)(void *ctx);
 };
 
@@ -188,13 +189,10 @@ struct heap {
 	 * a class object's class), sorted by node. */
 	uint32_t *label_node, *label_str;
 	uint32_t label_count;
-	/* Labels made when shown (a Java string's value, read from the dump):
-	 * lazy_node sorted, lazy_where a position only the source knows:
-	 * 32-bit while every position fits (lazy_where32), else 64-bit. */
-	uint32_t *lazy_node;
-	uint32_t *lazy_where32;
-	uint64_t *lazy_where;
-	uint32_t lazy_count;
+	/* Labels made when shown (a Java string's value, read from the dump)
+	 * for the nodes named lazy_name (a string id): the source finds what
+	 * it needs, the heap keeps nothing a node. */
+	uint32_t lazy_name;
 	const struct heap_label_source *lazy;
 	void *lazy_ctx;		/* owned: lazy->free(lazy_ctx) in heap_free */
 	const char *note;	/* how sizes were computed (hprof layout), or NULL */
@@ -473,7 +471,7 @@ heap_edge_count_of(const struct heap *h, uint32_t n)
 /* The label of node n (a string id), or HEAP_NONE.  O(log labels). */
 uint32_t heap_node_label(const struct heap *h, uint32_t n);
 /* The lazy label of node n written into buf, its length; SIZE_MAX when n
- * has none.  O(log labels) and one read of the source. */
+ * has none.  What the source costs (hprof: a few reads of the file). */
 size_t heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size);
 
 /* Type index by name, or -1 when the dump declares no such kind. */

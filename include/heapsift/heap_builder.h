@@ -34,7 +34,7 @@ struct heap_builder {
 	uint32_t nodes_alloc, edges_alloc;
 	uint64_t edge_sum;	/* sum of declared per-node edge counts */
 	struct heap_location *loc;
-	size_t label_cap, lazy_cap;
+	size_t label_cap;
 	size_t loc_count, loc_cap;
 	size_t self_big_cap;
 	size_t type_odd_cap;
@@ -222,13 +222,11 @@ void hb_rules(struct heap_builder *b, enum heap_rules rules);
 void hb_label(struct heap_builder *b, uint32_t n, uint32_t label);
 /* A static string saying how the sizes were computed (summary "layout"). */
 void hb_note(struct heap_builder *b, const char *note);
-/* Lazy labels: the heap takes ctx (source->free frees it, also when the
- * build is abandoned), with room for expect labels (a hint: the arrays
- * grow past it); hb_lazy_label gives node n the label of position where,
- * in ascending node order (later calls out of order are dropped). */
+/* Lazy labels: source makes those of the nodes named name (a string id)
+ * when they are shown.  The heap takes ctx (source->free frees it, also
+ * when the build is abandoned). */
 void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx,
-                    size_t expect);
-void hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where);
+                    uint32_t name);
 /* Replaces the target t of edges from .. to-1 by map[t] (for loaders that
  * meet references before they number their targets); map has an entry
  * for every such t. */

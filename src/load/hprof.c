@@ -38,7 +38,9 @@
  *      ranks in the id map, turned into nodes at the end); the heap keeps
  *      the map when it is a small bitmap, and the nodes' ids as ranks in
  *      it (hb_id_map: objects in address order make few runs of ranks);
- *   E  the characters of java.lang.String values, for labels.
+ *   E  the characters of java.lang.String values, for labels, from a
+ *      compressed dump; a plain file's are read when shown (lazy_make), from
+ *      where pass D saw each block of 64 nodes begin.
  *
  * Shallow sizes are HotSpot's object layout on x86_64 (man page, SIZES):
  * instance = align8(header + sum of field sizes over the hierarchy),
@@ -236,6 +238,28 @@ struct hlocal {
 struct passc;
 struct passd;
 
+/* Where a plain file's String labels are read from (lazy_make). */
+#define LF_WINDOW 8192
+
+struct lazy_file {
+	int fd;
+	unsigned idsz;
+	uint32_t base;		/* the first object node */
+	uint64_t *block;	/* block k: where node max(64 k, base)'s sub-record is */
+	uint32_t nblocks;
+	uint64_t *seg;		/* the heap dump records' bodies: begin, end, ... */
+	size_t nseg, capseg;	/* (pairs) */
+	uint64_t *skip;		/* object sub-records that are no node, ascending */
+	size_t nskip, capskip;
+	uint64_t string_class;	/* java.lang.String's class id */
+	uint32_t value_off, coder_off;	/* in its instances' fields */
+	bool has_coder;
+	uint64_t win_off;	/* the window: win_len bytes of the file from win_off */
+	size_t win_len;
+	uint8_t win[LF_WINDOW];
+};
+
+
 struct hp {
 	const uint8_t *d;
 	size_t size;
@@ -286,6 +310,7 @@ struct hp {
 	bool chunks_off;
 	unsigned id_shift;	/* the ids' common alignment, log2 */
 	bool lazy_labels;	/* String labels read when shown (plain files) */
+	struct lazy_file *lf;	/* what they need, filled by pass D */
 	struct idmap *map;		/* own_map, or the heap's once it took it */
 	struct idmap own_map;
 	uint32_t *perm;			/* rank -> node, filled by pass D */
@@ -348,19 +373,56 @@ be64(const uint8_t *s)
 }
 
 static inline uint64_t
-rd_id(const struct hp *p, const uint8_t *s)
+rd_idn(unsigned idsz, const uint8_t *s)
 {
-	return p->idsz == 8 ? be64(s) : be32(s);
+	return idsz == 8 ? be64(s) : be32(s);
 }
 
-/* Size of a value of basic type t in the dump; 0 for an unknown type. */
+static inline uint64_t
+rd_id(const struct hp *p, const uint8_t *s)
+{
+	return rd_idn(p->idsz, s);
+}
+
+/* Size of a value of basic type t with ids of idsz bytes; 0 for an
+ * unknown type. */
 static inline unsigned
-dump_size(const struct hp *p, unsigned t)
+basic_size(unsigned idsz, unsigned t)
 {
 	static const uint8_t sz[12] = { 0, 0, 0, 0, 1, 2, 4, 8, 1, 2, 4, 8 };
 	if (t == T_OBJECT)
-		return p->idsz;
+		return idsz;
 	return t < 12 ? sz[t] : 0;
+}
+
+static inline unsigned
+dump_size(const struct hp *p, unsigned t)
+{
+	return basic_size(p->idsz, t);
+}
+
+/* The body size of a sub-record whose size its tag tells (roots, heap
+ * info), 0 for the others. */
+static size_t
+fixed_body(unsigned I, uint8_t tag)
+{
+	switch (tag) {
+	case SUB_ROOT_UNKNOWN: case SUB_ROOT_STICKY_CLASS: case SUB_ROOT_MONITOR_USED:
+	case SUB_ROOT_INTERNED_STRING: case SUB_ROOT_FINALIZING: case SUB_ROOT_DEBUGGER:
+	case SUB_ROOT_REFERENCE_CLEANUP: case SUB_ROOT_VM_INTERNAL: case SUB_UNREACHABLE:
+		return I;
+	case SUB_ROOT_JNI_GLOBAL:
+		return 2 * (size_t)I;
+	case SUB_ROOT_NATIVE_STACK: case SUB_ROOT_THREAD_BLOCK:
+		return I + 4;
+	case SUB_ROOT_JNI_LOCAL: case SUB_ROOT_JAVA_FRAME: case SUB_ROOT_THREAD_OBJECT:
+	case SUB_ROOT_JNI_MONITOR:
+		return I + 8;
+	case SUB_HEAP_DUMP_INFO:
+		return 4 + (size_t)I;
+	default:
+		return 0;
+	}
 }
 
 static const char *const prim_names[12] = {
@@ -718,24 +780,6 @@ heap_records(struct hp *p, size_t q, size_t e, object_fn fn)
 		size_t at = q, need = 0;
 		q++;
 		switch (tag) {
-		case SUB_ROOT_UNKNOWN: case SUB_ROOT_STICKY_CLASS: case SUB_ROOT_MONITOR_USED:
-		case SUB_ROOT_INTERNED_STRING: case SUB_ROOT_FINALIZING: case SUB_ROOT_DEBUGGER:
-		case SUB_ROOT_REFERENCE_CLEANUP: case SUB_ROOT_VM_INTERNAL: case SUB_UNREACHABLE:
-			need = I;
-			break;
-		case SUB_ROOT_JNI_GLOBAL:
-			need = 2 * (size_t)I;
-			break;
-		case SUB_ROOT_NATIVE_STACK: case SUB_ROOT_THREAD_BLOCK:
-			need = I + 4;
-			break;
-		case SUB_ROOT_JNI_LOCAL: case SUB_ROOT_JAVA_FRAME: case SUB_ROOT_THREAD_OBJECT:
-		case SUB_ROOT_JNI_MONITOR:
-			need = I + 8;
-			break;
-		case SUB_HEAP_DUMP_INFO:
-			need = 4 + (size_t)I;
-			break;
 		case SUB_CLASS_DUMP: {
 			size_t r = class_dump(p, q, e, fn == NULL);
 			if (r == 0)
@@ -784,7 +828,10 @@ heap_records(struct hp *p, size_t q, size_t e, object_fn fn)
 			break;
 		}
 		default:
-			return bad(p, at, "unknown heap dump sub-record tag 0x%02x", tag);
+			need = fixed_body(I, tag);
+			if (need == 0)
+				return bad(p, at, "unknown heap dump sub-record tag 0x%02x", tag);
+			break;
 		}
 		if (e - q < need)
 			return bad(p, at, "heap dump sub-record 0x%02x cut short", tag);
@@ -860,6 +907,13 @@ walk(struct hp *p, object_fn fn)
 		}
 		switch (tag) {
 		case TAG_HEAP_DUMP: case TAG_HEAP_DUMP_SEGMENT:
+			if (p->pd && p->lf) {
+				struct lazy_file *lf = p->lf;
+				XGROW(lf->seg, lf->capseg, 2 * lf->nseg + 2);
+				lf->seg[2 * lf->nseg] = body;
+				lf->seg[2 * lf->nseg + 1] = body + len;
+				lf->nseg++;
+			}
 			s = heap_records(p, body, body + len, fn);
 			if (s)
 				return s;
@@ -1351,7 +1405,8 @@ struct passd {
 	struct hlocal *locals;	/* sorted by thread rank */
 	size_t nlocals;
 	uint64_t *threads;	/* bitset of the threads' ranks */
-	/* java.lang.String instances and their value arrays */
+	/* java.lang.String instances and their value arrays (compressed
+	 * dumps: plain ones read them when shown) */
 	struct __attribute__((packed)) spair {	/* 9 bytes, not 12: 3 M Strings */
 		uint32_t array, string;
 		uint8_t coder;
@@ -1485,9 +1540,17 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	uint32_t name = p->s_empty;
 	int type;
 
-	if (rank == NONE || p->perm[rank] != NONE)
-		return HS_OK;	/* a duplicate id: the first object won */
+	if (rank == NONE || p->perm[rank] != NONE) {
+		/* a duplicate id: the first object won */
+		if (p->lf) {
+			XGROW(p->lf->skip, p->lf->capskip, p->lf->nskip + 1);
+			p->lf->skip[p->lf->nskip++] = at;
+		}
+		return HS_OK;
+	}
 	p->perm[rank] = v;
+	if (p->lf && ((v & 63) == 0 || v == p->base))
+		p->lf->block[v >> 6] = at;
 	{
 		/* listed: class objects, threads with local roots, instances of
 		 * a shared class name */
@@ -1557,7 +1620,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 			if (x && (t = idmap_rank(p->map, x)) != NONE)
 				edge(p, s, p->e_field, r->name, t, i);
 		}
-		if (p->string_class != NONE && c == &p->cls[p->string_class]) {
+		if (!p->lazy_labels && p->string_class != NONE && c == &p->cls[p->string_class]) {
 			uint64_t x = rd_id(p, f + p->string_value_off);
 			if (x && (t = idmap_rank(p->map, x)) != NONE) {
 				XGROW(s->strings, s->capstrings, s->nstrings + 1);
@@ -1592,7 +1655,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		name = p->type_name[et];
 		self = array_size(n, dump_size(p, et), klass);
 		if (tag == SUB_PRIM_ARRAY_DUMP && (et == T_BYTE || et == T_CHAR) &&
-		    p->string_class != NONE) {
+		    p->string_class != NONE && !p->lazy_labels) {
 			XGROW(s->arrays, s->caparrays, s->narrays + 1);
 			s->arrays[s->narrays].node = v;
 			s->arrays[s->narrays].body = body;
@@ -1715,43 +1778,210 @@ string_label(struct hp *p, const uint8_t *a, uint32_t n, unsigned et, uint8_t co
 	return strtab_intern(&p->b->h->strings, buf, label_format(buf, a, n, et, coder));
 }
 
-/* Lazy labels of a plain file: the value is read when a String is shown,
- * not while loading (3M strings: 0.8 s and ~100 MB of labels saved).
- * Positions are the array record's body offset, bit 63 = UTF16 coder.
- * The file may have changed since: every read is checked again. */
-struct lazy_file {
-	int fd;
-	unsigned idsz;
-};
+/* Lazy labels of a plain file: a String's value is read when the String is
+ * shown, not while loading (3 M Strings: 0.8 s and ~100 MB of labels
+ * saved), and nothing is kept a String.  Nodes are numbered in file order:
+ * pass D notes where each block of 64 nodes begins, and a node's record is
+ * found from there by stepping over the sub-records before it (the objects
+ * that are no node, duplicates, are listed).  The String's record gives its
+ * value's id and coder, the value is its edge to the node of that id, and
+ * that node's record the characters.  The file may have changed since:
+ * every read is checked again. */
+/* n bytes of the file from off (n <= LF_WINDOW), or NULL past its end. */
+static const uint8_t *
+lf_get(struct lazy_file *lf, uint64_t off, size_t n)
+{
+	ssize_t got;
+
+	if (off >= lf->win_off && off - lf->win_off <= lf->win_len &&
+	    lf->win_len - (off - lf->win_off) >= n)
+		return lf->win + (off - lf->win_off);
+	if (off > (uint64_t)INT64_MAX - LF_WINDOW)
+		return NULL;
+	got = pread(lf->fd, lf->win, LF_WINDOW, (off_t)off);
+	lf->win_off = off;
+	lf->win_len = got > 0 ? (size_t)got : 0;
+	return lf->win_len >= n ? lf->win : NULL;
+}
+
+/* The length of the CLASS DUMP at q, tag included; 0 when it makes no
+ * sense. */
+static uint64_t
+lf_class_len(struct lazy_file *lf, uint64_t q)
+{
+	const unsigned I = lf->idsz;
+	uint64_t o = q + 1 + 7 * (uint64_t)I + 8;
+	const uint8_t *s;
+	unsigned n, sz;
+
+	/* constant pool (index, type, value), statics (name, type, value) */
+	for (int part = 0; part < 2; part++) {
+		const unsigned head = part ? I + 1 : 3;
+		if ((s = lf_get(lf, o, 2)) == NULL)
+			return 0;
+		n = be16(s);
+		o += 2;
+		for (unsigned i = 0; i < n; i++) {
+			if ((s = lf_get(lf, o, head)) == NULL || (sz = basic_size(I, s[head - 1])) == 0)
+				return 0;
+			o += head + sz;
+		}
+	}
+	/* instance fields: name, type */
+	if ((s = lf_get(lf, o, 2)) == NULL)
+		return 0;
+	return o + 2 + (uint64_t)be16(s) * (I + 1) - q;
+}
+
+/* The length of the sub-record at q, tag included, and its tag; 0 when it
+ * does not end by e or makes no sense. */
+static uint64_t
+lf_sublen(struct lazy_file *lf, uint64_t q, uint64_t e, uint8_t *tag)
+{
+	const unsigned I = lf->idsz;
+	const uint8_t *s = lf_get(lf, q, 1);
+	uint64_t len;
+	unsigned sz;
+
+	if (s == NULL)
+		return 0;
+	*tag = s[0];
+	switch (*tag) {
+	case SUB_CLASS_DUMP:
+		len = lf_class_len(lf, q);
+		break;
+	case SUB_INSTANCE_DUMP:
+		if ((s = lf_get(lf, q, 2 * I + 9)) == NULL)
+			return 0;
+		len = 2 * I + 9 + (uint64_t)be32(s + 2 * I + 5);
+		break;
+	case SUB_OBJ_ARRAY_DUMP:
+		if ((s = lf_get(lf, q, 2 * I + 9)) == NULL)
+			return 0;
+		len = 2 * I + 9 + (uint64_t)be32(s + I + 5) * I;
+		break;
+	case SUB_PRIM_ARRAY_DUMP: case SUB_PRIM_ARRAY_NODATA:
+		if ((s = lf_get(lf, q, I + 10)) == NULL)
+			return 0;
+		sz = basic_size(I, s[I + 9]);
+		if (sz == 0 || s[I + 9] == T_OBJECT)
+			return 0;
+		len = I + 10 + (*tag == SUB_PRIM_ARRAY_DUMP ? (uint64_t)be32(s + I + 5) * sz : 0);
+		break;
+	default:
+		len = fixed_body(I, *tag);
+		if (len == 0)
+			return 0;
+		len++;
+		break;
+	}
+	return q < e && len <= e - q ? len : 0;
+}
+
+/* Where node v's sub-record is, or UINT64_MAX. */
+static uint64_t
+lf_find(struct lazy_file *lf, uint32_t v)
+{
+	const uint32_t k = v >> 6;
+	uint32_t at;
+	uint64_t q;
+	size_t sg, sk, lo, hi;
+
+	if (v < lf->base || k >= lf->nblocks)
+		return UINT64_MAX;
+	at = k == lf->base >> 6 ? lf->base : k << 6;
+	q = lf->block[k];
+	/* its heap dump record: the last to begin at q or before */
+	for (lo = 0, hi = lf->nseg; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lf->seg[2 * mid] <= q)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return UINT64_MAX;
+	sg = lo - 1;
+	/* the first object that is no node from q on */
+	for (lo = 0, hi = lf->nskip; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lf->skip[mid] < q)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sk = lo;
+	for (;;) {
+		uint64_t len;
+		uint8_t tag;
+		if (q >= lf->seg[2 * sg + 1]) {
+			if (++sg == lf->nseg)
+				return UINT64_MAX;
+			q = lf->seg[2 * sg];
+			continue;
+		}
+		len = lf_sublen(lf, q, lf->seg[2 * sg + 1], &tag);
+		if (len == 0)
+			return UINT64_MAX;
+		if (tag == SUB_CLASS_DUMP || tag == SUB_INSTANCE_DUMP || tag == SUB_OBJ_ARRAY_DUMP ||
+		    tag == SUB_PRIM_ARRAY_DUMP || tag == SUB_PRIM_ARRAY_NODATA) {
+			if (sk < lf->nskip && lf->skip[sk] == q)
+				sk++;
+			else if (at++ == v)
+				return q;
+		}
+		q += len;
+	}
+}
 
 static size_t
-lazy_make(void *ctx, uint64_t where, char *out, size_t size)
+lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
 {
-	const struct lazy_file *lf = ctx;
+	struct lazy_file *lf = ctx;
 	const unsigned I = lf->idsz;
-	uint8_t data[32 + 2 * LABEL_UNITS], *h = data;	/* record header, units */
+	const uint8_t *s;
 	char buf[LABEL_BUF];
-	uint64_t off = where & ~(1ULL << 63);
-	uint32_t n, bytes;
-	ssize_t got;
-	size_t len;
+	uint64_t q = lf_find(lf, v), value;
+	uint32_t n, bytes, a = HEAP_NONE;
+	uint8_t coder = 0;
 	unsigned et;
+	size_t len;
 
-	if (off > (uint64_t)INT64_MAX - sizeof data)
+	/* the String: an instance of java.lang.String with v's id */
+	if (q == UINT64_MAX || (s = lf_get(lf, q, 2 * I + 9)) == NULL || s[0] != SUB_INSTANCE_DUMP ||
+	    rd_idn(I, s + 1) != heap_node_id(h, v) || rd_idn(I, s + I + 5) != lf->string_class)
 		return SIZE_MAX;
-	got = pread(lf->fd, data, sizeof data, (off_t)off);
-	if (got < (ssize_t)(I + 9))
+	n = be32(s + 2 * I + 5);	/* its fields' bytes */
+	q += 2 * I + 9;
+	if ((uint64_t)lf->value_off + I > n || (lf->has_coder && lf->coder_off >= n))
 		return SIZE_MAX;
-	n = be32(h + I + 4);
-	et = h[I + 8];
+	if (lf->has_coder) {
+		if ((s = lf_get(lf, q + lf->coder_off, 1)) == NULL)
+			return SIZE_MAX;
+		coder = s[0];
+	}
+	if ((s = lf_get(lf, q + lf->value_off, I)) == NULL)
+		return SIZE_MAX;
+	value = rd_idn(I, s);
+	/* its value: the edge to the node of that id, a byte[] or char[] */
+	for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++)
+		if (heap_node_id(h, heap_edge_to(h, e)) == value) {
+			a = heap_edge_to(h, e);
+			break;
+		}
+	if (a == HEAP_NONE || (q = lf_find(lf, a)) == UINT64_MAX ||
+	    (s = lf_get(lf, q, I + 10)) == NULL || s[0] != SUB_PRIM_ARRAY_DUMP ||
+	    rd_idn(I, s + 1) != value)
+		return SIZE_MAX;
+	n = be32(s + I + 5);
+	et = s[I + 9];
 	if (et != T_BYTE && et != T_CHAR)
 		return SIZE_MAX;
 	bytes = et == T_CHAR ? (n > LABEL_UNITS ? LABEL_UNITS : n) * 2
 	                         : (n > 2 * LABEL_UNITS ? 2 * LABEL_UNITS : n);
-	if ((size_t)got < I + 9 + (size_t)bytes)
+	if ((s = lf_get(lf, q + I + 10, bytes)) == NULL)
 		return SIZE_MAX;	/* shorter than when it was loaded */
-	len = label_format(buf, h + I + 9, et == T_CHAR ? bytes / 2 : bytes, et,
-	                   (uint8_t)(where >> 63));
+	len = label_format(buf, s, et == T_CHAR ? bytes / 2 : bytes, et, coder);
 	if (size == 0)
 		return len;
 	if (len >= size)
@@ -1765,7 +1995,12 @@ static void
 lazy_free(void *ctx)
 {
 	struct lazy_file *lf = ctx;
+	if (lf == NULL)
+		return;
 	close(lf->fd);
+	free(lf->block);
+	free(lf->seg);
+	free(lf->skip);
 	free(lf);
 }
 
@@ -1815,15 +2050,11 @@ label_strings(struct hp *p, struct passd *s)
 		if (a == NULL)
 			continue;	/* not a byte[] or char[]: no label */
 		/* mostly file order: the pages behind go back, as in walk() */
-		if (!p->lazy_labels && p->io && p->io->codec == IO_PLAIN && a->body > released &&
+		if (p->io && p->io->codec == IO_PLAIN && a->body > released &&
 		    a->body - released >= (64u << 20)) {
 			size_t to = a->body & ~(size_t)4095;
 			io_release_range(p->io, released, to);
 			released = to;
-		}
-		if (p->lazy_labels) {
-			hb_lazy_label(p->b, sp->string, a->body | (uint64_t)(sp->coder == 1) << 63);
-			continue;
 		}
 		/* pass A checked the record: id, serial, length, type, data */
 		hb_label(p->b, sp->string,
@@ -1961,6 +2192,7 @@ hp_free(struct hp *p)
 	free(p->roots);
 	idmap_free(&p->own_map);
 	free(p->perm);
+	lazy_free(p->lf);
 }
 
 int
@@ -2148,6 +2380,24 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		pc.arrays += (uint64_t)((double)pc.arrays * rest * 1.05);
 	}
 	if (p.string_class != NONE) {
+		/* a plain file: the Strings' labels come from it when shown */
+		int fd = io_dup_fd(io);
+		if (fd >= 0) {
+			const struct hclass *sc = &p.cls[p.string_class];
+			p.lf = xcalloc(1, sizeof *p.lf);
+			p.lf->fd = fd;
+			p.lf->idsz = p.idsz;
+			p.lf->base = p.base;
+			p.lf->nblocks = (uint32_t)(((uint64_t)p.nodes + 63) / 64);
+			p.lf->block = xmallocarray(p.lf->nblocks, sizeof *p.lf->block);
+			p.lf->string_class = sc->id;
+			p.lf->value_off = p.string_value_off;
+			p.lf->coder_off = p.string_coder_off;
+			p.lf->has_coder = p.string_has_coder;
+			p.lazy_labels = true;
+		}
+	}
+	if (p.string_class != NONE && !p.lazy_labels) {
 		pd.capstrings = (size_t)(pc.strings < p.nobjects ? pc.strings : p.nobjects) + 16;
 		pd.caparrays = (size_t)(pc.arrays < p.nobjects ? pc.arrays : p.nobjects) + 16;
 		pd.strings = xmallocarray(pd.capstrings, sizeof *pd.strings);
@@ -2241,18 +2491,13 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	xalloc_trim();
 	hb_edges_used(&b, pd.edge);
 
-	/* pass E: labels of strings */
-	if (pd.nstrings) {
+	/* pass E: labels of strings, now or when shown */
+	if (p.lf) {
+		hb_lazy_labels(&b, &lazy_source, p.lf, class_name(&p, &p.cls[p.string_class]));
+		p.lf = NULL;
+	} else if (pd.nstrings) {
 		p.phase = "reading strings";
-	progress_phase(progress, p.phase, p.size);
-		int fd = io_dup_fd(io);
-		if (fd >= 0) {
-			struct lazy_file *lf = xmalloc(sizeof *lf);
-			lf->fd = fd;
-			lf->idsz = p.idsz;
-			hb_lazy_labels(&b, &lazy_source, lf, pd.nstrings);
-			p.lazy_labels = true;
-		}
+		progress_phase(progress, p.phase, p.size);
 		label_strings(&p, &pd);
 	}
 	free(pd.strings);

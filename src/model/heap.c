@@ -68,9 +68,6 @@ heap_free(struct heap *h)
 	free(h->locations);
 	free(h->label_node);
 	free(h->label_str);
-	free(h->lazy_node);
-	free(h->lazy_where);
-	free(h->lazy_where32);
 	if (h->lazy && h->lazy->free)
 		h->lazy->free(h->lazy_ctx);
 	free(h->node_class);
@@ -337,9 +334,7 @@ heap_node_label(const struct heap *h, uint32_t n)
 size_t
 heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
 {
-	uint32_t i = bits_find(h->lazy_node, h->lazy_count, n);
-	if (i == UINT32_MAX || h->lazy == NULL)
+	if (h->lazy == NULL || heap_node_name_id(h, n) != h->lazy_name)
 		return SIZE_MAX;
-	return h->lazy->make(h->lazy_ctx, h->lazy_where ? h->lazy_where[i] : h->lazy_where32[i], buf,
-	                     size);
+	return h->lazy->make(h->lazy_ctx, h, n, buf, size);
 }

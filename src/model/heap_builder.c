@@ -456,49 +456,14 @@ hb_label(struct heap_builder *b, uint32_t n, uint32_t label)
 
 void
 hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx,
-               size_t expect)
+               uint32_t name)
 {
 	struct heap *h = b->h;
+	if (h->lazy && h->lazy->free)
+		h->lazy->free(h->lazy_ctx);
 	h->lazy = source;
 	h->lazy_ctx = ctx;
-	/* sized once: arrays grown by doubling leave their old copies in
-	 * the heap, resident (3 M labels: 24 MiB at the load's peak) */
-	if (expect > b->lazy_cap && expect <= UINT32_MAX && h->lazy_where == NULL) {
-		h->lazy_node = xreallocarray(h->lazy_node, expect, sizeof *h->lazy_node);
-		h->lazy_where32 = xreallocarray(h->lazy_where32, expect, sizeof *h->lazy_where32);
-		b->lazy_cap = expect;
-	}
-}
-
-void
-hb_lazy_label(struct heap_builder *b, uint32_t n, uint64_t where)
-{
-	struct heap *h = b->h;
-	if (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= n)
-		return;
-	if (h->lazy_count == b->lazy_cap) {
-		size_t cap = b->lazy_cap;
-		XGROW(h->lazy_node, cap, (size_t)h->lazy_count + 1);
-		if (h->lazy_where)
-			h->lazy_where = xreallocarray(h->lazy_where, cap, sizeof *h->lazy_where);
-		else
-			h->lazy_where32 = xreallocarray(h->lazy_where32, cap, sizeof *h->lazy_where32);
-		b->lazy_cap = cap;
-	}
-	if (h->lazy_where == NULL && where > UINT32_MAX) {
-		/* the first position past 4 GiB: all of them in 64 bits */
-		h->lazy_where = xmallocarray(b->lazy_cap, sizeof *h->lazy_where);
-		for (uint32_t i = 0; i < h->lazy_count; i++)
-			h->lazy_where[i] = h->lazy_where32[i];
-		free(h->lazy_where32);
-		h->lazy_where32 = NULL;
-	}
-	h->lazy_node[h->lazy_count] = n;
-	if (h->lazy_where)
-		h->lazy_where[h->lazy_count] = where;
-	else
-		h->lazy_where32[h->lazy_count] = (uint32_t)where;
-	h->lazy_count++;
+	h->lazy_name = name;
 }
 
 void
@@ -831,8 +796,6 @@ hb_finish(struct heap_builder *b, struct hs_error *err)
 	classes_finish(b);
 	labels_finish(h);
 	ids_finish(b);
-	while (h->lazy_count && h->lazy_node[h->lazy_count - 1] >= h->node_count)
-		h->lazy_count--;
 	b->h = NULL;
 	return h;
 fail:

@@ -226,7 +226,7 @@ heap_display_name(const struct heap *h, uint32_t node, char *buf, size_t size)
 	if (h->rules == HEAP_RULES_V8)
 		return v8rules_node_name(h, node, buf, size);
 	s = heap_node_label(h, node);
-	if (s == HEAP_NONE && h->lazy_count) {
+	if (s == HEAP_NONE && h->lazy) {
 		n = heap_node_lazy_label(h, node, buf, size);
 		if (n != SIZE_MAX)
 			return n;
