@@ -483,10 +483,12 @@ START_TEST(test_batch_walk_agrees)
 END_TEST
 
 /* Distances: levels wider than the search keeps in a list (n / 256 + 4096
- * nodes) go to a bitmap, and a deep chain needs as many levels. */
+ * nodes) go to a bitmap, and a deep chain needs as many levels; they are
+ * kept in a byte each until one is 255, then in the bits n needs, the
+ * nodes without one (the last, reached by a weak edge alone) kept so. */
 START_TEST(test_distances_wide_and_deep)
 {
-	const uint32_t wide = 10000, deep = 5000, n = 1 + 2 * wide + deep;
+	const uint32_t wide = 10000, deep = 5000, n = 2 + 2 * wide + deep;
 	size_t cap = (size_t)n * 24, len = 0;
 	char *spec = xmalloc(cap);
 	struct heap *h;
@@ -498,8 +500,10 @@ START_TEST(test_distances_wide_and_deep)
 	for (uint32_t i = 1; i < deep; i++)
 		len += (size_t)snprintf(spec + len, cap - len, "%u>%u ", 2 * wide + i, 2 * wide + i + 1);
 	/* a weak shortcut does not count */
-	snprintf(spec + len, cap - len, "0~%u", n - 1);
+	snprintf(spec + len, cap - len, "0~%u 0~%u", n - 2, n - 1);
 	h = tgraph(n, spec, NULL);
+	ck_assert_uint_eq(h->distance_bits, bits_width(n));
+	ck_assert_int_eq(heap_node_distance(h, n - 1), HEAP_NO_DISTANCE);
 	ck_assert_int_eq(heap_node_distance(h, 0), 0);
 	for (uint32_t i = 0; i < wide; i++) {
 		ck_assert_int_eq(heap_node_distance(h, 1 + i), 1);
@@ -507,6 +511,17 @@ START_TEST(test_distances_wide_and_deep)
 	}
 	for (uint32_t i = 0; i < deep; i++)
 		ck_assert_int_eq(heap_node_distance(h, 1 + 2 * wide + i), (int)(2 + i));
+	heap_free(h);
+
+	/* 254 levels: a byte each */
+	len = 0;
+	for (uint32_t i = 0; i < 254; i++)
+		len += (size_t)snprintf(spec + len, cap - len, "%u>%u ", i, i + 1);
+	snprintf(spec + len, cap - len, "0~300");
+	h = tgraph(301, spec, NULL);
+	ck_assert_uint_eq(h->distance_bits, 8);
+	ck_assert_int_eq(heap_node_distance(h, 254), 254);
+	ck_assert_int_eq(heap_node_distance(h, 300), HEAP_NO_DISTANCE);
 	heap_free(h);
 	free(spec);
 }

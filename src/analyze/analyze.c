@@ -155,15 +155,36 @@ level_add(struct level *l, uint32_t v, size_t limit, size_t words)
 	bit_set(l->bits, v);
 }
 
+/* The distances dist (n, packed in *dw bits, all ones for none) in full
+ * bits instead. */
+static uint8_t *
+distances_widen(uint8_t *dist, uint32_t n, unsigned *dw, unsigned full)
+{
+	const uint32_t none = (uint32_t)(((uint64_t)1 << *dw) - 1);
+	const uint32_t full_none = (uint32_t)(((uint64_t)1 << full) - 1);
+	uint8_t *wide = xcalloc(bits_packed_bytes(n, full), 1);
+
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t d = bits_packed_get(dist, *dw, v);
+		bits_packed_set(wide, full, v, d == none ? full_none : d);
+	}
+	free(dist);
+	*dw = full;
+	return wide;
+}
+
 void
 generic_rules_distances(struct heap *h)
 {
 	const uint32_t n = h->node_count;
 	const int weak = heap_edge_type_find(h, "weak");
 	const size_t limit = (size_t)n / 256 + 4096, words = (size_t)n / 64 + 1;
-	/* packed: a distance is below n, and all ones is "none" */
-	const unsigned dw = bits_width(n);
-	const uint32_t none = (uint32_t)(((uint64_t)1 << dw) - 1);
+	/* packed: a distance is below n, and all ones is "none"; in a byte
+	 * while they are below 255 (heaps are shallow: 18 M Java objects
+	 * within 30 steps), else in the bits n needs */
+	const unsigned full = bits_width(n);
+	unsigned dw = full < 8 ? full : 8;
+	uint32_t none = (uint32_t)(((uint64_t)1 << dw) - 1);
 	struct level a = { 0 }, b = { 0 }, *cur = &a, *next = &b;
 	uint8_t *dist;
 
@@ -200,6 +221,10 @@ generic_rules_distances(struct heap *h)
 				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) ||
 				    bits_packed_get(dist, dw, c) != none)
 					continue;
+				if ((uint32_t)d == none) {
+					dist = distances_widen(dist, n, &dw, full);
+					none = (uint32_t)(((uint64_t)1 << dw) - 1);
+				}
 				bits_packed_set(dist, dw, c, (uint32_t)d);
 				level_add(next, c, limit, words);
 			}
