@@ -348,24 +348,38 @@ START_TEST(test_dominator_children)
 END_TEST
 
 /* Retained sizes are 32-bit in units of the sizes' alignment while the
- * total fits, 64-bit otherwise; either way exact. */
+ * total fits (packed in the bits the total needs after the batch walk,
+ * which tgraph's analyses are), 64-bit otherwise; either way exact. */
 START_TEST(test_retained_widths)
 {
+	static const uint32_t one[40] = { 1 };	/* the root's size alone */
 	struct heap *h = tgraph(3, "0>1 0>2", (uint32_t[]){ 8, 0x80000000u, 0x80000000u });
-	ck_assert_ptr_nonnull(h->retained32);
+	ck_assert_ptr_nonnull(h->retained_packed);
 	ck_assert_uint_eq(h->retained_shift, 3);
+	ck_assert_uint_eq(h->retained_bits, 30);
 	ck_assert_uint_eq(heap_retained(h, 0), 0x100000008ULL);
 	ck_assert_uint_eq(heap_retained(h, 2), 0x80000000ULL);
 	heap_free(h);
 	h = tgraph(3, "0>1 0>2", (uint32_t[]){ 1, 0xC0000001u, 0xC0000001u });
-	ck_assert_ptr_null(h->retained32);
+	ck_assert_ptr_nonnull(h->retained64);
 	ck_assert_uint_eq(heap_retained(h, 0), 0x180000003ULL);
 	ck_assert_uint_eq(heap_retained(h, 1), 0xC0000001ULL);
 	heap_free(h);
 	h = tgraph(3, "0>1 1>2", (uint32_t[]){ 3, 5, 7 });
-	ck_assert_ptr_nonnull(h->retained32);
+	ck_assert_ptr_nonnull(h->retained_packed);
 	ck_assert_uint_eq(h->retained_shift, 0);
+	ck_assert_uint_eq(h->retained_bits, 4);
 	ck_assert_uint_eq(heap_retained(h, 0), 15);
+	ck_assert_uint_eq(heap_retained(h, 1), 12);
+	heap_free(h);
+	/* the offsets of the children need more bits than the sizes */
+	h = tgraph(40, "0>1 0>2 0>3 0>4 0>5 0>6 0>7 0>8 0>9 0>10 0>11 0>12 0>13 0>14 0>15 0>16 "
+	               "0>17 0>18 0>19 0>20 0>21 0>22 0>23 0>24 0>25 0>26 0>27 0>28 0>29 0>30 "
+	               "0>31 0>32 0>33 0>34 0>35 0>36 0>37 0>38 0>39", one);
+	ck_assert_ptr_nonnull(h->retained_packed);
+	ck_assert_uint_eq(h->retained_bits, bits_width(40));
+	ck_assert_uint_eq(heap_retained(h, 0), 1);
+	ck_assert_uint_eq(heap_retained(h, 39), 0);
 	heap_free(h);
 }
 END_TEST

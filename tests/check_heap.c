@@ -585,6 +585,38 @@ START_TEST(test_packed_targets)
 }
 END_TEST
 
+/* bits_seq writes what bits_packed_set would, whatever the width, in
+ * place over values still to be read (a running sum, as children_fill
+ * does), and keeps the bits after the last element. */
+START_TEST(test_bits_seq)
+{
+	for (unsigned w = 1; w <= 32; w++) {
+		const uint32_t n = 1000, mask = (uint32_t)(((uint64_t)1 << w) - 1);
+		size_t bytes = bits_packed_bytes(n + 1, w);
+		uint8_t *p = xmalloc(bytes);
+		struct bits_seq seq;
+		uint32_t sum = 0, want = 0;
+
+		memset(p, 0, bytes);
+		for (uint32_t i = 0; i < n; i++)
+			bits_packed_set(p, w, i, (i * 2654435761u) & mask & 3);
+		bits_packed_set(p, w, n, mask);	/* after the last written */
+		bits_seq_init(&seq, p);
+		for (uint32_t i = 0; i < n; i++) {
+			sum += bits_packed_get(p, w, i);
+			bits_seq_put(&seq, w, sum & mask);
+		}
+		bits_seq_end(&seq);
+		for (uint32_t i = 0; i < n; i++) {
+			want += (i * 2654435761u) & mask & 3;
+			ck_assert_uint_eq(bits_packed_get(p, w, i), want & mask);
+		}
+		ck_assert_uint_eq(bits_packed_get(p, w, n), mask);
+		free(p);
+	}
+}
+END_TEST
+
 Suite *
 suite_heap(void)
 {
@@ -605,6 +637,7 @@ suite_heap(void)
 	tcase_add_test(tc, test_ranked_ids_fallbacks);
 	tcase_add_test(tc, test_ranked_ids_declined);
 	tcase_add_test(tc, test_lazy_by_name);
+	tcase_add_test(tc, test_bits_seq);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,6 +40,14 @@ bit_set(uint64_t *bits, uint32_t i)
 	bits[i >> 6] |= (uint64_t)1 << (i & 63);
 }
 
+/* The order dom_compute() returns, packed (bits.h) in
+ * bits_width(node_count) bits an entry: entry 0 is how many follow. */
+static inline uint32_t
+dom_order_get(const uint8_t *order, unsigned bits, uint32_t i)
+{
+	return bits_packed_get(order, bits, i);
+}
+
 /* Dominators over the edges set in `retaining`; has_in (node_count bits,
  * may be NULL) tells which nodes have a retaining edge into them.
  * Nodes the root does not reach that have no retaining edge into them are
@@ -50,7 +58,7 @@ bit_set(uint64_t *bits, uint32_t i)
  * the root reaches first, for dom_retained() and reach_compute().
  * Iterative: no recursion however deep the graph. */
 int dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
-                uint32_t **order, struct progress *progress);
+                uint8_t **order, struct progress *progress);
 /* The algorithm (for tests).  DOM_AUTO: Semi-NCA for V8's rules, else the
  * iterative one (Cooper, Harvey & Kennedy) over join nodes; DOM_ITERATIVE:
  * that one whatever the rules.  The iterative algorithm starts over with
@@ -61,7 +69,7 @@ extern uint64_t dom_iter_budget;
 /* Retained sizes from idom and node_self, visiting nodes in the order
  * dom_compute() returned (a dominator before what it dominates); frees it.
  * 32-bit when the total fits in units of the sizes' common alignment. */
-void dom_retained(struct heap *h, uint32_t *order);
+void dom_retained(struct heap *h, uint8_t *order);
 /* Batch analyses (not h->interactive): the retained sizes and the classes'
  * retained sizes (classes_retained) in one walk of the dominator tree.
  * The order is freed first and the children, packed, take its place; the
@@ -69,7 +77,7 @@ void dom_retained(struct heap *h, uint32_t *order);
  * packed children beside idom, where dom_retained() and the children index
  * take 3 words.  False (the order kept) when the retained sizes need 64
  * bits.  Needs the classes. */
-bool dom_retained_classes(struct heap *h, uint32_t *order);
+bool dom_retained_classes(struct heap *h, uint8_t *order);
 
 /* Dominator children CSR (dom_first/dom_child) from idom.  analyze_heap()
  * keeps it only for h->interactive (8 bytes a node);
@@ -81,7 +89,7 @@ void dom_children_drop(struct heap *h);
 /* h->reach: reachable through retaining edges / only through weak ones /
  * not at all; and the counts and bytes of each.  order is dom_compute()'s
  * (the first reach_count[HEAP_REACHABLE] of it are what the root reaches). */
-void reach_compute(struct heap *h, const uint32_t *order);
+void reach_compute(struct heap *h, const uint8_t *order);
 
 /* Class aggregates (DevTools Summary), in two halves that analyze_heap()
  * runs apart.  classes_retained: the retained size summed over instances

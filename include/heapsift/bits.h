@@ -96,4 +96,48 @@ bits_packed_set(uint8_t *p, unsigned w, size_t i, uint32_t v)
 	memcpy(p + (bit >> 3), &x, sizeof x);
 }
 
+/* Writing a packed array's elements in order from element 0: whole 32-bit
+ * words at a time, where bits_packed_set's overlapping read-modify-writes
+ * wait on each other (a stall an element).  The elements not written yet
+ * may be read meanwhile (in place: each read before its element's write);
+ * bits_seq_end writes the last bits. */
+struct bits_seq {
+	uint8_t *p;		/* where the next word goes */
+	uint64_t acc;		/* the bits not written yet, from bit 0 */
+	unsigned have;		/* how many (below 32) */
+};
+
+static inline void
+bits_seq_init(struct bits_seq *s, uint8_t *p)
+{
+	s->p = p;
+	s->acc = 0;
+	s->have = 0;
+}
+
+static inline void
+bits_seq_put(struct bits_seq *s, unsigned w, uint32_t v)
+{
+	s->acc |= (uint64_t)v << s->have;
+	s->have += w;
+	if (s->have >= 32) {
+		uint32_t word = (uint32_t)s->acc;
+		memcpy(s->p, &word, sizeof word);
+		s->p += sizeof word;
+		s->acc >>= 32;
+		s->have -= 32;
+	}
+}
+
+static inline void
+bits_seq_end(struct bits_seq *s)
+{
+	uint64_t x, mask = ((uint64_t)1 << s->have) - 1;
+	memcpy(&x, s->p, sizeof x);
+	x = (x & ~mask) | (s->acc & mask);
+	memcpy(s->p, &x, sizeof x);
+	s->have = 0;
+	s->acc = 0;
+}
+
 #endif

@@ -232,11 +232,14 @@ struct heap {
 	uint8_t *idom_packed;
 	uint8_t idom_bits;
 	/* Retained sizes: 32-bit in units of 1 << retained_shift (the sizes'
-	 * common alignment: 8 for Java) when the total fits, else 64-bit.
-	 * Read them with heap_retained(). */
+	 * common alignment: 8 for Java) when the total fits, or packed
+	 * (bits.h) in retained_bits bits in those units (the batch walk's,
+	 * dom_retained_classes), else 64-bit.  Read them with
+	 * heap_retained(). */
 	uint32_t *retained32;
+	uint8_t *retained_packed;
 	uint64_t *retained64;
-	uint8_t retained_shift;
+	uint8_t retained_shift, retained_bits;
 	/* Distances from the root: 32-bit, or packed (bits.h) in
 	 * distance_bits bits, all ones for HEAP_NO_DISTANCE (the generic
 	 * rules').  Read them with heap_node_distance(). */
@@ -372,6 +375,9 @@ heap_retained(const struct heap *h, uint32_t n)
 {
 	if (h->retained32)
 		return (uint64_t)h->retained32[n] << h->retained_shift;
+	if (h->retained_packed)
+		return (uint64_t)bits_packed_get(h->retained_packed, h->retained_bits, n)
+		       << h->retained_shift;
 	return h->retained64[n];
 }
 

@@ -23,9 +23,10 @@ reach_set(uint8_t *reach, uint32_t v, enum heap_reach r)
 }
 
 void
-reach_compute(struct heap *h, const uint32_t *order)
+reach_compute(struct heap *h, const uint8_t *order)
 {
 	const uint32_t n = h->node_count, k = h->reach_count[HEAP_REACHABLE];
+	const unsigned ow = bits_width(n);
 	uint8_t *reach = xmallocarray((size_t)n / 4 + 1, 1);
 	uint32_t *queue = NULL;
 	size_t head = 0, len = 0, cap = 0;
@@ -34,7 +35,7 @@ reach_compute(struct heap *h, const uint32_t *order)
 	 * reaches: order[1..k] (dom_compute). */
 	memset(reach, HEAP_UNREACHABLE * 0x55, (size_t)n / 4 + 1);
 	for (uint32_t w = 1; w <= k; w++)
-		reach_set(reach, order[w], HEAP_REACHABLE);
+		reach_set(reach, dom_order_get(order, ow, w), HEAP_REACHABLE);
 	/* Then what any edge reaches from them: one pass in node order, and a
 	 * search from what it finds (usually little). */
 	if (k < n) {
@@ -312,7 +313,7 @@ int
 analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 {
 	uint64_t *retaining = NULL, *has_in = NULL;
-	uint32_t *order = NULL;
+	uint8_t *order = NULL;
 	bool v8 = h->rules == HEAP_RULES_V8;
 	struct side side = { .h = h };
 	int r;

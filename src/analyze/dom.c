@@ -181,7 +181,7 @@ pred_fill(void *arg)
 
 static int
 dom_snca(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
-         uint32_t **order, struct progress *progress)
+         uint8_t **order, struct progress *progress)
 {
 	const uint32_t n = h->node_count, r = h->root;
 	struct lt t;
@@ -337,7 +337,14 @@ dom_snca(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 	free(h->idom_packed);
 	h->idom_packed = NULL;
 	h->idom = idom;
-	*order = t.vertex;
+	{
+		const unsigned ow = bits_width(n);
+		uint8_t *packed = xmallocarray(bits_packed_bytes((size_t)n + 1, ow), 1);
+		for (uint32_t w = 0; w <= n; w++)
+			bits_packed_set(packed, ow, w, t.vertex[w]);
+		free(t.vertex);
+		*order = packed;
+	}
 	return HS_OK;
 }
 
@@ -378,18 +385,18 @@ struct dfs_frame {
 
 /* DFS from start over retaining edges, numbering in preorder: what it newly
  * reaches takes *count + 1 ..., with vertex[] the node of a number and
- * dom[] the number of its DFS parent (start's: parent); seen marks every
- * node reached. */
+ * dom[] the number of its DFS parent (start's: parent), both packed in dw
+ * bits; seen marks every node reached. */
 static void
 iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t parent,
-         uint64_t *seen, uint32_t *vertex, uint8_t *dom, unsigned dw, uint32_t *count,
+         uint64_t *seen, uint8_t *vertex, uint8_t *dom, unsigned dw, uint32_t *count,
          struct dfs_frame **stack, size_t *cap)
 {
 	size_t sp = 1;
 
 	bit_set(seen, start);
 	++*count;
-	vertex[*count] = start;
+	bits_packed_set(vertex, dw, *count, start);
 	bits_packed_set(dom, dw, *count, parent);
 	(*stack)[0].node = start;
 	(*stack)[0].next = heap_first_edge(h, start);
@@ -409,7 +416,7 @@ iter_dfs(const struct heap *h, const uint64_t *ret, uint32_t start, uint32_t par
 		w = heap_edge_to(h, e);
 		bit_set(seen, w);
 		++*count;
-		vertex[*count] = w;
+		bits_packed_set(vertex, dw, *count, w);
 		bits_packed_set(dom, dw, *count, pnum);
 		if (sp == *cap)
 			XGROW(*stack, *cap, sp + 1);
@@ -445,13 +452,13 @@ rank_dir(const uint64_t *bits, size_t nwords, uint32_t *dir)
  * number is always below its node's. */
 static int
 dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
-         uint32_t **order, struct progress *progress)
+         uint8_t **order, struct progress *progress)
 {
 	const uint32_t n = h->node_count, r = h->root;
 	const size_t nwords = ((size_t)n + 63) / 64 + 1;
 	uint64_t *seen, *once, *join, *jnum;
-	uint32_t *vertex, *jdir, *jidx, *pfirst, *pred;
-	uint8_t *dom;
+	uint32_t *jdir, *jidx, *pfirst, *pred;
+	uint8_t *vertex, *dom;
 	const unsigned dw = bits_width(n);
 	uint8_t *idom;
 	unsigned ibits;
@@ -464,7 +471,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 
 	progress_phase(progress, "dominators", n);
 	seen = xcalloc(nwords, sizeof *seen);
-	vertex = xmallocarray((size_t)n + 1, sizeof *vertex);
+	vertex = xmallocarray(bits_packed_bytes((size_t)n + 1, dw), 1);
 	dom = xmallocarray(bits_packed_bytes((size_t)n + 1, dw), 1);
 	stack = xmallocarray(cap, sizeof *stack);
 
@@ -504,11 +511,13 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 	jidx = xmallocarray(njoin ? njoin : 1, sizeof *jidx);
 	jwords = ((size_t)cnt + 1 + 63) / 64 + 1;
 	jnum = xcalloc(jwords, sizeof *jnum);
-	for (uint32_t i = 1, k = 0; i <= cnt; i++)
-		if (bit_get(join, vertex[i])) {
-			jidx[rank_of(join, jdir, vertex[i])] = k++;
+	for (uint32_t i = 1, k = 0; i <= cnt; i++) {
+		uint32_t v = bits_packed_get(vertex, dw, i);
+		if (bit_get(join, v)) {
+			jidx[rank_of(join, jdir, v)] = k++;
 			bit_set(jnum, i);
 		}
+	}
 	pfirst = xcalloc((size_t)njoin + 1, sizeof *pfirst);
 	for (uint32_t v = 0; v < n; v++) {
 		if (!bit_get(seen, v))
@@ -527,7 +536,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 	pfirst[njoin] = npred;
 	pred = xmallocarray(npred ? npred : 1, sizeof *pred);
 	for (uint32_t i = 1; i <= cnt; i++) {
-		uint32_t v = vertex[i];
+		uint32_t v = bits_packed_get(vertex, dw, i);
 		for (uint32_t e = heap_first_edge(h, v), end = heap_first_edge(h, v + 1); e < end; e++) {
 			uint32_t w = heap_edge_to(h, e);
 			if (w != v && bit_get(join, w) && bit_get(retaining, e))
@@ -614,19 +623,20 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 	ibits = bits_width(n - 1);
 	idom = xmallocarray(bits_packed_bytes(n, ibits), 1);
 	for (uint32_t i = 2; i <= cnt; i++)
-		bits_packed_set(idom, ibits, vertex[i], vertex[bits_packed_get(dom, dw, i)]);
+		bits_packed_set(idom, ibits, bits_packed_get(vertex, dw, i),
+		                bits_packed_get(vertex, dw, bits_packed_get(dom, dw, i)));
 	bits_packed_set(idom, ibits, r, r);
 	free(dom);
 	if (cnt < n) {
 		uint32_t m = cnt;
 		for (uint32_t v = 0; v < n; v++)
 			if (!bit_get(seen, v)) {
-				vertex[++m] = v;
+				bits_packed_set(vertex, dw, ++m, v);
 				bits_packed_set(idom, ibits, v, r);
 			}
 	}
 	free(seen);
-	vertex[0] = n;
+	bits_packed_set(vertex, dw, 0, n);
 	free(h->idom);
 	free(h->idom_packed);
 	h->idom = NULL;
@@ -638,7 +648,7 @@ dom_iter(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
 
 int
 dom_compute(struct heap *h, const uint64_t *retaining, const uint64_t *has_in,
-            uint32_t **order, struct progress *progress)
+            uint8_t **order, struct progress *progress)
 {
 	uint64_t *own = NULL;
 	int s;
@@ -689,15 +699,18 @@ self_total(const struct heap *h, unsigned *shift)
 }
 
 void
-dom_retained(struct heap *h, uint32_t *order)
+dom_retained(struct heap *h, uint8_t *order)
 {
-	const uint32_t n = order[0], count = h->node_count;
+	const unsigned ow = bits_width(h->node_count);
+	const uint32_t n = dom_order_get(order, ow, 0), count = h->node_count;
 	unsigned shift;
 	uint64_t total = self_total(h, &shift);
 
 	free(h->retained32);
+	free(h->retained_packed);
 	free(h->retained64);
 	h->retained32 = NULL;
+	h->retained_packed = NULL;
 	h->retained64 = NULL;
 	h->retained_shift = (uint8_t)shift;
 	/* order[1] is the root; a dominator always comes before what it
@@ -708,7 +721,7 @@ dom_retained(struct heap *h, uint32_t *order)
 		for (uint32_t v = 0; v < count; v++)
 			retained[v] = heap_node_self(h, v) >> shift;
 		for (uint32_t w = n; w >= 2; w--) {
-			uint32_t v = order[w];
+			uint32_t v = dom_order_get(order, ow, w);
 			retained[heap_idom(h, v)] += retained[v];
 		}
 		h->retained32 = retained;
@@ -718,7 +731,7 @@ dom_retained(struct heap *h, uint32_t *order)
 		for (uint32_t v = 0; v < count; v++)
 			retained[v] = heap_node_self(h, v);
 		for (uint32_t w = n; w >= 2; w--) {
-			uint32_t v = order[w];
+			uint32_t v = dom_order_get(order, ow, w);
 			retained[heap_idom(h, v)] += retained[v];
 		}
 		h->retained64 = retained;
@@ -726,33 +739,51 @@ dom_retained(struct heap *h, uint32_t *order)
 	free(order);
 }
 
-/* The dominator children grouped by dominator, in node order: first[v]
- * (n entries) where v's begin; returns how many there are. */
+/* The dominator children grouped by dominator, each group in node order,
+ * into child (packed in cw bits: bits.h), and in first (n + 1 entries in
+ * fw bits) where v's begin; returns how many there are. */
 static uint32_t
-children_begin(const struct heap *h, uint32_t *first)
+children_fill(const struct heap *h, uint8_t *first, unsigned fw, uint8_t *child, unsigned cw)
 {
 	const uint32_t n = h->node_count;
 	uint32_t sum = 0;
 
-	memset(first, 0, (size_t)n * sizeof *first);
+	/* counts, then where each group ends ... */
+	memset(first, 0, bits_packed_bytes((size_t)n + 1, fw));
 	for (uint32_t v = 0; v < n; v++)
-		if (v != h->root)
-			first[heap_idom(h, v)]++;
-	for (uint32_t v = 0; v < n; v++) {
-		uint32_t c = first[v];
-		first[v] = sum;
-		sum += c;
+		if (v != h->root) {
+			uint32_t d = heap_idom(h, v);
+			bits_packed_set(first, fw, d, bits_packed_get(first, fw, d) + 1);
+		}
+	{
+		struct bits_seq seq;
+		bits_seq_init(&seq, first);
+		for (uint32_t v = 0; v < n; v++) {
+			sum += bits_packed_get(first, fw, v);
+			bits_seq_put(&seq, fw, sum);
+		}
+		bits_seq_put(&seq, fw, sum);
+		bits_seq_end(&seq);
 	}
+	/* ... filled from the back, the last node first: each end moves back
+	 * to where its group begins */
+	for (uint32_t v = n; v-- > 0;)
+		if (v != h->root) {
+			uint32_t d = heap_idom(h, v), at = bits_packed_get(first, fw, d) - 1;
+			bits_packed_set(child, cw, at, v);
+			bits_packed_set(first, fw, d, at);
+		}
 	return sum;
 }
 
 bool
-dom_retained_classes(struct heap *h, uint32_t *order)
+dom_retained_classes(struct heap *h, uint8_t *order)
 {
 	const uint32_t n = h->node_count, r = h->root;
 	const unsigned cw = bits_width(n ? n - 1 : 0);
-	uint32_t *first, sum = 0;
-	uint8_t *seen, *child;
+	unsigned fw;
+	uint32_t sum = 0;
+	uint8_t *seen, *child, *first;
 	struct wframe {
 		uint32_t node, next, sum;
 		bool top;	/* an instance with none of its class above */
@@ -764,8 +795,10 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	if (total >> shift > UINT32_MAX)
 		return false;
 	free(h->retained32);
+	free(h->retained_packed);
 	free(h->retained64);
 	h->retained32 = NULL;
+	h->retained_packed = NULL;
 	h->retained64 = NULL;
 	h->retained_shift = (uint8_t)shift;
 	for (uint32_t c = 0; c < h->class_count; c++)
@@ -774,18 +807,16 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	/* The children, grouped by dominator (packed, in the order's place:
 	 * it is given back first): first[v] is where v's begin.  Where they
 	 * end is where the next child has another dominator, so that first[v]
-	 * is not read once v is done, and takes v's retained size. */
+	 * is not read once v is done, and takes v's retained size: packed in
+	 * the bits the larger of the two needs (18 M Java objects: 27). */
 	free(order);
 	xalloc_trim();
+	fw = bits_width(n);
+	if (bits_width((uint32_t)(total >> shift)) > fw)
+		fw = bits_width((uint32_t)(total >> shift));
 	child = xmallocarray(bits_packed_bytes(n, cw), 1);
-	first = xmallocarray((size_t)n + 1, sizeof *first);
-	sum = children_begin(h, first);
-	for (uint32_t v = 0; v < n; v++)
-		if (v != r)
-			bits_packed_set(child, cw, first[heap_idom(h, v)]++, v);
-	for (uint32_t v = n; v > 0; v--)
-		first[v] = first[v - 1];
-	first[0] = 0;
+	first = xmallocarray(bits_packed_bytes((size_t)n + 1, fw), 1);
+	sum = children_fill(h, first, fw, child, cw);
 
 	/* Depth first: a node's retained size is complete when it is left; a
 	 * class is "seen" while the walk is below one of its instances, as in
@@ -793,7 +824,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	seen = xcalloc(h->class_count ? h->class_count : 1, 1);
 	stack = xmallocarray(cap, sizeof *stack);
 	stack[0].node = r;
-	stack[0].next = first[r];
+	stack[0].next = bits_packed_get(first, fw, r);
 	stack[0].sum = (uint32_t)(heap_node_self(h, r) >> shift);
 	stack[0].top = heap_node_self(h, r) != 0;
 	if (stack[0].top)
@@ -804,7 +835,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 		uint32_t c;
 		if (f->next == sum || heap_idom(h, bits_packed_get(child, cw, f->next)) != f->node) {
 			uint32_t v = f->node;
-			first[v] = f->sum;
+			bits_packed_set(first, fw, v, f->sum);
 			if (f->top) {
 				seen[heap_node_class(h, v)] = 0;
 				h->classes[heap_node_class(h, v)].retained += (uint64_t)f->sum << shift;
@@ -819,7 +850,7 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 			XGROW(stack, cap, sp + 1);
 		f = &stack[sp++];
 		f->node = c;
-		f->next = first[c];
+		f->next = bits_packed_get(first, fw, c);
 		f->sum = (uint32_t)(heap_node_self(h, c) >> shift);
 		f->top = heap_node_self(h, c) != 0 && !seen[heap_node_class(h, c)];
 		if (f->top)
@@ -828,28 +859,25 @@ dom_retained_classes(struct heap *h, uint32_t *order)
 	free(stack);
 	free(seen);
 	free(child);
-	h->retained32 = first;
+	h->retained_packed = first;
+	h->retained_bits = (uint8_t)fw;
 	return true;
 }
 
 void
 dom_children_build(struct heap *h)
 {
-	const uint32_t n = h->node_count, r = h->root;
-	uint32_t *first = xmallocarray((size_t)n + 1, sizeof *first);
-	uint32_t *child = xmallocarray(n, sizeof *child);
+	const uint32_t n = h->node_count;
+	/* 32-bit arrays, through the packed accessors (their 8 bytes of
+	 * slack at the end) */
+	uint8_t *first = xmallocarray(bits_packed_bytes((size_t)n + 1, 32), 1);
+	uint8_t *child = xmallocarray(bits_packed_bytes(n, 32), 1);
 
-	first[n] = children_begin(h, first);
-	for (uint32_t v = 0; v < n; v++)
-		if (v != r)
-			child[first[heap_idom(h, v)]++] = v;
-	for (uint32_t v = n; v > 0; v--)
-		first[v] = first[v - 1];
-	first[0] = 0;
+	children_fill(h, first, 32, child, 32);
 	free(h->dom_first);
 	free(h->dom_child);
-	h->dom_first = first;
-	h->dom_child = child;
+	h->dom_first = (uint32_t *)(void *)first;
+	h->dom_child = (uint32_t *)(void *)child;
 }
 
 void

@@ -79,6 +79,7 @@ heap_free(struct heap *h)
 	free(h->idom);
 	free(h->idom_packed);
 	free(h->retained32);
+	free(h->retained_packed);
 	free(h->retained64);
 	free(h->distance);
 	free(h->distance_packed);
