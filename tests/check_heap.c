@@ -587,7 +587,8 @@ END_TEST
 
 /* bits_seq writes what bits_packed_set would, whatever the width, in
  * place over values still to be read (a running sum, as children_fill
- * does), and keeps the bits after the last element. */
+ * does), and keeps the bits after the last element; started at an
+ * element (hb_edges_map), the bits before it too. */
 START_TEST(test_bits_seq)
 {
 	for (unsigned w = 1; w <= 32; w++) {
@@ -610,6 +611,17 @@ START_TEST(test_bits_seq)
 		for (uint32_t i = 0; i < n; i++) {
 			want += (i * 2654435761u) & mask & 3;
 			ck_assert_uint_eq(bits_packed_get(p, w, i), want & mask);
+		}
+		ck_assert_uint_eq(bits_packed_get(p, w, n), mask);
+		/* from element 37 on (bits_seq_init_at), the ones before kept */
+		bits_seq_init_at(&seq, p, w, 37);
+		for (uint32_t i = 37; i < n; i++)
+			bits_seq_put(&seq, w, i & mask);
+		bits_seq_end(&seq);
+		want = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			want += (i * 2654435761u) & mask & 3;
+			ck_assert_uint_eq(bits_packed_get(p, w, i), (i < 37 ? want & mask : i & mask));
 		}
 		ck_assert_uint_eq(bits_packed_get(p, w, n), mask);
 		free(p);

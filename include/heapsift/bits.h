@@ -115,6 +115,19 @@ bits_seq_init(struct bits_seq *s, uint8_t *p)
 	s->have = 0;
 }
 
+/* The same from element i of p's w-bit elements: the bits before it in
+ * its word are kept. */
+static inline void
+bits_seq_init_at(struct bits_seq *s, uint8_t *p, unsigned w, size_t i)
+{
+	uint64_t bit = (uint64_t)i * w;
+	uint32_t word;
+	s->p = p + (bit >> 5) * 4;
+	s->have = (unsigned)(bit & 31);
+	memcpy(&word, s->p, sizeof word);
+	s->acc = s->have ? word & (((uint32_t)1 << s->have) - 1) : 0;
+}
+
 static inline void
 bits_seq_put(struct bits_seq *s, unsigned w, uint32_t v)
 {

@@ -480,8 +480,14 @@ hb_edges_map(struct heap_builder *b, uint32_t from, uint32_t to, const uint32_t 
 	if (to > b->edges_alloc)
 		to = b->edges_alloc;
 	if (t == NULL) {
+		/* in place, a word at a time (bits.h) */
+		struct bits_seq seq;
+		if (from >= to)
+			return;
+		bits_seq_init_at(&seq, h->edge_packed, h->edge_bits, from);
 		for (uint32_t e = from; e < to; e++)
-			hb_edge_to_packed(h, e, map[heap_edge_to(h, e)]);
+			bits_seq_put(&seq, h->edge_bits, map[heap_edge_to(h, e)]);
+		bits_seq_end(&seq);
 		return;
 	}
 	for (uint32_t e = from; e < to; e++)
