@@ -384,6 +384,24 @@ START_TEST(test_retained_widths)
 }
 END_TEST
 
+/* ne random edges among n nodes appended to spec (cap bytes, len used),
+ * mostly forward and local so that paths are long, a tenth weak; returns
+ * the new length. */
+static size_t
+random_edges(unsigned *seed, uint32_t n, uint32_t ne, char *spec, size_t cap, size_t len)
+{
+	for (uint32_t e = 0; e < ne; e++) {
+		uint32_t from = (uint32_t)(rand_r(seed) % n), to;
+		if (rand_r(seed) % 4)
+			to = (from + 1 + (uint32_t)(rand_r(seed) % 8)) % n;
+		else
+			to = (uint32_t)(rand_r(seed) % n);
+		len += (size_t)snprintf(spec + len, cap - len, "%u%c%u ", from,
+		                        rand_r(seed) % 10 == 0 ? '~' : '>', to);
+	}
+	return len;
+}
+
 /* The two algorithms agree on larger random graphs: clusters with many
  * cycles and joins, some weak edges, garbage. */
 START_TEST(test_algorithms_agree)
@@ -396,16 +414,7 @@ START_TEST(test_algorithms_agree)
 		char *spec = xmalloc(cap);
 		struct heap *a, *b;
 
-		for (uint32_t e = 0; e < ne; e++) {
-			/* mostly forward and local, so that paths are long */
-			uint32_t from = (uint32_t)(rand_r(&seed) % n), to;
-			if (rand_r(&seed) % 4)
-				to = (from + 1 + (uint32_t)(rand_r(&seed) % 8)) % n;
-			else
-				to = (uint32_t)(rand_r(&seed) % n);
-			len += (size_t)snprintf(spec + len, cap - len, "%u%c%u ", from,
-			                        rand_r(&seed) % 10 == 0 ? '~' : '>', to);
-		}
+		len = random_edges(&seed, n, ne, spec, cap, len);
 		dom_method = DOM_AUTO;
 		a = tgraph(n, spec, NULL);
 		dom_method = DOM_SEMI_NCA;
@@ -447,15 +456,7 @@ START_TEST(test_batch_walk_agrees)
 		for (uint32_t v = 1; v < n; v++)
 			len += (size_t)snprintf(spec + len, cap - len, "%u>%u ",
 			                        (uint32_t)(rand_r(&seed) % v), v);
-		for (uint32_t e = 0; e < ne; e++) {
-			uint32_t from = (uint32_t)(rand_r(&seed) % n), to;
-			if (rand_r(&seed) % 4)
-				to = (from + 1 + (uint32_t)(rand_r(&seed) % 8)) % n;
-			else
-				to = (uint32_t)(rand_r(&seed) % n);
-			len += (size_t)snprintf(spec + len, cap - len, "%u%c%u ", from,
-			                        rand_r(&seed) % 10 == 0 ? '~' : '>', to);
-		}
+		len = random_edges(&seed, n, ne, spec, cap, len);
 		a = tgraph_ex(n, spec, size, cls, false);
 		b = tgraph_ex(n, spec, size, cls, true);
 		ck_assert_ptr_null(a->dom_first);

@@ -698,6 +698,19 @@ self_total(const struct heap *h, unsigned *shift)
 	return total;
 }
 
+/* No retained sizes yet; the next are in units of 1 << shift. */
+static void
+retained_reset(struct heap *h, unsigned shift)
+{
+	free(h->retained32);
+	free(h->retained_packed);
+	free(h->retained64);
+	h->retained32 = NULL;
+	h->retained_packed = NULL;
+	h->retained64 = NULL;
+	h->retained_shift = (uint8_t)shift;
+}
+
 void
 dom_retained(struct heap *h, uint8_t *order)
 {
@@ -706,13 +719,7 @@ dom_retained(struct heap *h, uint8_t *order)
 	unsigned shift;
 	uint64_t total = self_total(h, &shift);
 
-	free(h->retained32);
-	free(h->retained_packed);
-	free(h->retained64);
-	h->retained32 = NULL;
-	h->retained_packed = NULL;
-	h->retained64 = NULL;
-	h->retained_shift = (uint8_t)shift;
+	retained_reset(h, shift);
 	/* order[1] is the root; a dominator always comes before what it
 	 * dominates, so from the end up each node's sum is complete when it
 	 * is added to its dominator's.  No sum exceeds the total. */
@@ -794,13 +801,7 @@ dom_retained_classes(struct heap *h, uint8_t *order)
 
 	if (total >> shift > UINT32_MAX)
 		return false;
-	free(h->retained32);
-	free(h->retained_packed);
-	free(h->retained64);
-	h->retained32 = NULL;
-	h->retained_packed = NULL;
-	h->retained64 = NULL;
-	h->retained_shift = (uint8_t)shift;
+	retained_reset(h, shift);
 	for (uint32_t c = 0; c < h->class_count; c++)
 		h->classes[c].retained = 0;
 
