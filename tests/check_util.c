@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -13,6 +15,7 @@
 #include "heapsift/arena.h"
 #include "heapsift/error.h"
 #include "heapsift/io.h"
+#include "heapsift/prefault.h"
 #include "heapsift/strtab.h"
 #include "heapsift/xalloc.h"
 
@@ -172,6 +175,86 @@ START_TEST(test_io_files)
 }
 END_TEST
 
+/* Pages of [p, p + size) resident now. */
+static size_t
+resident_pages(void *p, size_t size)
+{
+	size_t n = size / 4096, k = 0;
+	unsigned char *v = xmalloc(n);
+	ck_assert_int_eq(mincore(p, size, v), 0);
+	for (size_t i = 0; i < n; i++)
+		k += v[i] & 1;
+	free(v);
+	return k;
+}
+
+/* Waits (10 s at most) until the first want pages of p are resident. */
+static bool
+wait_resident(void *p, size_t want)
+{
+	for (int i = 0; i < 10000; i++) {
+		struct timespec ts = { 0, 1000000 };
+		if (resident_pages(p, want * 4096) == want)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+START_TEST(test_prefault)
+{
+	const size_t size = (size_t)64 << 20, pages = size / 4096;
+	const size_t ahead = (PREFAULT_AHEAD + ((size_t)2 << 20)) / 4096;
+	uint8_t *a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct prefault_region r = { a, size, 1, 1000 };
+	struct prefault *pf;
+	bool populate;
+
+	ck_assert_ptr_ne(a, MAP_FAILED);
+	ck_assert_ptr_ne(probe, MAP_FAILED);
+	populate = madvise(probe, 4096, 23 /* MADV_POPULATE_WRITE */) == 0;
+	munmap(probe, 4096);
+
+	/* no-ops without a thread; nothing to fault, no thread */
+	prefault_progress(NULL, 0, 1);
+	prefault_stop(NULL);
+	ck_assert_ptr_null(prefault_start(&r, 0));
+	{
+		struct prefault_region bad[2] = { { NULL, size, 0, 1 }, { a, 100, 0, 1 } };
+		ck_assert_ptr_null(prefault_start(bad, 2));	/* no whole page */
+	}
+
+	a[0] = 7;	/* what is there stays */
+	pf = prefault_start(&r, 1);
+	ck_assert_ptr_nonnull(pf);
+	if (populate) {
+		/* the counter at 0: the first PREFAULT_AHEAD bytes only */
+		ck_assert(wait_resident(a, PREFAULT_AHEAD / 4096));
+		ck_assert_uint_le(resident_pages(a, size), ahead + 1);
+	}
+	/* the caller writes while the thread faults in */
+	for (size_t i = 1; i < size / 2; i += 4093)
+		a[i] = (uint8_t)i;
+	prefault_progress(pf, 1, 500);
+	prefault_progress(pf, 0, 1000);		/* another counter: no effect */
+	if (populate) {
+		ck_assert(wait_resident(a, pages / 2 + PREFAULT_AHEAD / 4096));
+		ck_assert_uint_le(resident_pages(a, size), pages / 2 + ahead + 1);
+	}
+	prefault_progress(pf, 1, 5000);		/* past the total: all of it */
+	if (populate)
+		ck_assert(wait_resident(a, pages));
+	prefault_stop(pf);
+	ck_assert_uint_eq(a[0], 7);
+	for (size_t i = 1; i < size / 2; i += 4093)
+		ck_assert_uint_eq(a[i], (uint8_t)i);
+	for (size_t i = size / 2; i < size; i += 4093)
+		ck_assert_uint_eq(a[i], 0);
+	munmap(a, size);
+}
+END_TEST
+
 Suite *
 suite_util(void)
 {
@@ -182,6 +265,7 @@ suite_util(void)
 	tcase_add_test(tc, test_error_format);
 	tcase_add_test(tc, test_io_codecs);
 	tcase_add_test(tc, test_io_files);
+	tcase_add_test(tc, test_prefault);
 	suite_add_tcase(s, tc);
 	return s;
 }

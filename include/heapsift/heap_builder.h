@@ -159,6 +159,14 @@ hb_node(struct heap_builder *b, uint32_t i, uint8_t type, uint32_t name,
 	b->edge_sum += edge_count;
 }
 
+/* The arrays hb_node and hb_edge fill, nodes in order and edges in order,
+ * as prefault regions: the node arrays follow counter nodes_counter (to
+ * the nodes allocated), the edge arrays edges_counter.  Returns how many
+ * were written to out (at most max). */
+struct prefault_region;
+size_t hb_prefault_regions(const struct heap_builder *b, struct prefault_region *out, size_t max,
+                           unsigned nodes_counter, unsigned edges_counter);
+
 /* Edge types and names kept by the loader, not the heap: hb_edge stores
  * the targets alone and source makes the rest when asked (the heap takes
  * ctx: source->free frees it, also when the build is abandoned).  Call

@@ -66,6 +66,7 @@
 #include "heapsift/heap_builder.h"
 #include "heapsift/idmap.h"
 #include "heapsift/load.h"
+#include "heapsift/prefault.h"
 #include "heapsift/xalloc.h"
 
 #define NONE UINT32_MAX
@@ -315,6 +316,8 @@ struct hp {
 	struct idmap *map;		/* own_map, or the heap's once it took it */
 	struct idmap own_map;
 	uint32_t *perm;			/* rank -> node, filled by pass D */
+	uint64_t *rank_met;		/* bitset: the ranks pass D has met */
+	struct prefault *pf;		/* faults pass D's arrays in ahead */
 	uint32_t base;			/* first object node */
 	uint32_t nodes;
 
@@ -1430,6 +1433,8 @@ edges_grow(struct hp *p, struct passd *s)
 	uint64_t cap = (uint64_t)s->edge_cap + s->edge_cap / 2 + (1u << 16);
 	if (s->edge_cap >= NONE - 1)
 		return false;
+	prefault_stop(p->pf);	/* it would fault the old arrays in */
+	p->pf = NULL;
 	if (cap > NONE - 1)
 		cap = NONE - 1;
 	hb_edges_reserve(p->b, (uint32_t)cap);
@@ -1541,7 +1546,7 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	uint32_t name = p->s_empty;
 	int type;
 
-	if (rank == NONE || p->perm[rank] != NONE) {
+	if (rank == NONE || (p->rank_met[rank >> 6] >> (rank & 63) & 1)) {
 		/* a duplicate id: the first object won */
 		if (p->lf) {
 			XGROW(p->lf->skip, p->lf->capskip, p->lf->nskip + 1);
@@ -1549,7 +1554,12 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		}
 		return HS_OK;
 	}
+	p->rank_met[rank >> 6] |= 1ULL << (rank & 63);
 	p->perm[rank] = v;
+	if ((v & 4095) == 0) {
+		prefault_progress(p->pf, 0, v);
+		prefault_progress(p->pf, 1, s->edge);
+	}
 	if (p->lf && ((v & 63) == 0 || v == p->base))
 		p->lf->block[v >> 6] = at;
 	{
@@ -2193,6 +2203,7 @@ hp_free(struct hp *p)
 	free(p->roots);
 	idmap_free(&p->own_map);
 	free(p->perm);
+	free(p->rank_met);
 	lazy_free(p->lf);
 }
 
@@ -2334,8 +2345,10 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		group_node[k] = group_count[k] ? 1 + ngroups++ : NONE;
 	p.base = 1 + ngroups;
 	p.nodes = p.base + distinct;
+	/* not cleared: pass D sets every rank's node (a rank met twice is a
+	 * duplicate id, told by the bitset) */
 	p.perm = xmallocarray((size_t)distinct + 1, sizeof *p.perm);
-	memset(p.perm, 0xff, ((size_t)distinct + 1) * sizeof *p.perm);
+	p.rank_met = xcalloc((size_t)distinct / 64 + 1, sizeof *p.rank_met);
 	if (hprof_layout_force >= 0 && hprof_layout_force < 4) {
 		p.forced_layout = hprof_layout_force;
 	} else {
@@ -2468,7 +2481,19 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	progress_phase(progress, p.phase, p.size);
 	pd.node = p.base;
 	p.pd = &pd;
+	{
+		/* the arrays pass D fills, faulted in on the other core */
+		struct prefault_region r[16];
+		size_t nr = hb_prefault_regions(&b, r, 14, 0, 1);
+		r[nr++] = (struct prefault_region){ p.perm, ((size_t)distinct + 1) * sizeof *p.perm, 0,
+		                                    p.nodes };
+		r[nr++] = (struct prefault_region){ pd.ec->gap, bits_packed_bytes(edge_bound, GAP_BITS), 1,
+		                                    edge_bound };
+		p.pf = prefault_start(r, nr);
+	}
 	s = walk(&p, pass_nodes);
+	prefault_stop(p.pf);
+	p.pf = NULL;
 	p.pd = NULL;
 	if (s)
 		goto fail;
@@ -2488,6 +2513,8 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	 * place (given back, so that what comes next reuses the pages) */
 	free(p.perm);
 	p.perm = NULL;
+	free(p.rank_met);
+	p.rank_met = NULL;
 	xalloc_trim();
 	hb_edges_used(&b, pd.edge);
 

@@ -7,6 +7,7 @@
 #include "heapsift/bits.h"
 #include "heapsift/heap_builder.h"
 #include "heapsift/idmap.h"
+#include "heapsift/prefault.h"
 #include "heapsift/xalloc.h"
 
 void
@@ -510,6 +511,35 @@ hb_pack_edge_targets(struct heap_builder *b)
 	/* not cleared: a target written keeps its neighbours' bits, and a
 	 * loader writes every edge it keeps (hb_edges_used cuts the rest) */
 	h->edge_packed = xmallocarray(packed_size(h, b->edges_alloc), 1);
+}
+
+size_t
+hb_prefault_regions(const struct heap_builder *b, struct prefault_region *out, size_t max,
+                    unsigned nodes_counter, unsigned edges_counter)
+{
+	const struct heap *h = b->h;
+	const size_t n = b->nodes_alloc, m = b->edges_alloc;
+	const struct prefault_region all[] = {
+		{ h->node_type, h->node_type ? n : 0, nodes_counter, n },
+		{ h->node_name, h->node_name ? n * sizeof *h->node_name : 0, nodes_counter, n },
+		{ h->node_class, h->node_class ? n * sizeof *h->node_class : 0, nodes_counter, n },
+		{ h->node_class16, h->node_class16 ? n * sizeof *h->node_class16 : 0, nodes_counter, n },
+		{ h->node_class_packed, h->node_class_packed ? bits_packed_bytes(n, h->class_bits) : 0,
+		  nodes_counter, n },
+		{ h->node_id32, h->node_id32 ? n * sizeof *h->node_id32 : 0, nodes_counter, n },
+		{ h->node_self_raw, h->node_self_raw ? n * sizeof *h->node_self_raw : 0, nodes_counter, n },
+		{ h->node_self8, h->node_self8 ? n : 0, nodes_counter, n },
+		{ h->first_edge, h->first_edge ? (n + 1) * sizeof *h->first_edge : 0, nodes_counter, n },
+		{ h->edge_to, h->edge_to ? m * sizeof *h->edge_to : 0, edges_counter, m },
+		{ h->edge_packed, h->edge_packed ? packed_size(h, b->edges_alloc) : 0, edges_counter, m },
+		{ h->edge_type, h->edge_type ? m : 0, edges_counter, m },
+		{ h->edge_name, h->edge_name ? m * sizeof *h->edge_name : 0, edges_counter, m },
+	};
+	size_t k = 0;
+	for (size_t i = 0; i < sizeof all / sizeof *all && k < max; i++)
+		if (all[i].p && all[i].size)
+			out[k++] = all[i];
+	return k;
 }
 
 void
