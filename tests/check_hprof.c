@@ -554,6 +554,209 @@ START_TEST(test_jdk_strings)
 }
 END_TEST
 
+/* --- pass A on two threads ------------------------------------------------- */
+
+/* A dump in two heap dump segments, the second after the middle of the
+ * file: the second holds what pass A's second thread must hand over in
+ * order.  A class dumped again (other fields: the first wins), a new class,
+ * a thread object whose serial and trace are new and one whose serial is
+ * the first part's (the first wins), Java frame roots of both threads
+ * (named from the stack traces), a sticky class, objects that point into
+ * the first part and back, and an object id of the first part again. */
+static struct buf
+two_part_dump(void)
+{
+	struct buf b = { 0 }, h = { 0 }, r = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	static const uint64_t fa[] = { 2, 0 }, fb[] = { 2, 7, 0 };
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	string(&b, 1, "A");
+	string(&b, 2, "f");
+	string(&b, 3, "B");
+	string(&b, 4, "run");
+	string(&b, 5, "()V");
+	string(&b, 6, "A.java");
+	string(&b, 7, "g");
+	load_class(&b, 1, 0x100, 1);
+	load_class(&b, 2, 0x200, 3);
+	id8(&r, 0x50);		/* STACK FRAME: A.run()V (A.java:42) */
+	id8(&r, 4);
+	id8(&r, 5);
+	id8(&r, 6);
+	u4(&r, 1);
+	u4(&r, 42);
+	rec(&b, 0x04, &r);
+	for (uint32_t t = 1; t <= 2; t++) {	/* STACK TRACEs 7 and 8 */
+		r.len = 0;
+		u4(&r, 6 + t);
+		u4(&r, t);
+		u4(&r, 1);
+		id8(&r, 0x50);
+		rec(&b, 0x05, &r);
+	}
+	free(r.p);
+
+	class_dump(&h, 0x100, fa, 0, 0);
+	u1(&h, 0x08);		/* thread object 0x1000, serial 1, trace 7 */
+	id8(&h, 0x1000);
+	u4(&h, 1);
+	u4(&h, 7);
+	u1(&h, 0x03);		/* java frame of thread 1 */
+	id8(&h, 0x1010);
+	u4(&h, 1);
+	u4(&h, 0);
+	u1(&h, 0x01);		/* JNI global */
+	id8(&h, 0x1008);
+	id8(&h, 0x9999);
+	instance(&h, 0x1000, 0x100, (uint64_t[]){ 0x1008 }, 1);
+	instance(&h, 0x1008, 0x100, (uint64_t[]){ 0x2000 }, 1);
+	instance(&h, 0x1010, 0x100, (uint64_t[]){ 0x1000 }, 1);
+	for (uint32_t i = 0; i < 400; i++) {	/* byte[64]s: the first part's bulk */
+		u1(&h, 0x23);
+		id8(&h, 0x10000 + 16 * (uint64_t)i);
+		u4(&h, 0);
+		u4(&h, 64);
+		u1(&h, 8);
+		for (int k = 0; k < 64; k++)
+			u1(&h, (unsigned)(i + k));
+	}
+	rec(&b, 0x1C, &h);
+	h.len = 0;
+	class_dump(&h, 0x200, fb, 0, 0);
+	class_dump(&h, 0x100, fb, 0, 0);	/* again, other fields */
+	u1(&h, 0x08);		/* thread object 0x2000, serial 2, trace 8 */
+	id8(&h, 0x2000);
+	u4(&h, 2);
+	u4(&h, 8);
+	u1(&h, 0x08);		/* serial 1 again, another object */
+	id8(&h, 0x2008);
+	u4(&h, 1);
+	u4(&h, 8);
+	u1(&h, 0x03);		/* java frames of threads 2 and 1 */
+	id8(&h, 0x2008);
+	u4(&h, 2);
+	u4(&h, 0);
+	u1(&h, 0x03);
+	id8(&h, 0x1008);
+	u4(&h, 1);
+	u4(&h, 0);
+	u1(&h, 0x05);		/* sticky class */
+	id8(&h, 0x200);
+	instance(&h, 0x2000, 0x200, (uint64_t[]){ 0x2008, 0x1000 }, 2);
+	instance(&h, 0x2008, 0x200, (uint64_t[]){ 0, 0x2000 }, 2);
+	instance(&h, 0x1008, 0x200, (uint64_t[]){ 0x2000, 0x2008 }, 2);	/* again */
+	rec(&b, 0x1C, &h);
+	h.len = 0;
+	rec(&b, 0x2C, &h);
+	free(h.p);
+	return b;
+}
+
+/* Loads data both ways, pass A on one thread and on two (split where the
+ * loader chooses): the same heap, node for node and edge for edge, or the
+ * same error.  Returns where the file was split (0: it was not). */
+static size_t
+same_both_ways(const char *name, const void *data, size_t size, int *status)
+{
+	struct model m[2];
+	struct hs_error err[2];
+	int r[2];
+	size_t split = 0;
+
+	for (int k = 0; k < 2; k++) {
+		hprof_parallel_min = k ? 0 : SIZE_MAX;
+		error_clear(&err[k]);
+		r[k] = load_mem(name, data, size, "hprof", NULL, &m[k], &err[k]);
+		if (k)
+			split = hprof_parallel_split;
+		else
+			ck_assert_uint_eq(hprof_parallel_split, 0);
+	}
+	hprof_parallel_min = (size_t)64 << 20;
+	ck_assert_int_eq(r[0], r[1]);
+	ck_assert_str_eq(err[0].msg, err[1].msg);
+	*status = r[0];
+	if (r[0] == HS_OK) {
+		const struct heap *a = m[0].heap, *b = m[1].heap;
+		ck_assert_uint_eq(a->node_count, b->node_count);
+		ck_assert_uint_eq(a->class_count, b->class_count);
+		ck_assert_uint_eq(a->root, b->root);
+		for (uint32_t v = 0; v < a->node_count; v++) {
+			ck_assert_uint_eq(heap_node_id(a, v), heap_node_id(b, v));
+			ck_assert_uint_eq(heap_node_class(a, v), heap_node_class(b, v));
+			ck_assert_uint_eq(heap_node_type(a, v), heap_node_type(b, v));
+			ck_assert_str_eq(heap_node_name(a, v), heap_node_name(b, v));
+			ck_assert_uint_eq(heap_node_self(a, v), heap_node_self(b, v));
+			ck_assert_uint_eq(heap_first_edge(a, v), heap_first_edge(b, v));
+		}
+		same_edges(a, b);
+		heap_free(m[0].heap);
+		heap_free(m[1].heap);
+	}
+	return split;
+}
+
+START_TEST(test_parallel_pass_a)
+{
+	struct buf d = strings_dump(3000), m = made_dump();
+	char *j;
+	size_t jlen;
+	int st;
+
+	/* the two parts */
+	{
+		struct buf t = two_part_dump();
+		struct model mm;
+		struct hs_error err;
+		char l[512];
+		ck_assert_uint_gt(same_both_ways("two.hprof", t.p, t.len, &st), 0);
+		ck_assert_int_eq(st, HS_OK);
+		/* what the second part says, as one thread reads it */
+		hprof_parallel_min = 0;
+		error_clear(&err);
+		ck_assert_int_eq(load_mem("two.hprof", t.p, t.len, "hprof", NULL, &mm, &err), HS_OK);
+		hprof_parallel_min = (size_t)64 << 20;
+		labels_of(mm.heap, 0x2000, l, sizeof l);	/* B {f, g} and its frame */
+		ck_assert_str_eq(l, ".f .g {<Java Local> in A.run (A.java:42)}");
+		labels_of(mm.heap, 0x1000, l, sizeof l);	/* thread 1: both frames */
+		ck_assert_str_eq(l, ".f {<Java Local> in A.run (A.java:42)} {<Java Local> in A.run (A.java:42)}");
+		labels_of(mm.heap, 0x1008, l, sizeof l);	/* the first 0x1008 */
+		ck_assert_str_eq(l, ".f");
+		heap_free(mm.heap);
+		free(t.p);
+	}
+	/* the Strings dump: split at its second segment, of arrays only */
+	ck_assert_uint_gt(same_both_ways("strings.hprof", d.p, d.len, &st), 0);
+	ck_assert_int_eq(st, HS_OK);
+	ck_assert_uint_eq(same_both_ways("made.hprof", m.p, m.len, &st), 0);	/* one segment */
+	ck_assert_int_eq(st, HS_OK);
+	/* a sub-record broken in the second part: the main thread reads it
+	 * again and reports what one thread would */
+	{
+		size_t at = d.len - 9 - 9 - 1;	/* before HEAP DUMP END: the last String's */
+		uint8_t keep = d.p[at];
+		d.p[at] = 0x77;
+		ck_assert_uint_gt(same_both_ways("strings.hprof", d.p, d.len, &st), 0);
+		ck_assert_int_eq(st, HS_EINPUT);
+		d.p[at] = keep;
+	}
+	/* cut short in the second part: no split (the records are not whole) */
+	ck_assert_uint_eq(same_both_ways("strings.hprof", d.p, d.len - 100, &st), 0);
+	ck_assert_int_eq(st, HS_EINPUT);
+	/* the JDK dump */
+	j = test_slurp(test_data("hprof/leak.hprof.gz"), &jlen);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_gt(same_both_ways("leak.hprof", j, jlen, &st), 0);
+	ck_assert_int_eq(st, HS_OK);
+	free(j);
+	free(d.p);
+	free(m.p);
+}
+END_TEST
+
 Suite *
 suite_hprof(void)
 {
@@ -568,6 +771,10 @@ suite_hprof(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_made_strings);
 	tcase_add_test(tc, test_jdk_strings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("parallel");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_parallel_pass_a);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -64,6 +64,13 @@ extern int hprof_layout_force;
 /* hprof: every node's edge types and names listed as they are, none made
  * from the classes' fields (tests compare the two). */
 extern int hprof_edges_listed;
+/* hprof: files of this many bytes or more are read by two threads in the
+ * first pass, and the objects' arrays faulted in ahead by a second while
+ * they are read (tests lower it to 0). */
+extern size_t hprof_parallel_min;
+/* hprof: where the last load's first pass gave the rest of the file to a
+ * second thread, 0 if it did not (tests). */
+extern size_t hprof_parallel_split;
 /* traces: events after this many microseconds are not read (the trace as
  * it stood then; heapsift diff --from/--to).  UINT64_MAX: all. */
 extern uint64_t trace_stop_us;

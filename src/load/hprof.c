@@ -54,6 +54,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -334,6 +335,7 @@ struct hp {
 	struct passc *pc;
 	struct passd *pd;
 	const char *phase;
+	bool heap_only;			/* pass A's second thread (pass_a) */
 
 	int t_synthetic, t_instance, t_class, t_objarray, t_primarray;
 	int e_field, e_element, e_static, e_internal, e_root;
@@ -873,16 +875,21 @@ heap_records(struct hp *p, size_t q, size_t e, object_fn fn)
 	return HS_OK;
 }
 
-/* Visits every heap dump record; pass A also reads the other records. */
+/* Pass A's second thread met a record other than a heap dump's: the main
+ * thread reads its part of the file itself (see pass_a). */
+#define WALK_FOREIGN 2
+
+/* Visits every heap dump record of the records [from, to) (to: the end of
+ * the file or of a record); pass A also reads the other records. */
 static int
-walk(struct hp *p, object_fn fn)
+walk_range(struct hp *p, object_fn fn, size_t from, size_t to)
 {
 	const unsigned I = p->idsz;
 	const uint8_t *d = p->d;
-	size_t q = p->first_record, released = 0;
+	size_t q = from, released = from & ~(size_t)4095;
 	uint64_t next_report = 0;
 
-	while (q < p->size) {
+	while (q < to) {
 		uint8_t tag;
 		size_t len, body;
 		int s;
@@ -904,11 +911,14 @@ walk(struct hp *p, object_fn fn)
 			 * page cache for the next pass, cheaply), so that the file
 			 * does not add its size to the peak of memory. */
 			if (p->io && p->io->codec == IO_PLAIN && q - released >= (8u << 20)) {
-				size_t to = q & ~(size_t)4095;
-				io_release_range(p->io, released, to);
-				released = to;
+				size_t behind = q & ~(size_t)4095;
+				io_release_range(p->io, released, behind);
+				released = behind;
 			}
 		}
+		if (p->heap_only && fn == NULL && (tag == TAG_STRING || tag == TAG_LOAD_CLASS ||
+		                                   tag == TAG_STACK_FRAME || tag == TAG_STACK_TRACE))
+			return WALK_FOREIGN;
 		switch (tag) {
 		case TAG_HEAP_DUMP: case TAG_HEAP_DUMP_SEGMENT:
 			if (p->pd && p->lf) {
@@ -981,6 +991,190 @@ walk(struct hp *p, object_fn fn)
 		q = body + len;
 	}
 	return HS_OK;
+}
+
+static int
+walk(struct hp *p, object_fn fn)
+{
+	return walk_range(p, fn, p->first_record, p->size);
+}
+
+/* --- pass A on two threads ------------------------------------------------------ */
+
+/* Files this big or more are read by two threads in pass A, and pass D's
+ * arrays faulted in by a second (tests lower it). */
+size_t hprof_parallel_min = (size_t)64 << 20;
+size_t hprof_parallel_split;
+
+/* The second thread takes the heap dump records from about the middle of
+ * the file on, with a loader state of its own whose lists start empty; the
+ * main thread reads the rest, then appends the second's lists to its own,
+ * in file order, as if it had read on: the classes and roots after its own
+ * (an id seen first in the first part keeps that class), the maps' keys it
+ * lacks, the ids' chunks OR-ed.  On any error, or a record only the main
+ * thread reads (strings, classes, stack traces: JDK dumps write them
+ * first), the main thread drops what the second read and reads that part
+ * itself, so that the error reported is the one a single thread finds. */
+struct pass_a_half {
+	struct hp p;
+	struct hs_error err;
+	size_t from;
+	int status;
+};
+
+static void *
+pass_a_run(void *arg)
+{
+	struct pass_a_half *h = arg;
+	h->status = walk_range(&h->p, NULL, h->from, h->p.size);
+	return NULL;
+}
+
+/* Where the second part begins: the first heap dump record from the middle
+ * of the file on, if the records are whole up to the end and only heap
+ * dump records follow it; 0 if none. */
+static size_t
+pass_a_split(const struct hp *p)
+{
+	size_t q = p->first_record, mid = p->first_record + (p->size - p->first_record) / 2, at = 0;
+
+	while (q < p->size) {
+		uint8_t tag;
+		size_t len;
+		if (p->size - q < 9)
+			return 0;
+		tag = p->d[q];
+		len = be32(p->d + q + 5);
+		if (len > p->size - q - 9)
+			return 0;
+		if (tag == TAG_STRING || tag == TAG_LOAD_CLASS || tag == TAG_STACK_FRAME ||
+		    tag == TAG_STACK_TRACE)
+			at = 0;
+		else if (at == 0 && q >= mid && (tag == TAG_HEAP_DUMP || tag == TAG_HEAP_DUMP_SEGMENT))
+			at = q;
+		q += 9 + len;
+	}
+	return at;
+}
+
+static void
+pass_a_merge(struct hp *p, struct hp *o)
+{
+	/* the ids: counts, bounds, chunks */
+	if (o->nobjects) {
+		if (p->nobjects == 0 || o->min_id < p->min_id)
+			p->min_id = o->min_id;
+		if (p->nobjects == 0 || o->max_id > p->max_id)
+			p->max_id = o->max_id;
+	}
+	p->id_bits |= o->id_bits;
+	p->nobjects += o->nobjects;
+	if (o->chunks_off && !p->chunks_off)
+		chunks_drop(p);
+	if (!p->chunks_off) {
+		for (size_t i = 0; i < o->nchunks; i++) {
+			uint32_t j = u64map_get(&p->chunk_by_key, o->chunk_key[i]);
+			if (j != NONE) {
+				for (uint32_t w = 0; w < CHUNK_WORDS; w++)
+					p->chunks[j][w] |= o->chunks[i][w];
+				continue;
+			}
+			if (p->nchunks == p->capchunks) {
+				size_t cap = p->capchunks;
+				XGROW(p->chunks, cap, p->nchunks + 1);
+				XGROW(p->chunk_key, p->capchunks, p->nchunks + 1);
+			}
+			p->chunks[p->nchunks] = o->chunks[i];
+			o->chunks[i] = NULL;
+			p->chunk_key[p->nchunks] = o->chunk_key[i];
+			u64map_put(&p->chunk_by_key, o->chunk_key[i], (uint32_t)p->nchunks);
+			p->nchunks++;
+		}
+		/* chunk_note's bound, on the whole */
+		if (p->nchunks * (CHUNK_WORDS * 8) > (64u << 20) + 16 * p->nobjects ||
+		    p->nchunks >= NONE - 1)
+			chunks_drop(p);
+	}
+	chunks_drop(o);
+	/* the classes, the roots, the threads' traces */
+	for (size_t i = 0; i < o->ncls; i++) {
+		if (u64map_get(&p->cls_by_id, o->cls[i].id) != NONE)
+			continue;
+		XGROW(p->cls, p->capcls, p->ncls + 1);
+		p->cls[p->ncls] = o->cls[i];
+		u64map_put(&p->cls_by_id, o->cls[i].id, (uint32_t)p->ncls);
+		p->ncls++;
+	}
+	for (size_t i = 0; i < o->nroots; i++) {
+		const struct hroot *r = &o->roots[i];
+		XGROW(p->roots, p->caproots, p->nroots + 1);
+		p->roots[p->nroots] = *r;
+		if (r->kind < NKINDS && root_kinds[r->kind].tag == SUB_ROOT_THREAD_OBJECT &&
+		    p->nroots < NONE)
+			u64map_put(&p->thread_obj, r->thread, (uint32_t)p->nroots);
+		p->nroots++;
+	}
+	if (o->thread_trace.key)
+		for (size_t i = 0; i <= o->thread_trace.mask; i++)
+			if (o->thread_trace.val[i] != NONE)
+				u64map_put(&p->thread_trace, o->thread_trace.key[i], o->thread_trace.val[i]);
+}
+
+/* The second thread's state: nothing of its own yet. */
+static void
+pass_a_state(struct pass_a_half *h, const struct hp *p)
+{
+	struct hp *o = &h->p;
+	memset(o, 0, sizeof *o);
+	o->d = p->d;
+	o->size = p->size;
+	o->path = p->path;
+	o->err = &h->err;
+	o->io = p->io;
+	o->b = p->b;
+	o->idsz = p->idsz;
+	o->first_record = p->first_record;
+	o->phase = p->phase;
+	o->heap_only = true;
+}
+
+static void
+pass_a_free(struct hp *o)
+{
+	chunks_drop(o);
+	free(o->cls);
+	u64map_free(&o->cls_by_id);
+	free(o->roots);
+	u64map_free(&o->thread_obj);
+	u64map_free(&o->thread_trace);
+}
+
+/* Pass A: the records, on two threads when the file is big. */
+static int
+pass_a(struct hp *p)
+{
+	struct pass_a_half h;
+	pthread_t t;
+	size_t at = p->size >= hprof_parallel_min ? pass_a_split(p) : 0;
+	int s;
+
+	hprof_parallel_split = at;
+	if (at == 0)
+		return walk(p, NULL);
+	pass_a_state(&h, p);
+	h.from = at;
+	if (pthread_create(&t, NULL, pass_a_run, &h) != 0) {
+		pass_a_free(&h.p);
+		return walk(p, NULL);
+	}
+	s = walk_range(p, NULL, p->first_record, at);
+	pthread_join(t, NULL);
+	if (s == HS_OK && h.status == HS_OK)
+		pass_a_merge(p, &h.p);
+	pass_a_free(&h.p);
+	if (s == HS_OK && h.status != HS_OK)
+		s = walk_range(p, NULL, at, p->size);
+	return s;
 }
 
 /* --- classes ------------------------------------------------------------------ */
@@ -2285,7 +2479,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	p.phase = "reading";
 	s = read_header(&p);
 	if (s == HS_OK)
-		s = walk(&p, NULL);
+		s = pass_a(&p);
 	if (s == HS_OK)
 		s = prepare_classes(&p);
 	if (s)
@@ -2489,7 +2683,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		                                    p.nodes };
 		r[nr++] = (struct prefault_region){ pd.ec->gap, bits_packed_bytes(edge_bound, GAP_BITS), 1,
 		                                    edge_bound };
-		p.pf = prefault_start(r, nr);
+		p.pf = p.size >= hprof_parallel_min ? prefault_start(r, nr) : NULL;
 	}
 	s = walk(&p, pass_nodes);
 	prefault_stop(p.pf);

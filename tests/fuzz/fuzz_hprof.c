@@ -4,7 +4,9 @@
  *
  * The input is loaded twice: from memory (String labels made while
  * loading), then as a file, whose String labels are read from it when
- * shown (lazy_make in hprof.c): every node's name is asked for. */
+ * shown (lazy_make in hprof.c): every node's name is asked for.  From
+ * memory pass A runs on one thread; the file's on two where it can be
+ * split, whatever its size (hprof_parallel_min). */
 #include "config.h"
 
 #include <sys/mman.h>
@@ -39,7 +41,9 @@ fuzz_file(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	hprof_parallel_min = SIZE_MAX;
 	fuzz_heap(data, size, "fuzz.hprof", "hprof");
+	hprof_parallel_min = 0;
 	fuzz_file(data, size);
 	return 0;
 }
