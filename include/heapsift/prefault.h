@@ -16,9 +16,10 @@
 #include <stdint.h>
 
 #define PREFAULT_COUNTERS 4
-/* How far ahead of the caller's counter a region is faulted in; the thread
- * steps on 2 MiB boundaries, so at most 2 MiB more. */
-#define PREFAULT_AHEAD ((size_t)8 << 20)
+/* How far ahead of the caller's counter a region is faulted in (or a
+ * sixteenth of the region, if less); the thread steps on 2 MiB
+ * boundaries, so at most 2 MiB more. */
+#define PREFAULT_AHEAD ((size_t)4 << 20)
 
 /* An array filled in proportion to one of the caller's counters: when the
  * counter is at c of total, the bytes up to size * c / total (and a few MiB

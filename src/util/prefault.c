@@ -48,7 +48,11 @@ want(struct prefault *pf, const struct pregion *r)
 	uintptr_t w;
 	if (part > 1.0)
 		part = 1.0;
-	w = r->begin + (uintptr_t)(part * (double)r->size) + AHEAD;
+	/* a sixteenth of the array at most: what is faulted in past the
+	 * caller's last write when it stops short of its estimate stays
+	 * resident until the array is freed */
+	w = r->begin + (uintptr_t)(part * (double)r->size) +
+	    (r->size / 16 < AHEAD ? r->size / 16 : AHEAD);
 	return w > r->end || w < r->begin ? r->end : w;
 }
 
