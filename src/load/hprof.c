@@ -1195,7 +1195,6 @@ static const struct injected {
 } injected_fields[] = {
 	{ "java.lang.ClassLoader", 8, 0 },		/* loader_data */
 	{ "java.lang.Module", 8, 0 },			/* module_entry */
-	{ "java.lang.Throwable", 4, 0 },		/* depth */
 	{ "java.lang.StackTraceElement", 0, 1 },	/* declaringClassObject */
 	{ "java.lang.StackFrameInfo", 2, 0 },		/* version */
 	{ "java.lang.invoke.MemberName", 8, 0 },	/* vmindex */

@@ -127,6 +127,30 @@ PY
 	else
 		fail "make-fixtures.sh: $(cat "$tmp/live.err")"
 	fi
+	# The other object layouts: the layout told from the dump, and every
+	# class's count and bytes jcmd's (references of 8 bytes, headers of 16).
+	while IFS="|" read -r opts want; do
+		rm -rf "$tmp/layout" && mkdir -p "$tmp/layout"
+		n=$((n + 1))
+		if ! LEAK_JAVA_OPTS=$opts bash "$data/make-fixtures.sh" "$tmp/layout" >/dev/null 2>"$tmp/live.err"; then
+			fail "make-fixtures.sh with $opts: $(cat "$tmp/live.err")"
+			continue
+		fi
+		got=$("$HEAPSIFT" report "$tmp/layout/leak.hprof.gz" --top 1 | sed -n 's/^layout  *//p')
+		[ "$got" = "$want" ] || fail "$opts: layout '$got', not '$want'"
+		n=$((n + 1))
+		"$HEAPSIFT" export "$tmp/layout/leak.hprof.gz" --view classes --format csv --top 1000000 \
+			>"$tmp/classes.csv" || fail "$opts: export classes"
+		python3 "$top_srcdir/tests/java/histo-compare.py" --exact-min 99 --total-tol 0.5 \
+			"$tmp/layout/leak.histo-before.txt" "$tmp/layout/leak.histo-after.txt" \
+			"$tmp/classes.csv" >"$tmp/cmp" ||
+			fail "$opts: classes differ from jcmd's histogram: $(cat "$tmp/cmp")"
+		tail -1 "$tmp/cmp"
+	done <<'EOF'
+-XX:-UseCompressedOops|uncompressed oops, compressed class pointers
+-XX:-UseCompressedClassPointers|compressed oops, uncompressed class pointers
+-XX:-UseCompressedOops -XX:-UseCompressedClassPointers|uncompressed oops and class pointers
+EOF
 else
 	echo "no JDK (javac, jcmd): the live part is skipped"
 fi

@@ -13,6 +13,8 @@
 #   leak-dropped.hprof.gz a second dump after the drop (only with
 #                         --second-dump: tests/cli/hprof.sh diffs the two)
 # Usage: tests/data/hprof/make-fixtures.sh [--second-dump] [OUTDIR] (default: beside it)
+# LEAK_JAVA_OPTS adds options to the JVM's command line (tests/cli/hprof.sh:
+# the other object layouts, -XX:-UseCompressedOops and the like).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 second=0
@@ -26,7 +28,8 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 javac -d "$work" "$here/Leak.java"
 mkfifo "$work/in"
-java -Xmx64m -XX:+UseG1GC -cp "$work" Leak <"$work/in" >"$work/out" &
+# shellcheck disable=SC2086
+java -Xmx64m -XX:+UseG1GC ${LEAK_JAVA_OPTS:-} -cp "$work" Leak <"$work/in" >"$work/out" &
 pid=$!
 exec 3>"$work/in"
 for _ in $(seq 100); do grep -q ready "$work/out" && break; sleep 0.1; done
