@@ -92,6 +92,14 @@ print(s["objects"], s["edges"], s["total_size"])')
 [ "$got" = "$want" ] || fail "late references: objects, edges, bytes '$got', not '$want'"
 rm -f "$tmp/long.hprof"
 
+# Dumps no JDK 17 writes: JAVA PROFILE 1.0.1 with 4-byte ids, char[]
+# Strings and names in modified UTF-8; Android's 1.0.3 with its own
+# records and root kinds (tests/java/variants.py)
+n=$((n + 1))
+mkdir -p "$tmp/variants"
+python3 "$top_srcdir/tests/java/variants.py" "$HEAPSIFT" "$tmp/variants" >"$tmp/cmp" ||
+	fail "$(cat "$tmp/cmp")"
+
 # a live JDK: the same program, dumped now
 if command -v javac >/dev/null && command -v jcmd >/dev/null; then
 	if bash "$data/make-fixtures.sh" --second-dump "$tmp/live" >/dev/null 2>"$tmp/live.err" ||
