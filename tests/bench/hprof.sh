@@ -4,6 +4,8 @@
 # retained sizes, classes).  Prints the dump's size, the wall time, MB/s and
 # peak RSS as a fraction of the dump.  Targets (issue 4): >= 200 MB/s,
 # RSS <= 0.5 x dump.  The dump is cached in ~/.cache/heapsift-bench.
+# Then the peer, VisualVM's heap library (Debian's visualvm), on the same
+# dump: the two ratios (PEER=0 leaves it out).
 # Usage: HEAPSIFT=./heapsift tests/bench/hprof.sh [MILLIONS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,4 +36,26 @@ t=${best% *} rss=${best#* }
 awk -v s="$size" -v t="$t" -v r="$rss" 'BEGIN {
 	printf "dump %.0f MB; heapsift report: %.2f s (%.0f MB/s), peak RSS %.0f MB = %.2f x the dump\n",
 		s / 1e6, t, s / 1e6 / t, r * 1024 / 1e6, r * 1024 / s
+}'
+
+# The peer on the same dump: VisualVM's heap library (one run: it takes
+# minutes).  It keeps what it computed in DUMP.hwcache and would read it
+# back next time, so that goes before and after.
+jar=/usr/share/visualvm/visualvm/modules/org-graalvm-visualvm-lib-jfluid-heap.jar
+if [ "${PEER:-1}" = 0 ]; then
+	exit 0
+elif [ ! -f "$jar" ]; then
+	echo "VisualVM not installed (apt-get install visualvm): no peer to compare with"
+	exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work" "$dump.hwcache"' EXIT
+javac -cp "$jar" -d "$work" "$here/VisualVMPeer.java"
+rm -rf "$dump.hwcache"
+r=$( { /usr/bin/time -f "%e %M" java -cp "$jar:$work" VisualVMPeer "$dump" >"$work/out"; } 2>&1 | tail -1)
+pt=${r% *} prss=${r#* }
+awk -v s="$size" -v t="$pt" -v r="$prss" -v ht="$t" -v hr="$rss" 'BEGIN {
+	printf "VisualVM 2.1 heap library: %.1f s (%.0f MB/s), peak RSS %.0f MB = %.2f x the dump\n",
+		t, s / 1e6 / t, r * 1024 / 1e6, r * 1024 / s
+	printf "heapsift / VisualVM: %.1fx faster, %.1fx less memory\n", t / ht, r / hr
 }'
