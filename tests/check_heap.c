@@ -429,7 +429,7 @@ echo_node(void *ctx, const struct heap *h, uint32_t n, char *buf, size_t size)
 	return k < 0 ? SIZE_MAX : (size_t)k;
 }
 
-static const struct heap_label_source echo_source = { echo_node, NULL };
+static const struct heap_label_source echo_source = { .make = echo_node };
 
 /* The source is asked for the nodes of the name given, and only those. */
 START_TEST(test_lazy_by_name)

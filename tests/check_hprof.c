@@ -14,6 +14,8 @@
  * duplicate id, class dumps and roots between objects). */
 #include "config.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +532,229 @@ START_TEST(test_made_strings)
 }
 END_TEST
 
+/* Values (lazy_values in hprof.c): a made dump whose objects hold every
+ * primitive type, read back from the file as Java prints them. */
+struct tfield {
+	uint64_t name;
+	uint8_t type;
+	uint64_t bits;		/* a static's value, big-endian in its size */
+};
+
+static unsigned
+tsize(uint8_t t)
+{
+	static const unsigned sz[12] = { 0, 0, 8, 0, 1, 2, 4, 8, 1, 2, 4, 8 };
+	return t < 12 ? sz[t] : 0;
+}
+
+static void
+uN(struct buf *b, uint64_t v, unsigned n)
+{
+	while (n--)
+		u1(b, (unsigned)(v >> (8 * n)));
+}
+
+static void
+typed_class(struct buf *h, uint64_t cid, uint64_t super, const struct tfield *f, unsigned nf,
+            const struct tfield *st, unsigned ns)
+{
+	u1(h, 0x20);
+	id8(h, cid);
+	u4(h, 0);
+	id8(h, super);
+	for (int i = 0; i < 5; i++)
+		id8(h, 0);	/* loader, signers, domain, reserved */
+	u4(h, 0);
+	u2(h, 0);
+	u2(h, ns);
+	for (unsigned i = 0; i < ns; i++) {
+		id8(h, st[i].name);
+		u1(h, st[i].type);
+		uN(h, st[i].bits, tsize(st[i].type));
+	}
+	u2(h, nf);
+	for (unsigned i = 0; i < nf; i++) {
+		id8(h, f[i].name);
+		u1(h, f[i].type);
+	}
+}
+
+static uint64_t
+fbits(float f)
+{
+	uint32_t w;
+	memcpy(&w, &f, sizeof w);
+	return w;
+}
+
+static uint64_t
+dbits(double d)
+{
+	uint64_t w;
+	memcpy(&w, &d, sizeof w);
+	return w;
+}
+
+/* An instance of Prim (by, s, i, l, f, d, r) extends Base (b, c): its
+ * field data, Prim's first. */
+static void
+prim_instance(struct buf *h, uint64_t oid, int8_t by, int16_t sh, int32_t in, int64_t lo, float f,
+              double d, uint8_t b, uint16_t c)
+{
+	u1(h, 0x21);
+	id8(h, oid);
+	u4(h, 0);
+	id8(h, 0x310);
+	u4(h, 1 + 2 + 4 + 8 + 4 + 8 + 8 + 1 + 2);
+	u1(h, (uint8_t)by);
+	u2(h, (uint16_t)sh);
+	u4(h, (uint32_t)in);
+	uN(h, (uint64_t)lo, 8);
+	u4(h, (uint32_t)fbits(f));
+	uN(h, dbits(d), 8);
+	id8(h, 0);
+	u1(h, b);
+	u2(h, c);
+}
+
+static struct buf
+values_dump(void)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	static const char *const names[] = {
+		NULL, "Base", "Prim", "b", "c", "by", "s", "i", "l", "f", "d", "r",
+		"sf", "sd", "sc", "sl", "sref",
+	};
+	static const struct tfield base[] = { { 3, 4, 0 }, { 4, 5, 0 } };
+	static const struct tfield prim[] = {
+		{ 5, 8, 0 }, { 6, 9, 0 }, { 7, 10, 0 }, { 8, 11, 0 }, { 9, 6, 0 }, { 10, 7, 0 }, { 11, 2, 0 },
+	};
+	struct tfield st[] = {
+		{ 12, 6, 0 }, { 13, 7, 0 }, { 14, 5, '\n' }, { 15, 11, 1ULL << 63 }, { 16, 2, 0x1000 },
+	};
+
+	st[0].bits = fbits(NAN);
+	st[1].bits = dbits(-INFINITY);
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
+		string(&b, i, names[i]);
+	load_class(&b, 1, 0x300, 1);
+	load_class(&b, 2, 0x310, 2);
+	typed_class(&h, 0x300, 0, base, 2, NULL, 0);
+	typed_class(&h, 0x310, 0x300, prim, 7, st, 5);
+	u1(&h, 0x05);	/* sticky class */
+	id8(&h, 0x310);
+	prim_instance(&h, 0x1000, -1, -32768, 2147483647, INT64_MIN, 0.1f, 1e10, 1, 0xE9);
+	prim_instance(&h, 0x1040, 7, 300, -5, 42, 1.0f, 0.1, 0, '\'');
+	prim_instance(&h, 0x1080, 0, 0, 0, 0, 1e7f, 0.001, 2, 0xD800);
+	prim_instance(&h, 0x10C0, 0, 0, 0, 0, -0.0f, 1.0e-4, 0, 'x');
+	/* int[3], boolean[2], double[2], byte[2000], an int[1000] without data */
+	u1(&h, 0x23); id8(&h, 0x2000); u4(&h, 0); u4(&h, 3); u1(&h, 10);
+	u4(&h, 1); u4(&h, (uint32_t)-2); u4(&h, 3);
+	u1(&h, 0x23); id8(&h, 0x2010); u4(&h, 0); u4(&h, 2); u1(&h, 4);
+	u1(&h, 0); u1(&h, 1);
+	u1(&h, 0x23); id8(&h, 0x2020); u4(&h, 0); u4(&h, 2); u1(&h, 7);
+	uN(&h, dbits(123456789.0), 8); uN(&h, dbits(-2.5e-300), 8);
+	u1(&h, 0x23); id8(&h, 0x2040); u4(&h, 0); u4(&h, 2000); u1(&h, 8);
+	for (unsigned i = 0; i < 2000; i++)
+		u1(&h, i & 0xff);
+	u1(&h, 0xC3); id8(&h, 0x3000); u4(&h, 0); u4(&h, 1000); u1(&h, 10);
+	rec(&b, 0x1C, &h);
+	free(h.p);
+	h = (struct buf){ 0 };
+	rec(&b, 0x2C, &h);
+	return b;
+}
+
+/* Node id's values as "name=text:type ...", the first max of them. */
+static const char *
+values_of(struct heap *h, uint64_t id, uint32_t max, char *out, size_t size)
+{
+	uint32_t n = heap_find_id(h, id), count, k;
+	struct heap_value v[16];
+	size_t len = 0;
+
+	ck_assert_uint_ne(n, HEAP_NONE);
+	out[0] = '\0';
+	count = heap_node_values(h, n, 0, NULL, 0);
+	len += (size_t)snprintf(out, size, "%" PRIu32 ":", count);
+	for (k = 0; k < count && k < max; k++) {
+		ck_assert_uint_eq(heap_node_values(h, n, k, v, 1), count);
+		if (v[0].name == HEAP_NONE)
+			len += (size_t)snprintf(out + len, size - len, " [%" PRIu32 "]=", v[0].index);
+		else
+			len += (size_t)snprintf(out + len, size - len, " %s=", heap_str(h, v[0].name));
+		len += (size_t)snprintf(out + len, size - len, "%s:%s", v[0].text, v[0].type);
+	}
+	return out;
+}
+
+START_TEST(test_made_values)
+{
+	struct buf d = values_dump();
+	char *path = write_temp(d.p, d.len), x[1024];
+	struct heap *mem = load_both("values.hprof", d.p, d.len, 0);
+	struct heap *file = load_both(path, NULL, 0, 0);
+	struct heap_value v[4];
+
+	/* from memory (a compressed dump's case) there is no file to read */
+	ck_assert_uint_eq(heap_node_values(mem, heap_find_id(mem, 0x1000), 0, v, 4), 0);
+	ck_assert_str_eq(values_of(file, 0x1000, 16, x, sizeof x),
+	                 "8: by=-1:byte s=-32768:short i=2147483647:int l=-9223372036854775808:long "
+	                 "f=0.1:float d=1.0E10:double b=true:boolean c='\xc3\xa9':char");
+	ck_assert_str_eq(values_of(file, 0x1040, 16, x, sizeof x),
+	                 "8: by=7:byte s=300:short i=-5:int l=42:long "
+	                 "f=1.0:float d=0.1:double b=false:boolean c='\\u0027':char");
+	ck_assert_str_eq(values_of(file, 0x1080, 16, x, sizeof x),
+	                 "8: by=0:byte s=0:short i=0:int l=0:long "
+	                 "f=1.0E7:float d=0.001:double b=true:boolean c='\\ud800':char");
+	ck_assert_str_eq(values_of(file, 0x10C0, 16, x, sizeof x),
+	                 "8: by=0:byte s=0:short i=0:int l=0:long "
+	                 "f=-0.0:float d=1.0E-4:double b=false:boolean c='x':char");
+	/* the statics of the class object, references aside */
+	ck_assert_str_eq(values_of(file, 0x310, 16, x, sizeof x),
+	                 "4: sf=NaN:float sd=-Infinity:double sc='\\u000a':char sl=-9223372036854775808:long");
+	ck_assert_str_eq(values_of(file, 0x300, 16, x, sizeof x), "0:");
+	ck_assert_str_eq(values_of(file, 0x2000, 16, x, sizeof x), "3: [0]=1:int [1]=-2:int [2]=3:int");
+	ck_assert_str_eq(values_of(file, 0x2010, 16, x, sizeof x), "2: [0]=false:boolean [1]=true:boolean");
+	ck_assert_str_eq(values_of(file, 0x2020, 16, x, sizeof x),
+	                 "2: [0]=1.23456789E8:double [1]=-2.5E-300:double");
+	/* a long array: its first 1000 elements */
+	ck_assert_str_eq(values_of(file, 0x2040, 2, x, sizeof x), "1000: [0]=0:byte [1]=1:byte");
+	ck_assert_uint_eq(heap_node_values(file, heap_find_id(file, 0x2040), 999, v, 4), 1000);
+	ck_assert_str_eq(v[0].text, "-25");	/* 999 & 0xff = 231 */
+	ck_assert_str_eq(values_of(file, 0x3000, 16, x, sizeof x), "0:");
+
+	/* the file changed: cut short, then garbage; values or none, never a crash */
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen(path, "r+");
+		ck_assert_ptr_nonnull(f);
+		if (k == 0) {
+			ck_assert_int_eq(ftruncate(fileno(f), (off_t)(d.len - 1500)), 0);
+		} else {
+			for (size_t i = 200; i < d.len; i += 5) {
+				fseek(f, (long)i, SEEK_SET);
+				fputc((int)(i * 37 % 253), f);
+			}
+		}
+		fclose(f);
+		for (uint32_t n = 0; n < file->node_count; n++) {
+			uint32_t c = heap_node_values(file, n, 0, NULL, 0);
+			for (uint32_t i = 0; i < c; i += 4)
+				heap_node_values(file, n, i, v, 4);
+		}
+	}
+	heap_free(mem);
+	heap_free(file);
+	unlink(path);
+	free(path);
+	free(d.p);
+}
+END_TEST
+
 START_TEST(test_jdk_strings)
 {
 	const char *gz = test_data("hprof/leak.hprof.gz");
@@ -771,6 +996,7 @@ suite_hprof(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_made_strings);
 	tcase_add_test(tc, test_jdk_strings);
+	tcase_add_test(tc, test_made_values);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parallel");
 	tcase_set_timeout(tc, 60);

@@ -52,12 +52,25 @@ struct heap_location {
 	uint32_t seq;		/* order in the input (private) */
 };
 
+/* A value a node holds that is no reference: a Java object's primitive
+ * field or static, a primitive array's element. */
+struct heap_value {
+	uint32_t name;		/* the field's name (a string id), or HEAP_NONE: an element */
+	uint32_t index;		/* the element's index */
+	const char *type;	/* "int", "boolean"...: static */
+	char text[48];		/* the value as Java prints it */
+};
+
 /* Where lazy labels come from.  make() writes the label of node n into
  * buf (NUL-terminated, cut to size) and returns its length, or SIZE_MAX
- * when n has none or it cannot tell (the file changed, say).  One thread at
- * a time asks a heap's source. */
+ * when n has none or it cannot tell (the file changed, say).  values()
+ * (optional) writes node n's values first .. first + max - 1 into out and
+ * returns how many n has in all, 0 when none or it cannot tell.  One
+ * thread at a time asks a heap's source. */
 struct heap_label_source {
 	size_t (*make)(void *ctx, const struct heap *h, uint32_t n, char *buf, size_t size);
+	uint32_t (*values)(void *ctx, const struct heap *h, uint32_t n, uint32_t first,
+	                   struct heap_value *out, uint32_t max);
 	void (*free)(void *ctx);
 };
 
@@ -479,6 +492,12 @@ uint32_t heap_node_label(const struct heap *h, uint32_t n);
 /* The lazy label of node n written into buf, its length; SIZE_MAX when n
  * has none.  What the source costs (hprof: a few reads of the file). */
 size_t heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size);
+/* Node n's values (struct heap_value) first .. first + max - 1 into out;
+ * returns how many it has in all (max 0: only counts).  0 when the dump
+ * keeps none or the source cannot read them (hprof: an uncompressed
+ * dump's, read from it). */
+uint32_t heap_node_values(const struct heap *h, uint32_t n, uint32_t first, struct heap_value *out,
+                          uint32_t max);
 
 /* Type index by name, or -1 when the dump declares no such kind. */
 int heap_node_type_find(const struct heap *h, const char *name);

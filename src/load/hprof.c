@@ -54,6 +54,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -243,6 +244,23 @@ struct passd;
 /* Where a plain file's String labels are read from (lazy_make). */
 #define LF_WINDOW 8192
 
+/* A class as lazy_values reads its instances and statics: its own
+ * instance fields, then its statics, at fields[first...]. */
+struct lf_class {
+	uint64_t id;
+	uint32_t super;		/* index in the table, or NONE */
+	uint32_t first;
+	uint16_t nfields, nstatics;
+};
+
+struct lf_field {
+	uint32_t name;		/* string id */
+	uint8_t type;
+};
+
+/* A primitive array's elements listed as values, at most. */
+#define LF_VALUES_MAX 1000
+
 struct lazy_file {
 	int fd;
 	unsigned idsz;
@@ -253,9 +271,17 @@ struct lazy_file {
 	size_t nseg, capseg;	/* (pairs) */
 	uint64_t *skip;		/* object sub-records that are no node, ascending */
 	size_t nskip, capskip;
+	bool has_string;	/* java.lang.String is known: labels */
 	uint64_t string_class;	/* java.lang.String's class id */
 	uint32_t value_off, coder_off;	/* in its instances' fields */
 	bool has_coder;
+	/* the classes' own fields, for values (lazy_values) */
+	struct lf_class *cls;	/* sorted by id */
+	uint32_t ncls;
+	struct lf_field *fields;
+	uint32_t nfields;
+	uint32_t last_v;	/* the node lf_find found last, and where */
+	uint64_t last_q;
 	uint64_t win_off;	/* the window: win_len bytes of the file from win_off */
 	size_t win_len;
 	uint8_t win[LF_WINDOW];
@@ -2093,6 +2119,8 @@ lf_find(struct lazy_file *lf, uint32_t v)
 
 	if (v < lf->base || k >= lf->nblocks)
 		return UINT64_MAX;
+	if (v == lf->last_v && lf->last_q != UINT64_MAX)
+		return lf->last_q;	/* the inspector asks a row's values cell by cell */
 	at = k == lf->base >> 6 ? lf->base : k << 6;
 	q = lf->block[k];
 	/* its heap dump record: the last to begin at q or before */
@@ -2129,10 +2157,13 @@ lf_find(struct lazy_file *lf, uint32_t v)
 			return UINT64_MAX;
 		if (tag == SUB_CLASS_DUMP || tag == SUB_INSTANCE_DUMP || tag == SUB_OBJ_ARRAY_DUMP ||
 		    tag == SUB_PRIM_ARRAY_DUMP || tag == SUB_PRIM_ARRAY_NODATA) {
-			if (sk < lf->nskip && lf->skip[sk] == q)
+			if (sk < lf->nskip && lf->skip[sk] == q) {
 				sk++;
-			else if (at++ == v)
+			} else if (at++ == v) {
+				lf->last_v = v;
+				lf->last_q = q;
 				return q;
+			}
 		}
 		q += len;
 	}
@@ -2152,7 +2183,7 @@ lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
 	size_t len;
 
 	/* the String: an instance of java.lang.String with v's id */
-	if (q == UINT64_MAX || (s = lf_get(lf, q, 2 * I + 9)) == NULL || s[0] != SUB_INSTANCE_DUMP ||
+	if (!lf->has_string || q == UINT64_MAX || (s = lf_get(lf, q, 2 * I + 9)) == NULL || s[0] != SUB_INSTANCE_DUMP ||
 	    rd_idn(I, s + 1) != heap_node_id(h, v) || rd_idn(I, s + I + 5) != lf->string_class)
 		return SIZE_MAX;
 	n = be32(s + 2 * I + 5);	/* its fields' bytes */
@@ -2195,6 +2226,226 @@ lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
 	return len;
 }
 
+/* A float or double as Java's Float.toString and Double.toString write
+ * it: the fewest digits that read back to the same number, in plain
+ * notation from 10^-3 up to 10^7 ("0.1", "100.0"), else as "1.0E10". */
+static void
+java_double(char *out, size_t size, double x, bool is_float)
+{
+	char e[48], dig[24];
+	size_t nd = 0, o = 0;
+	int exp;
+	const char *c;
+
+	if (x != x) {
+		snprintf(out, size, "NaN");
+		return;
+	}
+	if (x - x != 0) {
+		snprintf(out, size, "%sInfinity", x < 0 ? "-" : "");
+		return;
+	}
+	if (x == 0) {
+		snprintf(out, size, "%s0.0", signbit(x) ? "-" : "");
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof e, "%.*e", prec - 1, x);
+		if (is_float ? (float)strtod(e, NULL) == (float)x : strtod(e, NULL) == x)
+			break;
+	}
+	/* e: [-]d[.ddd]e[+-]XX */
+	for (c = e; *c && *c != 'e'; c++)
+		if (*c >= '0' && *c <= '9' && nd < sizeof dig)
+			dig[nd++] = *c;
+	exp = *c ? atoi(c + 1) : 0;
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	char buf[64];
+	if (x < 0)
+		buf[o++] = '-';
+	if (exp >= -3 && exp < 7) {
+		if (exp < 0) {
+			buf[o++] = '0';
+			buf[o++] = '.';
+			for (int k = -1; k > exp; k--)
+				buf[o++] = '0';
+			for (size_t k = 0; k < nd; k++)
+				buf[o++] = dig[k];
+		} else {
+			for (int k = 0; k <= exp; k++)
+				buf[o++] = (size_t)k < nd ? dig[k] : '0';
+			buf[o++] = '.';
+			if ((size_t)exp + 1 >= nd)
+				buf[o++] = '0';
+			for (size_t k = (size_t)exp + 1; k < nd; k++)
+				buf[o++] = dig[k];
+		}
+		buf[o] = '\0';
+	} else {
+		buf[o++] = dig[0];
+		buf[o++] = '.';
+		if (nd == 1)
+			buf[o++] = '0';
+		for (size_t k = 1; k < nd; k++)
+			buf[o++] = dig[k];
+		snprintf(buf + o, sizeof buf - o, "E%d", exp);
+	}
+	snprintf(out, size, "%s", buf);
+}
+
+/* Values: a field's or element's bytes as Java prints them. */
+static void
+value_format(char *out, size_t size, const uint8_t *b, unsigned t)
+{
+	switch (t) {
+	case T_BOOLEAN: snprintf(out, size, "%s", b[0] ? "true" : "false"); break;
+	case T_BYTE: snprintf(out, size, "%d", (int8_t)b[0]); break;
+	case T_SHORT: snprintf(out, size, "%d", (int16_t)be16(b)); break;
+	case T_INT: snprintf(out, size, "%" PRId32, (int32_t)be32(b)); break;
+	case T_LONG: snprintf(out, size, "%" PRId64, (int64_t)be64(b)); break;
+	case T_CHAR: {
+		uint32_t c = be16(b);
+		char u[8];
+		if (c < 0x20 || c == 0x7F || (c >= 0xD800 && c <= 0xDFFF) || c == '\\' || c == '\'') {
+			snprintf(out, size, "'\\u%04" PRIx32 "'", c);
+		} else {
+			u[put_utf8(u, c)] = '\0';
+			snprintf(out, size, "'%s'", u);
+		}
+		break;
+	}
+	case T_FLOAT: {
+		uint32_t w = be32(b);
+		float f;
+		memcpy(&f, &w, sizeof f);
+		java_double(out, size, f, true);
+		break;
+	}
+	case T_DOUBLE: {
+		uint64_t w = be64(b);
+		double x;
+		memcpy(&x, &w, sizeof x);
+		java_double(out, size, x, false);
+		break;
+	}
+	default: snprintf(out, size, "?"); break;
+	}
+}
+
+static const struct lf_class *
+lf_class_find(const struct lazy_file *lf, uint64_t id)
+{
+	size_t lo = 0, hi = lf->ncls;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lf->cls[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < lf->ncls && lf->cls[lo].id == id ? &lf->cls[lo] : NULL;
+}
+
+/* One value into out[k - first] when k is among first .. first + max - 1:
+ * the size bytes at off of the file, or "?" past end. */
+static void
+lf_value(struct lazy_file *lf, uint32_t k, uint32_t first, uint32_t max, struct heap_value *out,
+         uint32_t name, unsigned t, uint64_t off, bool inside)
+{
+	const uint8_t *b;
+	struct heap_value *o;
+
+	if (k < first || k - first >= max)
+		return;
+	o = &out[k - first];
+	o->name = name;
+	o->index = k;
+	o->type = prim_names[t];
+	if (inside && (b = lf_get(lf, off, basic_size(lf->idsz, t))) != NULL)
+		value_format(o->text, sizeof o->text, b, t);
+	else
+		snprintf(o->text, sizeof o->text, "?");
+}
+
+/* Node v's primitive values read from the file: an instance's fields
+ * (class first, then its superclasses, as the dump lays them out), a
+ * class's statics, a primitive array's first LF_VALUES_MAX elements. */
+static uint32_t
+lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct heap_value *out,
+            uint32_t max)
+{
+	struct lazy_file *lf = ctx;
+	const unsigned I = lf->idsz;
+	const uint8_t *s;
+	const struct lf_class *c;
+	uint64_t q = lf_find(lf, v), data;
+	uint32_t k = 0, n;
+	unsigned t, sz;
+
+	if (q == UINT64_MAX || (s = lf_get(lf, q, 1 + I)) == NULL || rd_idn(I, s + 1) != heap_node_id(h, v))
+		return 0;
+	switch (s[0]) {
+	case SUB_INSTANCE_DUMP: {
+		uint32_t nbytes, off = 0, steps = 0;
+		if ((s = lf_get(lf, q, 2 * I + 9)) == NULL)
+			return 0;
+		nbytes = be32(s + 2 * I + 5);
+		data = q + 2 * I + 9;
+		for (c = lf_class_find(lf, rd_idn(I, s + I + 5)); c && steps++ <= lf->ncls;
+		     c = c->super == NONE ? NULL : &lf->cls[c->super]) {
+			for (uint32_t i = 0; i < c->nfields; i++) {
+				t = lf->fields[c->first + i].type;
+				sz = basic_size(I, t);
+				if (t != T_OBJECT)
+					lf_value(lf, k++, first, max, out, lf->fields[c->first + i].name, t, data + off,
+					         off + sz <= nbytes);
+				off += sz;
+			}
+		}
+		return k;
+	}
+	case SUB_PRIM_ARRAY_DUMP:
+		if ((s = lf_get(lf, q, I + 10)) == NULL)
+			return 0;
+		n = be32(s + I + 5);
+		t = s[I + 9];
+		if ((sz = basic_size(I, t)) == 0 || t == T_OBJECT)
+			return 0;
+		if (n > LF_VALUES_MAX)
+			n = LF_VALUES_MAX;
+		for (uint32_t i = first; i < n && i - first < max; i++)
+			lf_value(lf, i, first, max, out, HEAP_NONE, t, q + I + 10 + (uint64_t)i * sz, true);
+		return n;
+	case SUB_CLASS_DUMP: {
+		uint64_t o = q + 1 + 7 * (uint64_t)I + 8;
+		if ((c = lf_class_find(lf, heap_node_id(h, v))) == NULL)
+			return 0;
+		/* past the constant pool (index, type, value) */
+		if ((s = lf_get(lf, o, 2)) == NULL)
+			return 0;
+		n = be16(s);
+		o += 2;
+		for (uint32_t i = 0; i < n; i++, o += 3 + sz)
+			if ((s = lf_get(lf, o, 3)) == NULL || (sz = basic_size(I, s[2])) == 0)
+				return 0;
+		if ((s = lf_get(lf, o, 2)) == NULL || be16(s) != c->nstatics)
+			return 0;
+		o += 2;
+		for (uint32_t i = 0; i < c->nstatics; i++) {
+			const struct lf_field *f = &lf->fields[c->first + c->nfields + i];
+			sz = basic_size(I, f->type);
+			if (f->type != T_OBJECT)
+				lf_value(lf, k++, first, max, out, f->name, f->type, o + I + 1, true);
+			o += I + 1 + sz;
+		}
+		return k;
+	}
+	default:
+		return 0;
+	}
+}
+
 static void
 lazy_free(void *ctx)
 {
@@ -2205,10 +2456,70 @@ lazy_free(void *ctx)
 	free(lf->block);
 	free(lf->seg);
 	free(lf->skip);
+	free(lf->cls);
+	free(lf->fields);
 	free(lf);
 }
 
-static const struct heap_label_source lazy_source = { lazy_make, lazy_free };
+static const struct heap_label_source lazy_source = {
+	.make = lazy_make, .values = lazy_values, .free = lazy_free,
+};
+
+static int
+lf_class_cmp(const void *a, const void *b)
+{
+	const struct lf_class *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The classes' own instance fields and statics, for lazy_values: names
+ * interned now (the STRING records are not kept), values read when
+ * shown.  Pass A checked that every class's fields fit its record. */
+static void
+lf_classes(struct hp *p)
+{
+	struct lazy_file *lf = p->lf;
+	const unsigned I = p->idsz;
+	uint64_t total = 0;
+	uint32_t nf = 0;
+
+	for (size_t i = 0; i < p->ncls; i++)
+		total += (uint64_t)p->cls[i].nfields + p->cls[i].nstatics;
+	if (p->ncls == 0 || total >= NONE)
+		return;
+	lf->cls = xmallocarray(p->ncls, sizeof *lf->cls);
+	lf->fields = xmallocarray((size_t)total + 1, sizeof *lf->fields);
+	for (size_t i = 0; i < p->ncls; i++) {
+		const struct hclass *c = &p->cls[i];
+		struct lf_class *o = &lf->cls[i];
+		size_t q = c->fields_off + 2;
+		o->id = c->id;
+		o->super = NONE;
+		o->first = nf;
+		o->nfields = c->nfields;
+		o->nstatics = c->nstatics;
+		for (unsigned j = 0; j < c->nfields; j++, q += I + 1) {
+			lf->fields[nf].name = string_get(p, rd_id(p, p->d + q));
+			lf->fields[nf++].type = p->d[q + I];
+		}
+		q = c->statics_off + 2;
+		for (unsigned j = 0; j < c->nstatics; j++) {
+			unsigned t = p->d[q + I];
+			lf->fields[nf].name = string_get(p, rd_id(p, p->d + q));
+			lf->fields[nf++].type = (uint8_t)t;
+			q += I + 1 + dump_size(p, t);
+		}
+	}
+	lf->ncls = (uint32_t)p->ncls;
+	lf->nfields = nf;
+	qsort(lf->cls, lf->ncls, sizeof *lf->cls, lf_class_cmp);
+	for (uint32_t i = 0; i < lf->ncls; i++) {
+		const struct hclass *c = class_of(p, lf->cls[i].id);
+		const struct lf_class *sup = c && c->super ? lf_class_find(lf, c->super) : NULL;
+		if (sup)
+			lf->cls[i].super = (uint32_t)(sup - lf->cls);
+	}
+}
 
 /* The entry of s->arrays for node v, or NULL; hint is where the last one
  * was found (a String's value usually follows the String). */
@@ -2586,21 +2897,26 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		pc.strings += (uint64_t)((double)pc.strings * rest * 1.05);
 		pc.arrays += (uint64_t)((double)pc.arrays * rest * 1.05);
 	}
-	if (p.string_class != NONE) {
-		/* a plain file: the Strings' labels come from it when shown */
+	{
+		/* a plain file: the Strings' labels and the objects' values come
+		 * from it when shown */
 		int fd = io_dup_fd(io);
 		if (fd >= 0) {
-			const struct hclass *sc = &p.cls[p.string_class];
 			p.lf = xcalloc(1, sizeof *p.lf);
 			p.lf->fd = fd;
 			p.lf->idsz = p.idsz;
 			p.lf->base = p.base;
 			p.lf->nblocks = (uint32_t)(((uint64_t)p.nodes + 63) / 64);
 			p.lf->block = xmallocarray(p.lf->nblocks, sizeof *p.lf->block);
-			p.lf->string_class = sc->id;
-			p.lf->value_off = p.string_value_off;
-			p.lf->coder_off = p.string_coder_off;
-			p.lf->has_coder = p.string_has_coder;
+			p.lf->last_q = UINT64_MAX;
+			if (p.string_class != NONE) {
+				p.lf->has_string = true;
+				p.lf->string_class = p.cls[p.string_class].id;
+				p.lf->value_off = p.string_value_off;
+				p.lf->coder_off = p.string_coder_off;
+				p.lf->has_coder = p.string_has_coder;
+			}
+			lf_classes(&p);
 		}
 	}
 	if (p.string_class != NONE && !p.lf) {
@@ -2713,7 +3029,8 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 
 	/* pass E: labels of strings, now or when shown */
 	if (p.lf) {
-		hb_lazy_labels(&b, &lazy_source, p.lf, class_name(&p, &p.cls[p.string_class]));
+		hb_lazy_labels(&b, &lazy_source, p.lf,
+		               p.string_class != NONE ? class_name(&p, &p.cls[p.string_class]) : HEAP_NONE);
 		p.lf = NULL;
 	} else if (pd.nstrings) {
 		p.phase = "reading strings";

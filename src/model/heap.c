@@ -339,3 +339,11 @@ heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
 		return SIZE_MAX;
 	return h->lazy->make(h->lazy_ctx, h, n, buf, size);
 }
+
+uint32_t
+heap_node_values(const struct heap *h, uint32_t n, uint32_t first, struct heap_value *out, uint32_t max)
+{
+	if (h->lazy == NULL || h->lazy->values == NULL || n >= h->node_count)
+		return 0;
+	return h->lazy->values(h->lazy_ctx, h, n, first, out, max);
+}

@@ -1332,7 +1332,8 @@ command(struct tui *t, enum cmd c)
 		}
 		obj = selected_object(t);
 		if (obj == HEAP_NONE) {
-			message(t, "select an object first (a class is not one: Enter lists its instances)");
+			message(t, t->cur == P_INSPECTOR ? "select an object first (a value is not one)"
+			                                 : "select an object first (a class is not one: Enter lists its instances)");
 			break;
 		}
 		open_subject(t, c == CMD_RETAINERS ? P_RETAINERS : P_INSPECTOR, obj);

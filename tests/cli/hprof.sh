@@ -80,6 +80,63 @@ labels=$(grep -c '^[0-9]*,instance,"""' "$tmp/plain.csv")
 n=$((n + 1))
 [ "$labels" -gt 1000 ] || fail "only $labels Strings shown with their value"
 
+# Values read from an uncompressed dump (the inspector's rows after the
+# references), against what Leak.java and java.util.HashMap make them:
+# the map's size, threshold and load factor; each entry's hash (for an
+# Integer under 65536, its own value), key and item (id, stamp = 1000 x id,
+# a payload of 10 + id % 7 zeros); Leak.LEAKED; Leak$Inner.x; char[] {'h', 'i'}.
+n=$((n + 1))
+python3 - "$HEAPSIFT" "$tmp/plain.hprof" "$tmp/plain.csv" >"$tmp/values.out" 2>&1 <<'PY' ||
+import csv, io, subprocess, sys
+heapsift, dump, objects = sys.argv[1:]
+def export(*args):
+    out = subprocess.run([heapsift, 'export', dump, '--format', 'csv', '--top', '0', *args],
+                         check=True, capture_output=True).stdout.decode()
+    return list(csv.DictReader(io.StringIO(out)))
+def inspect(oid, depth=1):
+    return export('--view', 'inspect', '--object', oid, '--depth', str(depth))
+def fields(rows):
+    return {r['edge']: r for r in rows if r['depth'] == '0'}
+objs = list(csv.DictReader(open(objects, encoding='utf-8')))
+leak = next(r['id'] for r in objs if r['type'] == 'class' and r['name'] == 'Leak')
+f = fields(inspect(leak))
+assert f['.LEAKED']['name'] == '1000' and f['.LEAKED']['type'] == 'int', f['.LEAKED']
+rows = inspect(f['.CACHE']['id'], 5)
+m = fields(rows)
+assert (m['.size']['name'], m['.threshold']['name'], m['.loadFactor']['name']) == ('1000', '1536', '0.75'), m
+# the entries: depth 1 a Node, 2 its fields, 3 the item's and key's, 4 the payload's
+seen, node, item, key = set(), None, None, None
+def close():
+    if node is None:
+        return
+    i = int(item['.id'])
+    assert int(node['.hash']) == i and key == i, (node, key, item)
+    assert item['.stamp'] == str(1000 * i) and item['payload'] == ['0'] * (10 + i % 7), item
+    seen.add(i)
+for r in rows:
+    d, e = int(r['depth']), r['edge']
+    if d == 1:
+        close()
+        node, item, key, under = {}, {'payload': []}, None, None
+    elif d == 2:
+        under = e
+        if r['edge_type'] == 'value':
+            node[e] = r['name']
+    elif d == 3 and under == '.value' and r['edge_type'] == 'value':
+        item[e] = r['name']
+    elif d == 3 and under == '.key' and e == '.value':
+        key = int(r['name'])
+    elif d == 4 and under == '.value':
+        item['payload'].append(r['name'])
+close()
+assert seen == set(range(1000)), f'{len(seen)} entries read'
+inner = next(r['id'] for r in objs if r['type'] == 'instance' and r['class'] == 'Leak$Inner')
+assert fields(inspect(inner))['.x']['name'] == '42'
+chars = [r for r in objs if r['type'] == 'primitive array' and r['class'] == 'char[]']
+assert any([x['name'] for x in inspect(c['id'])] == ["'h'", "'i'"] for c in chars), 'no char[] {h, i}'
+PY
+	fail "values of the plain dump: $(tail -3 "$tmp/values.out")"
+
 # Most references late in the file: the count guessed from a prefix is
 # short, the arrays grow (tests/java/make-long.py); the summary's counts
 # and bytes are the generator's.

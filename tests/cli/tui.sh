@@ -184,9 +184,12 @@ check "pprof: q" '^EXIT=0$'
 
 # A Java heap dump: the same panes; the numbers are jcmd's (1000 leaked
 # items of 32 bytes, tests/data/hprof/leak.histo-before.txt) and the
-# leak's path to a root runs through the static field Leak.CACHE
+# leak's path to a root runs through the static field Leak.CACHE.
+# Uncompressed, so that the inspector shows the fields' values too.
+jdir=$(mktemp -d)
+gzip -dc "$top_srcdir/tests/data/hprof/leak.hprof.gz" >"$jdir/leak.hprof"
 fresh 120 40 \
-	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $top_srcdir/tests/data/hprof/leak.hprof.gz; echo EXIT=\$?; sleep 600"
+	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $jdir/leak.hprof; echo EXIT=\$?; sleep 600"
 check "hprof: the summary" 'objects, .* edges, .* classes; total .*\(hprof\)'
 keys 2 / 'Leak$LeakyItem' Enter
 check "hprof: jcmd's count and bytes of the leaked class" '^ . Leak\$LeakyItem +[0-9.]+ KiB +1,000 +31.2 KiB '
@@ -194,8 +197,10 @@ keys Enter j p
 check "hprof: the shortest path runs through Leak.CACHE" '\.CACHE +Leak +[0-9]+ @'
 keys BSpace i
 check "hprof: the inspector of the leaked item" 'Inside Leak\$LeakyItem @[0-9]+ \(instance\): shallow 32 bytes'
+check "hprof: its fields' values (stamp = 1000 x id)" '^   \.stamp  [0-9]*000 +long$'
 keys q
 check "hprof: q" '^EXIT=0$'
+rm -rf "$jdir"
 
 echo "tui: $n checks, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,8 @@
  *
  * The input is loaded twice: from memory (String labels made while
  * loading), then as a file, whose String labels are read from it when
- * shown (lazy_make in hprof.c): every node's name is asked for.  From
+ * shown (lazy_make in hprof.c): every node's name is asked for, and its
+ * values (lazy_values).  From
  * memory pass A runs on one thread; the file's on two where it can be
  * split, whatever its size (hprof_parallel_min). */
 #include "config.h"
@@ -30,8 +31,13 @@ fuzz_file(const uint8_t *data, size_t size)
 		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 		error_clear(&err);
 		if (load_file(path, "hprof", NULL, &m, &err) == HS_OK) {
-			for (uint32_t v = 0; v < m.heap->node_count && v < 100000; v++)
+			for (uint32_t v = 0; v < m.heap->node_count && v < 100000; v++) {
+				struct heap_value val[4];
+				uint32_t n = heap_node_values(m.heap, v, 0, NULL, 0);
 				heap_display_name(m.heap, v, buf, sizeof buf);
+				if (n)
+					heap_node_values(m.heap, v, n > 4 ? n - 4 : 0, val, 4);
+			}
 			model_free(&m);
 		}
 	}
