@@ -145,7 +145,7 @@ inspect_row_object(struct view *v, const struct vrow *row)
 const struct view_ops view_inspect = {
 	.name = "inspect",
 	.title = "Inspector",
-	.help = "one object's references (--object), with names, types and exact sizes",
+	.help = "one object's references and values (--object), with names, types and sizes",
 	.cols = inspect_cols,
 	.ncols = sizeof inspect_cols / sizeof inspect_cols[0],
 	.default_sort = I_INDEX,
