@@ -51,7 +51,8 @@ report_write(struct heap *h, enum export_format format, size_t top, FILE *out)
 	case EXPORT_TEXT:
 		fputs("Summary\n", out);
 		r |= section(h, &view_summary, 0, format, 0, out);
-		fprintf(out, "\nTop %zu constructors by retained size\n", top);
+		fprintf(out, "\nTop %zu %s by retained size\n", top,
+		        h->rules == HEAP_RULES_V8 ? "constructors" : "classes");
 		r |= section(h, &view_classes, 0, format, top, out);
 		fprintf(out, "\nTop %zu objects by retained size\n", top);
 		r |= section(h, &view_objects, VIEW_SKIP_SYNTHETIC, format, top, out);

@@ -748,7 +748,9 @@ draw_summary_totals(struct tui *t, int y)
 	clrtoeol();
 	move(y + 3, 0);
 	attron(A_BOLD);
-	put_str(t, " Top constructors by retained size  (Enter: see its instances in Classes)", t->cols);
+	put_str(t, h->rules == HEAP_RULES_V8
+	           ? " Top constructors by retained size  (Enter: see its instances in Classes)"
+	           : " Top classes by retained size  (Enter: see its instances in Classes)", t->cols);
 	attroff(A_BOLD);
 	clrtoeol();
 }

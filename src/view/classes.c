@@ -221,6 +221,16 @@ classes_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	}
 }
 
+/* Java dumps have classes, not constructors: the name column says so. */
+static void
+classes_columns(struct view *v)
+{
+	if (v->heap->rules == HEAP_RULES_V8)
+		return;
+	view_cols_keep(v, (UINT64_C(1) << v->ops->ncols) - 1);
+	v->colbuf[C_NAME].title = "Class";
+}
+
 static uint32_t
 classes_row_object(struct view *v, const struct vrow *row)
 {
@@ -239,6 +249,7 @@ const struct view_ops view_classes = {
 	.tree = true,
 	.init = classes_init,
 	.fini = classes_fini,
+	.columns = classes_columns,
 	.children = classes_children,
 	.has_children = classes_has_children,
 	.children_sorted = classes_children_sorted,

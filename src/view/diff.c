@@ -121,6 +121,16 @@ diff_heap_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 	}
 }
 
+/* Java dumps (matched by name only) have classes, not constructors. */
+static void
+diff_heap_columns(struct view *v)
+{
+	if (v->diff == NULL || v->diff->by_id)
+		return;	/* (view_new_diff calls again with the diff) */
+	view_cols_keep(v, (UINT64_C(1) << v->ops->ncols) - 1);
+	v->colbuf[DH_CLASS].title = "Class";
+}
+
 const struct view_ops view_diff_heap = {
 	.name = "diff",
 	.title = "Diff",
@@ -130,6 +140,7 @@ const struct view_ops view_diff_heap = {
 	.default_sort = DH_SIZE_DELTA,
 	.default_desc = true,
 	.tree = true,
+	.columns = diff_heap_columns,
 	.children = diff_heap_children,
 	.has_children = diff_heap_has_children,
 	.cell = diff_heap_cell,

@@ -191,6 +191,7 @@ gzip -dc "$top_srcdir/tests/data/hprof/leak.hprof.gz" >"$jdir/leak.hprof"
 fresh 120 40 \
 	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $jdir/leak.hprof; echo EXIT=\$?; sleep 600"
 check "hprof: the summary" 'objects, .* edges, .* classes; total .*\(hprof\)'
+check "hprof: classes, not constructors" 'Top classes by retained size'
 keys 2 / 'Leak$LeakyItem' Enter
 check "hprof: jcmd's count and bytes of the leaked class" '^ . Leak\$LeakyItem +[0-9.]+ KiB +1,000 +31.2 KiB '
 keys Enter j p
