@@ -760,20 +760,36 @@ START_TEST(test_jdk_strings)
 	const char *gz = test_data("hprof/leak.hprof.gz");
 	struct io io;
 	struct hs_error err;
-	struct heap *mem, *file;
+	struct heap *mem, *file, *spilled;
 	char *path;
 
 	error_clear(&err);
 	ck_assert_int_eq(io_open(&io, gz, &err), HS_OK);
 	path = write_temp(io.data, io.size);
 	io_close(&io);
-	mem = load_both(gz, NULL, 0, 0);
+	/* the gzip'd bytes from memory: decompressed into memory, labels
+	 * made while loading; from the file: into a temporary file, read
+	 * when shown as the plain file's are */
+	{
+		FILE *f = fopen(gz, "rb");
+		static uint8_t data[4 << 20];
+		size_t n;
+		ck_assert_ptr_nonnull(f);
+		n = fread(data, 1, sizeof data, f);
+		ck_assert(feof(f));
+		fclose(f);
+		mem = load_both(gz, data, n, 0);
+	}
 	file = load_both(path, NULL, 0, 0);
+	spilled = load_both(gz, NULL, 0, 0);
 	ck_assert_ptr_null(mem->lazy);
 	ck_assert_ptr_nonnull(file->lazy);
+	ck_assert_ptr_nonnull(spilled->lazy);
 	ck_assert_uint_gt(same_names(mem, file), 1000);
+	ck_assert_uint_gt(same_names(mem, spilled), 1000);
 	heap_free(mem);
 	heap_free(file);
+	heap_free(spilled);
 	unlink(path);
 	free(path);
 }

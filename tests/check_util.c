@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,6 +177,112 @@ START_TEST(test_io_files)
 }
 END_TEST
 
+/* A gzip file of n bytes of a pattern, at path; the pattern's byte i. */
+static uint8_t
+spill_byte(size_t i)
+{
+	return (uint8_t)(i * 2654435761u >> 13);
+}
+
+static void
+spill_gz(const char *path, size_t n)
+{
+	gzFile g = gzopen(path, "wb1");
+	uint8_t buf[65536];
+	ck_assert_ptr_nonnull(g);
+	for (size_t at = 0; at < n; at += sizeof buf) {
+		size_t k = n - at < sizeof buf ? n - at : sizeof buf;
+		for (size_t i = 0; i < k; i++)
+			buf[i] = spill_byte(at + i);
+		ck_assert_int_eq(gzwrite(g, buf, (unsigned)k), (int)k);
+	}
+	ck_assert_int_eq(gzclose(g), Z_OK);
+}
+
+static void
+spill_check(struct io *io, size_t n, bool file)
+{
+	size_t bad = 0;
+	ck_assert_uint_eq(io->size, n);
+	ck_assert_int_eq(io->codec, IO_GZIP);
+	for (size_t i = 0; i < n; i++)
+		bad += io->data[i] != spill_byte(i);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_int_eq(io_file_backed(io), file);
+	if (file) {
+		int fd = io_dup_fd(io);
+		uint8_t b[4];
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pread(fd, b, 4, (off_t)n - 4), 4);
+		ck_assert_uint_eq(b[3], spill_byte(n - 1));
+		close(fd);
+	} else {
+		ck_assert_int_eq(io_dup_fd(io), -1);
+	}
+}
+
+/* io_open_seekable: a compressed file in a temporary file, or in memory
+ * when no temporary file can be made or written. */
+START_TEST(test_io_spill)
+{
+	const size_t n = (3u << 20) + 123;
+	char path[] = "/tmp/heapsift-spill-XXXXXX";
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? xstrdup(old) : NULL;
+	struct io io;
+	struct hs_error err;
+	struct rlimit rl;
+	uint8_t head[100];
+	enum io_codec codec;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	spill_gz(path, n);
+	ck_assert_uint_eq(io_head(path, head, sizeof head, &codec), sizeof head);
+	ck_assert_int_eq(codec, IO_GZIP);
+	ck_assert_uint_eq(head[99], spill_byte(99));
+
+	error_clear(&err);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
+	spill_check(&io, n, true);
+	io_close(&io);
+	/* io_open: memory */
+	ck_assert_int_eq(io_open(&io, path, &err), HS_OK);
+	spill_check(&io, n, false);
+	io_close(&io);
+	/* no place for a temporary file */
+	setenv("TMPDIR", "/nonexistent/dir", 1);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
+	spill_check(&io, n, false);
+	io_close(&io);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	/* the disk fills up (files of 1 MiB at most): memory */
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	{
+		struct rlimit small = { 1u << 20, rl.rlim_max };
+		void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+		ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
+		spill_check(&io, n, false);
+		io_close(&io);
+		ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+		signal(SIGXFSZ, was);
+	}
+	/* cut short: the error is the memory path's */
+	ck_assert_int_eq(truncate(path, 100000), 0);
+	error_clear(&err);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "gzip: truncated"));
+	io_close(&io);
+	unlink(path);
+	free(saved);
+}
+END_TEST
+
 /* Pages of [p, p + size) resident now. */
 static size_t
 resident_pages(void *p, size_t size)
@@ -265,6 +373,7 @@ suite_util(void)
 	tcase_add_test(tc, test_error_format);
 	tcase_add_test(tc, test_io_codecs);
 	tcase_add_test(tc, test_io_files);
+	tcase_add_test(tc, test_io_spill);
 	tcase_add_test(tc, test_prefault);
 	suite_add_tcase(s, tc);
 	return s;

@@ -32,6 +32,10 @@ struct loader_ops {
 	bool (*probe)(const uint8_t *data, size_t size);
 	int (*load)(struct io *io, struct progress *progress, struct model *out,
 	            struct hs_error *err);
+	/* Reads the data in several passes and parts of it again after
+	 * loading: a compressed file is decompressed into a temporary file
+	 * (io_open_seekable), not into memory. */
+	bool seekable;
 };
 
 extern const struct loader_ops *const loaders[];

@@ -936,7 +936,7 @@ walk_range(struct hp *p, object_fn fn, size_t from, size_t to)
 			 * behind back (a mapped file only: they come again from the
 			 * page cache for the next pass, cheaply), so that the file
 			 * does not add its size to the peak of memory. */
-			if (p->io && p->io->codec == IO_PLAIN && q - released >= (8u << 20)) {
+			if (p->io && io_file_backed(p->io) && q - released >= (8u << 20)) {
 				size_t behind = q & ~(size_t)4095;
 				io_release_range(p->io, released, behind);
 				released = behind;
@@ -1063,6 +1063,8 @@ static size_t
 pass_a_split(const struct hp *p)
 {
 	size_t q = p->first_record, mid = p->first_record + (p->size - p->first_record) / 2, at = 0;
+	size_t released = q & ~(size_t)4095;
+	bool give_back = p->io && io_file_backed(p->io);
 
 	while (q < p->size) {
 		uint8_t tag;
@@ -1078,8 +1080,16 @@ pass_a_split(const struct hp *p)
 			at = 0;
 		else if (at == 0 && q >= mid && (tag == TAG_HEAP_DUMP || tag == TAG_HEAP_DUMP_SEGMENT))
 			at = q;
+		/* a page a record: a file freshly written (a decompressed dump)
+		 * maps each in a large folio, the whole file by the end */
+		if (give_back && q - released >= (16u << 20)) {
+			io_release_range(p->io, released, q & ~(size_t)4095);
+			released = q & ~(size_t)4095;
+		}
 		q += 9 + len;
 	}
+	if (give_back)
+		io_release_range(p->io, released, p->size & ~(size_t)4095);
 	return at;
 }
 
@@ -2565,7 +2575,7 @@ label_strings(struct hp *p, struct passd *s)
 		if (a == NULL)
 			continue;	/* not a byte[] or char[]: no label */
 		/* mostly file order: the pages behind go back, as in walk() */
-		if (p->io && p->io->codec == IO_PLAIN && a->body > released &&
+		if (p->io && io_file_backed(p->io) && a->body > released &&
 		    a->body - released >= (64u << 20)) {
 			size_t to = a->body & ~(size_t)4095;
 			io_release_range(p->io, released, to);
@@ -3077,4 +3087,5 @@ const struct loader_ops loader_hprof = {
 	.description = "Java HPROF heap dump (jcmd GC.heap_dump, jmap, Android)",
 	.probe = probe_hprof,
 	.load = load_hprof,
+	.seekable = true,
 };

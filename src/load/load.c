@@ -64,9 +64,23 @@ load_file(const char *path, const char *format_name, struct progress *progress,
 	struct io io;
 	int r;
 
+	const struct loader_ops *ops = format_name ? loader_find(format_name) : NULL;
+	enum io_codec codec = IO_PLAIN;
+	uint8_t head[4096];
+
 	memset(out, 0, sizeof *out);
 	progress_phase(progress, "reading", 0);
-	r = io_open(&io, path, err);
+	/* a compressed file's loader, from the start of its data: one that
+	 * reads it again and again gets it in a temporary file */
+	if (ops == NULL) {
+		size_t n = io_head(path, head, sizeof head, &codec);
+		if (codec != IO_PLAIN && n)
+			ops = loader_probe(head, n);
+	}
+	if (ops && ops->seekable)
+		r = io_open_seekable(&io, path, err);
+	else
+		r = io_open(&io, path, err);
 	if (r == HS_OK)
 		r = load_io(&io, format_name, progress, out, err);
 	io_close(&io);

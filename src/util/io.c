@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -35,11 +38,38 @@ io_sniff(const uint8_t *p, size_t n)
 }
 
 /* Output buffer in anonymous memory, grown with mremap so that io_release()
- * can drop consumed pages with madvise. */
+ * can drop consumed pages with madvise.  Spilling (fd >= 0), it is a
+ * fixed buffer written to fd whenever it fills: flushed counts the bytes
+ * written, and a write that fails (a full disk) sets failed. */
 struct obuf {
 	uint8_t *p;
 	size_t len, cap;
+	int fd;
+	uint64_t flushed;
+	bool failed;
+	bool release_in;	/* the input is io_open's mapping: give its pages back */
 };
+
+#define SPILL_BUF (4 * IO_CHUNK)
+
+static int
+obuf_flush(struct obuf *o)
+{
+	size_t done = 0;
+	while (done < o->len) {
+		ssize_t w = write(o->fd, o->p + done, o->len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->failed = true;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	o->flushed += o->len;
+	o->len = 0;
+	return 0;
+}
 
 static int
 obuf_reserve(struct obuf *o, size_t extra)
@@ -49,6 +79,14 @@ obuf_reserve(struct obuf *o, size_t extra)
 
 	if (o->cap - o->len >= extra)
 		return 0;
+	if (o->fd >= 0) {
+		if (o->p == NULL) {
+			o->p = malloc(SPILL_BUF);
+			o->cap = SPILL_BUF;
+			return o->p && extra <= SPILL_BUF ? 0 : -1;
+		}
+		return extra <= o->cap ? obuf_flush(o) : -1;
+	}
 	ncap = o->cap ? o->cap : 4 * IO_CHUNK;
 	while (ncap - o->len < extra) {
 		if (ncap > SIZE_MAX / 2)
@@ -72,11 +110,25 @@ obuf_reserve(struct obuf *o, size_t extra)
 	return 0;
 }
 
+/* The compressed input's pages before used (a mapping of the file io_open
+ * made) are not read again: given back, so that the compressed file does
+ * not add its size to the peak of memory. */
+static void
+in_release(const struct obuf *o, const uint8_t *in, size_t used, size_t *released)
+{
+	size_t to = used & ~(size_t)4095;
+	if (!o->release_in || to - *released < 8 * IO_CHUNK)
+		return;
+	madvise((uint8_t *)(uintptr_t)in + *released, to - *released, MADV_DONTNEED);
+	*released = to;
+}
+
 static int
 io_gunzip(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_error *err)
 {
 	z_stream zs;
 	int zr = Z_OK;
+	size_t released = 0;
 
 	memset(&zs, 0, sizeof zs);
 	/* 15 + 32: zlib or gzip header, auto-detected. */
@@ -98,6 +150,7 @@ io_gunzip(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_
 		avail_in_before = zs.avail_in;
 		zr = inflate(&zs, Z_NO_FLUSH);
 		o->len += IO_CHUNK - zs.avail_out;
+		in_release(o, in, (size_t)(zs.next_in - in), &released);
 		if (zr == Z_STREAM_END) {
 			/* Concatenated gzip members (gzip a b > c) continue. */
 			size_t used = (size_t)(zs.next_in - in);
@@ -129,7 +182,7 @@ io_unzstd(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_
 {
 	ZSTD_DStream *zs = ZSTD_createDStream();
 	ZSTD_inBuffer ib = { in, n, 0 };
-	size_t r = 1;
+	size_t r = 1, released = 0;
 
 	if (zs == NULL || ZSTD_isError(ZSTD_initDStream(zs))) {
 		ZSTD_freeDStream(zs);
@@ -147,6 +200,7 @@ io_unzstd(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_
 		ob.pos = 0;
 		r = ZSTD_decompressStream(zs, &ob, &ib);
 		o->len += ob.pos;
+		in_release(o, in, ib.pos, &released);
 		if (ZSTD_isError(r)) {
 			ZSTD_freeDStream(zs);
 			return error_at(err, HS_EINPUT, io->path, ib.pos, "zstd: %s",
@@ -162,12 +216,93 @@ io_unzstd(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_
 	return HS_OK;
 }
 
+/* An unlinked temporary file in $TMPDIR (when set), else /var/tmp or
+ * /tmp; -1 if none can be made. */
 static int
-io_decompress(struct io *io, const uint8_t *in, size_t n, struct hs_error *err)
+spill_file(void)
 {
-	struct obuf o = { NULL, 0, 0 };
+	const char *tmpdir = getenv("TMPDIR");
+	const char *dirs[2] = { "/var/tmp", "/tmp" };
+	if (tmpdir && tmpdir[0]) {
+		dirs[0] = tmpdir;
+		dirs[1] = NULL;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		char path[4096];
+		int fd;
+		if (dirs[i] == NULL || dirs[i][0] == '\0')
+			continue;
+		fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		/* file systems without O_TMPFILE */
+		if ((size_t)snprintf(path, sizeof path, "%s/heapsift-XXXXXX", dirs[i]) >= sizeof path)
+			continue;
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0) {
+			unlink(path);
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* Decompresses into a temporary file mapped as a plain file is: its pages
+ * are the page cache's, and io_dup_fd gives loaders a descriptor to read
+ * from later.  1: no file could be made or written (a full disk): the
+ * caller decompresses into memory instead. */
+static int
+io_spill(struct io *io, const uint8_t *in, size_t n, struct hs_error *err)
+{
+	struct obuf o = { .fd = spill_file(), .release_in = true };	/* (io_open's mapping) */
+	void *m;
 	int r;
 
+	if (o.fd < 0)
+		return 1;
+	if (io->codec == IO_GZIP)
+		r = io_gunzip(io, in, n, &o, err);
+	else
+		r = io_unzstd(io, in, n, &o, err);
+	if (r == HS_OK && o.len)
+		obuf_flush(&o);
+	free(o.p);
+	if (o.failed || (r == HS_OK && o.flushed > SIZE_MAX)) {
+		close(o.fd);
+		error_clear(err);
+		return 1;
+	}
+	if (r != HS_OK) {
+		close(o.fd);
+		return r;
+	}
+	m = o.flushed ? mmap(NULL, (size_t)o.flushed, PROT_READ, MAP_PRIVATE, o.fd, 0) : NULL;
+	if (m == MAP_FAILED) {
+		close(o.fd);
+		return 1;
+	}
+	io->data = m ? m : (const void *)"";
+	io->size = (size_t)o.flushed;
+	io->map = m;
+	io->map_size = (size_t)o.flushed;
+	io->fd = m ? o.fd : -1;
+	if (m == NULL)
+		close(o.fd);
+	return HS_OK;
+}
+
+/* in is io_open's mapping of the file when own_in (its pages may be given
+ * back: a spill that failed gave some, they come again from the page
+ * cache), the caller's memory otherwise. */
+static int
+io_decompress(struct io *io, const uint8_t *in, size_t n, bool spill, bool own_in,
+              struct hs_error *err)
+{
+	struct obuf o = { .fd = -1, .release_in = own_in };
+	int r;
+
+	if (spill && (r = io_spill(io, in, n, err)) != 1)
+		return r;
 	if (io->codec == IO_GZIP)
 		r = io_gunzip(io, in, n, &o, err);
 	else
@@ -186,8 +321,8 @@ io_decompress(struct io *io, const uint8_t *in, size_t n, struct hs_error *err)
 	return HS_OK;
 }
 
-int
-io_open(struct io *io, const char *path, struct hs_error *err)
+static int
+io_open_spill(struct io *io, const char *path, bool spill, struct hs_error *err)
 {
 	struct stat st;
 	void *m = NULL;
@@ -234,9 +369,71 @@ io_open(struct io *io, const char *path, struct hs_error *err)
 	}
 	close(fd);
 	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-	r = io_decompress(io, m, (size_t)st.st_size, err);
+	r = io_decompress(io, m, (size_t)st.st_size, spill, true, err);
 	munmap(m, (size_t)st.st_size);
 	return r;
+}
+
+int
+io_open(struct io *io, const char *path, struct hs_error *err)
+{
+	return io_open_spill(io, path, false, err);
+}
+
+int
+io_open_seekable(struct io *io, const char *path, struct hs_error *err)
+{
+	return io_open_spill(io, path, true, err);
+}
+
+size_t
+io_head(const char *path, uint8_t *buf, size_t size, enum io_codec *codec)
+{
+	uint8_t in[65536];
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*codec = IO_PLAIN;
+	if (fd < 0)
+		return 0;
+	n = read(fd, in, sizeof in);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	*codec = io_sniff(in, (size_t)n);
+	if (*codec == IO_PLAIN) {
+		got = (size_t)n < size ? (size_t)n : size;
+		memcpy(buf, in, got);
+	} else if (*codec == IO_GZIP) {
+		z_stream zs;
+		memset(&zs, 0, sizeof zs);
+		if (inflateInit2(&zs, 15 + 32) != Z_OK)
+			return 0;
+		zs.next_in = in;
+		zs.avail_in = (uInt)n;
+		zs.next_out = buf;
+		zs.avail_out = (uInt)size;
+		inflate(&zs, Z_SYNC_FLUSH);
+		got = size - zs.avail_out;
+		inflateEnd(&zs);
+	} else {
+		ZSTD_DStream *zs = ZSTD_createDStream();
+		ZSTD_inBuffer ib = { in, (size_t)n, 0 };
+		ZSTD_outBuffer ob = { buf, size, 0 };
+		if (zs == NULL || ZSTD_isError(ZSTD_initDStream(zs))) {
+			ZSTD_freeDStream(zs);
+			return 0;
+		}
+		while (ob.pos < ob.size && ib.pos < ib.size) {
+			size_t before = ib.pos + ob.pos;
+			if (ZSTD_isError(ZSTD_decompressStream(zs, &ob, &ib)) || ib.pos + ob.pos == before)
+				break;
+		}
+		got = ob.pos;
+		ZSTD_freeDStream(zs);
+	}
+	return got;
 }
 
 int
@@ -254,7 +451,7 @@ io_open_mem(struct io *io, const char *name, const void *data, size_t size,
 		io->size = size;
 		return HS_OK;
 	}
-	return io_decompress(io, data, size, err);
+	return io_decompress(io, data, size, false, false, err);
 }
 
 void
@@ -285,9 +482,15 @@ io_release_range(struct io *io, size_t from, size_t to)
 int
 io_dup_fd(const struct io *io)
 {
-	if (io->map == NULL || io->codec != IO_PLAIN || io->fd < 0)
+	if (io->map == NULL || io->fd < 0)
 		return -1;
 	return fcntl(io->fd, F_DUPFD_CLOEXEC, 0);
+}
+
+bool
+io_file_backed(const struct io *io)
+{
+	return io->map != NULL && io->fd >= 0;
 }
 
 void

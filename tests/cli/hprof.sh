@@ -136,6 +136,14 @@ chars = [r for r in objs if r['type'] == 'primitive array' and r['class'] == 'ch
 assert any([x['name'] for x in inspect(c['id'])] == ["'h'", "'i'"] for c in chars), 'no char[] {h, i}'
 PY
 	fail "values of the plain dump: $(tail -3 "$tmp/values.out")"
+# the gzip'd dump, decompressed to a temporary file, shows the same values
+n=$((n + 1))
+map=$(field "$tmp/leak.csv" id edge .CACHE)
+"$HEAPSIFT" export "$tmp/plain.hprof" --view inspect --object "$map" --depth 5 --top 0 --format csv >"$tmp/v1.csv"
+"$HEAPSIFT" export "$data/leak.hprof.gz" --view inspect --object "$map" --depth 5 --top 0 --format csv >"$tmp/v2.csv"
+if ! cmp -s "$tmp/v1.csv" "$tmp/v2.csv" || ! grep -q '^0,[0-9]*,\.size,value,1000,int' "$tmp/v2.csv"; then
+	fail "plain and gzip'd dumps show other values: $(diff "$tmp/v1.csv" "$tmp/v2.csv" | head -4)"
+fi
 
 # Most references late in the file: the count guessed from a prefix is
 # short, the arrays grow (tests/java/make-long.py); the summary's counts
