@@ -144,6 +144,17 @@ instance(struct buf *h, uint64_t oid, uint64_t cid, const uint64_t *vals, unsign
 		id8(h, vals[i]);
 }
 
+/* b with the heap dump segment h (freed) and a HEAP DUMP END after it. */
+static struct buf
+end_dump(struct buf *b, struct buf *h)
+{
+	rec(b, 0x1C, h);
+	h->len = 0;
+	rec(b, 0x2C, h);
+	free(h->p);
+	return *b;
+}
+
 /* The made dump: see the file's comment. */
 static struct buf
 made_dump(void)
@@ -206,11 +217,7 @@ made_dump(void)
 	for (uint32_t i = 0; i < 70000; i++)
 		id8(&h, i == 0 ? 0x1000 : i == 1 ? 0x1008 : i == 16 ? 0x1020 : i == 32 ? 0x1028 :
 		        i == 300 ? 0x1010 : i == 69999 ? 0x1018 : 0);
-	rec(&b, 0x1C, &h);
-	free(h.p);
-	h = (struct buf){ 0 };
-	rec(&b, 0x2C, &h);
-	return b;
+	return end_dump(&b, &h);
 }
 
 static struct heap *
@@ -443,11 +450,7 @@ strings_dump(uint32_t n)
 		u1(&h, 8);
 		put(&h, v, (size_t)len);
 	}
-	rec(&b, 0x1C, &h);
-	free(h.p);
-	h = (struct buf){ 0 };
-	rec(&b, 0x2C, &h);
-	return b;
+	return end_dump(&b, &h);
 }
 
 static char *
@@ -662,11 +665,7 @@ values_dump(void)
 	for (unsigned i = 0; i < 2000; i++)
 		u1(&h, i & 0xff);
 	u1(&h, 0xC3); id8(&h, 0x3000); u4(&h, 0); u4(&h, 1000); u1(&h, 10);
-	rec(&b, 0x1C, &h);
-	free(h.p);
-	h = (struct buf){ 0 };
-	rec(&b, 0x2C, &h);
-	return b;
+	return end_dump(&b, &h);
 }
 
 /* Node id's values as "name=text:type ...", the first max of them. */
@@ -889,11 +888,7 @@ two_part_dump(void)
 	instance(&h, 0x2000, 0x200, (uint64_t[]){ 0x2008, 0x1000 }, 2);
 	instance(&h, 0x2008, 0x200, (uint64_t[]){ 0, 0x2000 }, 2);
 	instance(&h, 0x1008, 0x200, (uint64_t[]){ 0x2000, 0x2008 }, 2);	/* again */
-	rec(&b, 0x1C, &h);
-	h.len = 0;
-	rec(&b, 0x2C, &h);
-	free(h.p);
-	return b;
+	return end_dump(&b, &h);
 }
 
 /* Loads data both ways, pass A on one thread and on two (split where the
