@@ -2,6 +2,8 @@
  * expansion kept by row id across re-sort and filter, search, history. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_suites.h"
@@ -9,6 +11,7 @@
 #include "heapsift/load.h"
 #include "heapsift/tree.h"
 #include "heapsift/view.h"
+#include "heapsift/xalloc.h"
 
 /* root -> 3 Alpha, 2 Beta, 1 Gamma; each Alpha holds a string. */
 static const char snap[] =
@@ -230,6 +233,92 @@ START_TEST(test_paging)
 }
 END_TEST
 
+/* A class of many instances opened a page at a time (classes_children_first:
+ * only the page is put in order, the rest when asked) lists them as one
+ * sort of all would: largest retained size first, ties by node. */
+static int
+by_retained(const void *a, const void *b, void *ctx)
+{
+	const struct heap *h = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t rx = heap_retained(h, x), ry = heap_retained(h, y);
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+START_TEST(test_class_pages)
+{
+	const uint32_t n = 5000;
+	size_t cap = 1 << 20, len = 0;
+	char *js = xmalloc(cap);
+	struct model m;
+	struct hs_error err;
+	struct heap *h;
+	struct view *v;
+	struct vrows top = { 0 };
+	struct vrow cls = { 0, 0 };
+	uint32_t *want = xmallocarray(n, sizeof *want), k = 0;
+	int col;
+
+	len += (size_t)snprintf(js + len, cap - len,
+		"{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+		"\"node_types\":[[\"object\",\"synthetic\"],\"string\",\"number\",\"number\",\"number\"],"
+		"\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+		"\"edge_types\":[[\"element\",\"property\"],\"string_or_number\",\"node\"]},"
+		"\"node_count\":%u,\"edge_count\":%u},\"nodes\":[1,0,1,0,%u", n + 1, n, n);
+	for (uint32_t i = 0; i < n; i++)
+		len += (size_t)snprintf(js + len, cap - len, ",0,1,%u,%u,0", 3 + 2 * i, 1 + (i * 7919u) % 97);
+	len += (size_t)snprintf(js + len, cap - len, "],\"edges\":[");
+	for (uint32_t i = 0; i < n; i++)
+		len += (size_t)snprintf(js + len, cap - len, "%s0,%u,%u", i ? "," : "", i, 5 * (i + 1));
+	len += (size_t)snprintf(js + len, cap - len, "],\"strings\":[\"\",\"Item\"]}");
+	ck_assert_uint_lt(len, cap);
+	error_clear(&err);
+	ck_assert_int_eq(load_mem("t.heapsnapshot", js, len, NULL, NULL, &m, &err), HS_OK);
+	h = m.heap;
+	ck_assert_int_eq(analyze_heap(h, NULL, &err), HS_OK);
+	for (uint32_t i = 1; i <= n; i++)
+		want[k++] = i;
+	qsort_r(want, n, sizeof *want, by_retained, h);
+
+	v = view_new(&view_classes, h);
+	col = view_col_find(v, "retained_size");
+	view_children(v, NULL, (size_t)col, true, &top);
+	for (size_t i = 0; i < top.n; i++) {
+		struct cell c;
+		view_cell(v, &top.v[i], (size_t)view_col_find(v, "name"), &c);
+		if (c.len == 4 && memcmp(c.s, "Item", 4) == 0)
+			cls = top.v[i];
+	}
+	ck_assert_uint_ne(cls.id, 0);
+	/* pages of growing size on the same view, then all, then a fresh
+	 * view's whole list at once */
+	for (int round = 0; round < 2; round++) {
+		static const size_t limits[] = { 1, 7, 100, 99, 1000, 0 };
+		for (size_t li = round ? 5 : 0; li < sizeof limits / sizeof limits[0]; li++) {
+			struct vrows out = { 0 };
+			size_t total = view_children_top(v, &cls, (size_t)col, true, limits[li], &out);
+			size_t expect = limits[li] ? limits[li] : n;
+			ck_assert_uint_eq(total, n);
+			ck_assert_uint_eq(out.n, expect);
+			for (size_t i = 0; i < out.n; i++)
+				ck_assert_msg(view_row_object(v, &out.v[i]) == want[i],
+				              "limit %zu, row %zu: node %u, not %u", limits[li], i,
+				              view_row_object(v, &out.v[i]), want[i]);
+			vrows_free(&out);
+		}
+		view_free(v);
+		v = view_new(&view_classes, h);
+	}
+	view_free(v);
+	vrows_free(&top);
+	heap_free(h);
+	free(want);
+	free(js);
+}
+END_TEST
+
 START_TEST(test_history)
 {
 	struct history hs = { 0 };
@@ -260,6 +349,7 @@ suite_tree(void)
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_dominators_and_limit);
 	tcase_add_test(tc, test_paging);
+	tcase_add_test(tc, test_class_pages);
 	tcase_add_test(tc, test_history);
 	suite_add_tcase(s, tc);
 	return s;

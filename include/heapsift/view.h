@@ -98,6 +98,11 @@ struct view_ops {
 	/* Optional: children() already lists parent's children in this order
 	 * (ties broken as view_sort would), so no sort is needed. */
 	bool (*children_sorted)(struct view *v, const struct vrow *parent, size_t col, bool desc);
+	/* Optional, with children_sorted: only the first limit (0: all) of
+	 * parent's children in that order; returns how many there are in all.
+	 * So that opening a class of millions of instances costs a page. */
+	size_t (*children_first)(struct view *v, const struct vrow *parent, size_t limit,
+	                         struct vrows *out);
 	void (*cell)(struct view *v, const struct vrow *row, size_t col, struct cell *out);
 	/* The object (node index) a row stands for, or HEAP_NONE (a class, a
 	 * summary line).  NULL: rows are not objects. */

@@ -33,13 +33,12 @@ static const struct view_col classes_cols[] = {
 struct classes_priv {
 	uint32_t *first;	/* class -> first instance in nodes[] */
 	uint32_t *nodes;
-	uint8_t *ordered;	/* class -> instances sorted yet */
+	uint32_t *sorted;	/* class -> how many of its instances lead, in order;
+				 * the others follow in node order */
 };
 
-/* Sorts one class's instances, largest retained size first, then by node
- * (they are stored in node order, and the radix sort is stable), on first
- * use: expanding a class of 190,000 instances then costs a few ms, and
- * report, which never expands one, nothing. */
+/* Sorts instances, largest retained size first, then by node (they come
+ * in node order, and the radix sort is stable). */
 static void
 order_instances(const struct heap *h, uint32_t *v, size_t n)
 {
@@ -82,7 +81,105 @@ order_instances(const struct heap *h, uint32_t *v, size_t n)
 	free(b);
 }
 
+/* (retained a, node a) comes before (retained b, node b): larger first */
+static inline bool
+inst_before(uint64_t ra, uint32_t a, uint64_t rb, uint32_t b)
+{
+	return ra > rb || (ra == rb && a < b);
+}
+
+struct ikv {
+	uint64_t r;
+	uint32_t node;
+};
+
+/* The heap's top is the worst it keeps (the last in order). */
+static void
+ikv_down(struct ikv *a, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && inst_before(a[m].r, a[m].node, a[l].r, a[l].node))
+			m = l;
+		if (r < n && inst_before(a[m].r, a[m].node, a[r].r, a[r].node))
+			m = r;
+		if (m == i)
+			return;
+		struct ikv t = a[i];
+		a[i] = a[m];
+		a[m] = t;
+		i = m;
+	}
+}
+
+/* Puts the largest need - from of v[from..n) (in node order) in order at
+ * v[from..need), the rest after them still in node order: a bounded heap
+ * finds the last one in, a stable partition moves them up.  O(n log k)
+ * for k of them, so that the first page of a class of millions of
+ * instances takes milliseconds, where sorting them all took a quarter of a
+ * second.  Returns how many now lead in order (all, when most were asked). */
+static size_t
+order_prefix(const struct heap *h, uint32_t *v, size_t from, size_t need, size_t n)
+{
+	size_t k = need - from, hn = 0, w = from, nr = 0;
+	struct ikv *hp;
+	uint32_t *rest;
+
+	if (k == 0)
+		return from;
+	if (k * 8 >= n - from) {
+		order_instances(h, v + from, n - from);
+		return n;
+	}
+	hp = xmallocarray(k, sizeof *hp);
+	for (size_t i = from; i < n; i++) {
+		uint64_t r = heap_retained(h, v[i]);
+		if (hn < k) {
+			size_t j = hn++;
+			hp[j] = (struct ikv){ r, v[i] };
+			while (j > 0 && inst_before(hp[(j - 1) / 2].r, hp[(j - 1) / 2].node, hp[j].r, hp[j].node)) {
+				struct ikv t = hp[j];
+				hp[j] = hp[(j - 1) / 2];
+				hp[(j - 1) / 2] = t;
+				j = (j - 1) / 2;
+			}
+		} else if (inst_before(r, v[i], hp[0].r, hp[0].node)) {
+			hp[0] = (struct ikv){ r, v[i] };
+			ikv_down(hp, hn, 0);
+		}
+	}
+	/* hp[0] is the k-th: it and those before it go first */
+	rest = xmallocarray(n - from - k + 1, sizeof *rest);
+	for (size_t i = from; i < n; i++) {
+		uint64_t r = heap_retained(h, v[i]);
+		if (inst_before(hp[0].r, hp[0].node, r, v[i]))
+			rest[nr++] = v[i];
+		else
+			v[w++] = v[i];	/* w <= i */
+	}
+	memcpy(v + w, rest, nr * sizeof *rest);
+	free(rest);
+	free(hp);
+	order_instances(h, v + from, k);
+	return need;
+}
+
 static struct classes_priv *classes_instances(struct view *v);
+
+/* Class c's instances, the first need of them in order. */
+static uint32_t *
+class_ordered(struct view *v, uint32_t c, size_t need)
+{
+	const struct heap *h = v->heap;
+	struct classes_priv *p = classes_instances(v);
+	size_t n = p->first[c + 1] - p->first[c];
+
+	if (need > n)
+		need = n;
+	if (p->sorted[c] < need)
+		p->sorted[c] = (uint32_t)order_prefix(h, p->nodes + p->first[c], p->sorted[c], need, n);
+	return p->nodes + p->first[c];
+}
 
 static void
 classes_init(struct view *v)
@@ -123,7 +220,7 @@ classes_instances(struct view *v)
 	for (uint32_t c = h->class_count; c > 0; c--)
 		p->first[c] = p->first[c - 1];
 	p->first[0] = 0;
-	p->ordered = xcalloc(h->class_count ? h->class_count : 1, 1);
+	p->sorted = xcalloc(h->class_count ? h->class_count : 1, sizeof *p->sorted);
 	return p;
 }
 
@@ -133,7 +230,7 @@ classes_fini(struct view *v)
 	struct classes_priv *p = v->priv;
 	free(p->first);
 	free(p->nodes);
-	free(p->ordered);
+	free(p->sorted);
 	free(p);
 }
 
@@ -151,14 +248,11 @@ classes_children(struct view *v, const struct vrow *parent, struct vrows *out)
 	}
 	p = classes_instances(v);
 	if (K_KIND(parent->key) == K_CLASS) {
-		uint32_t c = K_INDEX(parent->key);
-		if (!p->ordered[c]) {
-			order_instances(h, p->nodes + p->first[c], p->first[c + 1] - p->first[c]);
-			p->ordered[c] = 1;
-		}
-		vrows_reserve(out, p->first[c + 1] - p->first[c]);
-		for (uint32_t i = p->first[c]; i < p->first[c + 1]; i++)
-			vrows_push(out, K_INSTANCE | p->nodes[i]);
+		uint32_t c = K_INDEX(parent->key), n = p->first[c + 1] - p->first[c];
+		const uint32_t *inst = class_ordered(v, c, n);
+		vrows_reserve(out, n);
+		for (uint32_t i = 0; i < n; i++)
+			vrows_push(out, K_INSTANCE | inst[i]);
 	} else {
 		uint32_t n = K_INDEX(parent->key);
 		for (uint32_t i = h->dom_first[n]; i < h->dom_first[n + 1]; i++)
@@ -173,6 +267,20 @@ classes_children_sorted(struct view *v, const struct vrow *parent, size_t col, b
 {
 	(void)v;
 	return parent && K_KIND(parent->key) == K_CLASS && col == C_RETAINED && desc;
+}
+
+static size_t
+classes_children_first(struct view *v, const struct vrow *parent, size_t limit, struct vrows *out)
+{
+	struct classes_priv *p = classes_instances(v);
+	uint32_t c = K_INDEX(parent->key), n = p->first[c + 1] - p->first[c];
+	size_t k = limit && limit < n ? limit : n;
+	const uint32_t *inst = class_ordered(v, c, k);
+
+	vrows_reserve(out, k);
+	for (size_t i = 0; i < k; i++)
+		vrows_push(out, K_INSTANCE | inst[i]);
+	return n;
 }
 
 static bool
@@ -253,6 +361,7 @@ const struct view_ops view_classes = {
 	.children = classes_children,
 	.has_children = classes_has_children,
 	.children_sorted = classes_children_sorted,
+	.children_first = classes_children_first,
 	.cell = classes_cell,
 	.row_object = classes_row_object,
 };

@@ -550,6 +550,18 @@ view_children_top(struct view *v, const struct vrow *parent, size_t col, bool de
 		sorter_finish(&st, NULL, out);
 		return total;
 	}
+	if (ops->children_first && !ops->record && ops->children_sorted &&
+	    ops->children_sorted(v, parent, v->colmap[col], desc)) {
+		total = ops->children_first(v, parent, limit, &tmp);
+		XGROW(out->v, out->cap, out->n + tmp.n);
+		for (size_t i = 0; i < tmp.n; i++) {
+			out->v[out->n].key = tmp.v[i].key;
+			out->v[out->n].id = parent ? view_child_id(parent->id, tmp.v[i].key) : tmp.v[i].key;
+			out->n++;
+		}
+		vrows_free(&tmp);
+		return total;
+	}
 	ops->children(v, parent, &tmp);
 	total = tmp.n;
 	if (ops->record) {
