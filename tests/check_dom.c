@@ -488,11 +488,91 @@ START_TEST(test_batch_walk_agrees)
 			ck_assert_uint_eq(a->classes[c].count, b->classes[c].count);
 			ck_assert_int_eq(a->classes[c].distance, b->classes[c].distance);
 		}
+		/* the suspects: found through the walk's children, and the index's */
+		ck_assert_uint_eq(a->suspect_count, b->suspect_count);
+		for (uint32_t i = 0; i < a->suspect_count; i++)
+			ck_assert_msg(memcmp(&a->suspects[i], &b->suspects[i], sizeof a->suspects[i]) == 0,
+			              "graph %d suspect %u differs", iter, i);
 		heap_free(a);
 		heap_free(b);
 		free(spec);
 		free(size);
 		free(cls);
+	}
+}
+END_TEST
+
+/* Leak suspects (suspects.c) on a graph whose answer is worked out by hand:
+ *   1 (A) -> 2 -> 3 -> 4..13: A retains 230, 2 keeps 220 of it (96%), 3 210
+ *     (95%), each of 4..13 20 of 210 (10%): A's memory accumulates in 3,
+ *     two steps down;
+ *   14..33: 20 objects of one class held by the root, 15 each: 300
+ *     together, a class suspect;
+ *   34: 40 alone, no suspect; 35: 500 of garbage, no suspect.
+ * 10% of 1070 is 107.  Both walks (batch and browsed) find the same. */
+START_TEST(test_suspects)
+{
+	char spec[2048];
+	size_t len = 0;
+	uint32_t size[36], cls[36];
+
+	len += (size_t)snprintf(spec + len, sizeof spec - len, "0>1 1>2 2>3 0>34 ");
+	for (uint32_t v = 4; v <= 13; v++)
+		len += (size_t)snprintf(spec + len, sizeof spec - len, "3>%u ", v);
+	for (uint32_t v = 14; v <= 33; v++)
+		len += (size_t)snprintf(spec + len, sizeof spec - len, "0>%u ", v);
+	for (uint32_t v = 0; v < 36; v++) {
+		size[v] = v == 0 ? 0 : v <= 3 ? 10 : v <= 13 ? 20 : v <= 33 ? 15 : v == 34 ? 40 : 500;
+		cls[v] = v == 0 ? 0 : v <= 3 ? v : v <= 13 ? 4 : v <= 33 ? 5 : v == 34 ? 6 : 7;
+	}
+	for (int browsed = 0; browsed < 2; browsed++) {
+		struct heap *h = tgraph_ex(36, spec, size, cls, browsed);
+		const struct heap_suspect *s = h->suspects;
+		ck_assert_uint_eq(heap_retained(h, 0), 1070);
+		ck_assert_uint_eq(h->suspect_count, 2);
+		ck_assert(s[0].is_class);
+		ck_assert_uint_eq(s[0].count, 20);
+		ck_assert_uint_eq(s[0].retained, 300);
+		ck_assert_uint_eq(s[0].node, 14);	/* the first of equals */
+		ck_assert_uint_eq(s[0].accumulation, HEAP_NONE);
+		ck_assert_str_eq(heap_str(h, h->classes[s[0].class_index].name), "c5");
+		ck_assert(!s[1].is_class);
+		ck_assert_uint_eq(s[1].node, 1);
+		ck_assert_uint_eq(s[1].retained, 230);
+		ck_assert_uint_eq(s[1].accumulation, 3);
+		ck_assert_uint_eq(s[1].depth, 2);
+		heap_free(h);
+	}
+}
+END_TEST
+
+/* A chain whose last node holds nearly all: no drop down to it, so the
+ * accumulation point is the last node, when it is within SUSPECT_DEPTH
+ * steps; beyond, none (as MAT, which gives none). */
+START_TEST(test_suspect_chain)
+{
+	for (uint32_t n = SUSPECT_DEPTH; n <= SUSPECT_DEPTH + 2; n += 2) {
+		size_t cap = (size_t)n * 16 + 16, len = 0;
+		char *spec = xmalloc(cap);
+		uint32_t *size = xmallocarray(n, sizeof *size);
+		struct heap *h;
+		for (uint32_t v = 0; v + 1 < n; v++)
+			len += (size_t)snprintf(spec + len, cap - len, "%u>%u ", v, v + 1);
+		for (uint32_t v = 0; v < n; v++)
+			size[v] = v + 1 < n ? 1 : 1000;	/* the last holds it all */
+		h = tgraph(n, spec, size);
+		free(size);
+		ck_assert_uint_eq(h->suspect_count, 1);
+		ck_assert_uint_eq(h->suspects[0].node, 1);
+		if (n - 2 < SUSPECT_DEPTH) {
+			/* n - 2 steps from node 1 to the last, which has no child */
+			ck_assert_uint_eq(h->suspects[0].accumulation, n - 1);
+			ck_assert_uint_eq(h->suspects[0].depth, n - 2);
+		} else {
+			ck_assert_uint_eq(h->suspects[0].accumulation, HEAP_NONE);
+		}
+		heap_free(h);
+		free(spec);
 	}
 }
 END_TEST
@@ -584,6 +664,8 @@ suite_dom(void)
 	tcase_add_test(tc, test_algorithms_agree);
 	tcase_add_test(tc, test_retained_widths);
 	tcase_add_test(tc, test_batch_walk_agrees);
+	tcase_add_test(tc, test_suspects);
+	tcase_add_test(tc, test_suspect_chain);
 	tcase_add_test(tc, test_distances_wide_and_deep);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("semi-nca");

@@ -79,6 +79,28 @@ void dom_retained(struct heap *h, uint8_t *order);
  * bits.  Needs the classes. */
 bool dom_retained_classes(struct heap *h, uint8_t *order);
 
+/* How suspects_find() reads the dominator children: the heap's index
+ * (child NULL: dom_first/dom_child), or the batch walk's packed children
+ * (cw bits each, count of them), grouped by dominator in node order. */
+struct dom_kids {
+	const uint8_t *child;
+	unsigned cw;
+	uint32_t count;
+};
+
+/* Leak suspects into h->suspects (Eclipse MAT's FindLeaksQuery, on the
+ * dominator tree): the top dominators -- the root's dominator children,
+ * through synthetic nodes (root groups), that a root reaches -- retaining
+ * more than SUSPECT_PERCENT of the heap, then the classes whose other top
+ * dominators together do; an object's accumulation point is reached from
+ * it by following the child of the largest retained size while that keeps
+ * SUSPECT_DROP or more of its parent's (at most SUSPECT_DEPTH steps).
+ * Needs the retained sizes, reachability and classes. */
+#define SUSPECT_PERCENT 10
+#define SUSPECT_DROP 0.7
+#define SUSPECT_DEPTH 1000
+void suspects_find(struct heap *h, const struct dom_kids *k);
+
 /* Dominator children CSR (dom_first/dom_child) from idom.  analyze_heap()
  * keeps it only for h->interactive (8 bytes a node);
  * dom_children_need() builds it when missing (the views that read it). */

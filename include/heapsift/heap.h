@@ -61,6 +61,20 @@ struct heap_value {
 	char text[48];		/* the value as Java prints it */
 };
 
+/* A leak suspect, as Eclipse MAT's leak suspects report finds them: an
+ * object the root's (or a synthetic root group's) dominator tree children
+ * include that alone retains more than a tenth of the heap, or a class
+ * whose such objects, each below that, do together. */
+struct heap_suspect {
+	bool is_class;		/* a class's instances together, not one object */
+	uint32_t node;		/* the object; for a class, its largest such instance */
+	uint32_t class_index;	/* the object's class, or the class */
+	uint32_t count;		/* 1, or how many of the class's instances */
+	uint32_t accumulation;	/* an object's accumulation point, or HEAP_NONE */
+	uint32_t depth;		/* dominator-tree steps from node to it */
+	uint64_t retained;	/* the object's retained size, or the instances' */
+};
+
 /* Where lazy labels come from.  make() writes the label of node n into
  * buf (NUL-terminated, cut to size) and returns its length, or SIZE_MAX
  * when n has none or it cannot tell (the file changed, say).  values()
@@ -263,6 +277,9 @@ struct heap {
 	 * bits): read it with heap_node_reach() */
 	uint8_t *reach;
 	uint32_t *dom_first, *dom_child;	/* dominator children, CSR */
+	/* Leak suspects (suspects_find), largest first */
+	struct heap_suspect *suspects;
+	uint32_t suspect_count;
 	uint32_t *ret_first, *ret_edge;		/* reverse edges, CSR (lazy) */
 	uint32_t *ret_src;			/* source node of ret_edge[i] */
 	/* totals */

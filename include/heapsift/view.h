@@ -194,6 +194,7 @@ extern const struct view_ops view_dominators;
 extern const struct view_ops view_objects;
 extern const struct view_ops view_retainers;
 extern const struct view_ops view_inspect;
+extern const struct view_ops view_suspects;
 extern const struct view_ops view_trace_summary;
 extern const struct view_ops view_callsites;
 extern const struct view_ops view_calltree;

@@ -370,6 +370,7 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 		dom_children_build(h);
 		progress_phase(progress, "classes", 0);
 		classes_retained(h);
+		suspects_find(h, &(struct dom_kids){ .child = NULL });
 		if (!h->interactive)
 			dom_children_drop(h);
 	}

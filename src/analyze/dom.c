@@ -859,9 +859,11 @@ dom_retained_classes(struct heap *h, uint8_t *order)
 	}
 	free(stack);
 	free(seen);
-	free(child);
 	h->retained_packed = first;
 	h->retained_bits = (uint8_t)fw;
+	/* the children are at hand: the suspects' accumulation points */
+	suspects_find(h, &(struct dom_kids){ .child = child, .cw = cw, .count = sum });
+	free(child);
 	return true;
 }
 

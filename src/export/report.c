@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "heapsift/analyze.h"
 #include "heapsift/report.h"
 #include "heapsift/trace.h"
 #include "heapsift/view.h"
@@ -33,6 +34,8 @@ report_write(struct heap *h, enum export_format format, size_t top, FILE *out)
 		/* One object; the views' JSON are its members. */
 		fputs("{\"summary\":", out);
 		r |= section(h, &view_summary, 0, format, 0, out);
+		fputs(",\"suspects\":", out);
+		r |= section(h, &view_suspects, 0, format, 0, out);
 		fputs(",\"classes\":", out);
 		r |= section(h, &view_classes, 0, format, top, out);
 		fputs(",\"objects\":", out);
@@ -47,10 +50,21 @@ report_write(struct heap *h, enum export_format format, size_t top, FILE *out)
 		r |= section(h, &view_classes, 0, format, top, out);
 		putc('\n', out);
 		r |= section(h, &view_objects, VIEW_SKIP_SYNTHETIC, format, top, out);
+		/* (the suspects last: scripts read the tables above by their
+		 * place) */
+		putc('\n', out);
+		r |= section(h, &view_suspects, 0, format, 0, out);
 		break;
 	case EXPORT_TEXT:
 		fputs("Summary\n", out);
 		r |= section(h, &view_summary, 0, format, 0, out);
+		if (h->suspect_count) {
+			fprintf(out, "\nLeak suspects (retaining more than %d%%)\n", SUSPECT_PERCENT);
+			r |= section(h, &view_suspects, 0, format, 0, out);
+		} else {
+			fprintf(out, "\nLeak suspects: none (no object or class retains more than %d%%)\n",
+			        SUSPECT_PERCENT);
+		}
 		fprintf(out, "\nTop %zu %s by retained size\n", top,
 		        h->rules == HEAP_RULES_V8 ? "constructors" : "classes");
 		r |= section(h, &view_classes, 0, format, top, out);

@@ -70,6 +70,7 @@ heap_free(struct heap *h)
 	free(h->label_str);
 	if (h->lazy && h->lazy->free)
 		h->lazy->free(h->lazy_ctx);
+	free(h->suspects);
 	free(h->node_class);
 	free(h->node_class16);
 	free(h->node_class_packed);

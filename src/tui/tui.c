@@ -176,6 +176,7 @@ struct tui {
 	FILE *keylog;
 	struct timespec typed;	/* when a prompt's Enter came (key timing) */
 	bool prompted;
+	uint32_t suspect;	/* the leak suspect L shows next */
 };
 
 static int chart_rows(const struct tui *t);
@@ -745,6 +746,22 @@ draw_summary_totals(struct tui *t, int y)
 		attroff(attr_of(t, C_ERROR));
 	clrtoeol();
 	move(y + 2, 0);
+	if (h->suspect_count) {
+		const struct heap_suspect *s = &h->suspects[0];
+		char name[160];
+		if (s->is_class)
+			snprintf(name, sizeof name, "%u instances of %s", s->count,
+			         heap_str(h, h->classes[s->class_index].name));
+		else
+			heap_display_name(h, s->node, name, sizeof name);
+		human_size(s->retained, b, sizeof b);
+		snprintf(line, sizeof line, " Leak suspects: %u (L shows them); the largest, %s, retains %s (%.1f%%)",
+		         h->suspect_count, name, b,
+		         100.0 * (double)s->retained / (double)(h->total_size ? h->total_size : 1));
+		attron(attr_of(t, C_ERROR));
+		put_str(t, line, t->cols);
+		attroff(attr_of(t, C_ERROR));
+	}
 	clrtoeol();
 	move(y + 3, 0);
 	attron(A_BOLD);
@@ -1069,6 +1086,83 @@ shortest_path(struct tui *t)
 	}
 }
 
+/* L: the leak suspects one after another, each in the Dominators pane
+ * with the path from the root down to where its memory accumulates (a
+ * class's largest instance). */
+static void
+show_suspect(struct tui *t)
+{
+	const struct heap *h = t->h;
+	const struct heap_suspect *s;
+	struct pane *p = &t->panes[P_DOMINATORS];
+	uint32_t *chain = NULL, n = 0, target, k, shown;
+	size_t cap = 0, line, rows;
+	char name[128], acc[128], size[32];
+
+	if (h->suspect_count == 0) {
+		message(t, "no leak suspect: no object or class retains more than %d%% of the heap",
+		        SUSPECT_PERCENT);
+		return;
+	}
+	shown = t->suspect++ % h->suspect_count;
+	s = &h->suspects[shown];
+	target = s->accumulation != HEAP_NONE ? s->accumulation : s->node;
+	for (uint32_t v = target; n <= h->node_count; v = heap_idom(h, v)) {
+		XGROW(chain, cap, (size_t)n + 1);
+		chain[n++] = v;
+		if (v == h->root)
+			break;
+	}
+	hist_push(t);
+	if (!p->ready)
+		pane_setup(t, P_DOMINATORS, HEAP_NONE);
+	t->cur = P_DOMINATORS;
+	rows = (size_t)body_rows(t, P_DOMINATORS);
+	for (line = 0; line < p->tree.n && p->tree.lines[line].row.key != h->root; line++)
+		;
+	/* down the chain (chain[n - 1] is the root), expanding each: a child
+	 * past the first page of its parent's is fetched with the rest */
+	for (k = n - 1; k-- > 0 && line < p->tree.n;) {
+		uint32_t depth = p->tree.lines[line].depth;
+		size_t found = SIZE_MAX;
+		if (!p->tree.lines[line].expanded)
+			tree_expand(&p->tree, line);
+		for (int pass = 0; pass < 2 && found == SIZE_MAX; pass++) {
+			size_t more = SIZE_MAX;
+			for (size_t i = line + 1; i < p->tree.n && p->tree.lines[i].depth > depth; i++) {
+				if (p->tree.lines[i].depth != depth + 1)
+					continue;
+				if (p->tree.lines[i].more)
+					more = i;
+				else if (p->tree.lines[i].row.key == chain[k])
+					found = i;
+			}
+			if (found == SIZE_MAX && more != SIZE_MAX)
+				tree_more(&p->tree, more);
+		}
+		if (found == SIZE_MAX)
+			break;
+		line = found;
+	}
+	free(chain);
+	if (line < p->tree.n)
+		tree_set_cursor(&p->tree, line, rows);
+	if (s->is_class)
+		snprintf(name, sizeof name, "%u instances of %s", s->count,
+		         heap_str(h, h->classes[s->class_index].name));
+	else
+		heap_display_name(h, s->node, name, sizeof name);
+	human_size(s->retained, size, sizeof size);
+	if (s->accumulation != HEAP_NONE && s->accumulation != s->node) {
+		heap_display_name(h, s->accumulation, acc, sizeof acc);
+		message(t, "suspect %u/%u: %s retains %s; accumulated in %s (L: next)", shown + 1,
+		        h->suspect_count, name, size, acc);
+	} else {
+		message(t, "suspect %u/%u: %s retains %s%s (L: next)", shown + 1, h->suspect_count, name, size,
+		        s->is_class ? "; its largest shown" : "");
+	}
+}
+
 /* A line editor on the status line; false when cancelled (Esc). */
 static bool
 prompt(struct tui *t, const char *label, char *buf, size_t size)
@@ -1311,6 +1405,13 @@ command(struct tui *t, enum cmd c)
 	case CMD_PANE3: switch_pane(t, P_DOMINATORS); break;
 	case CMD_PANE4: switch_pane(t, P_RETAINERS); break;
 	case CMD_PANE5: switch_pane(t, P_INSPECTOR); break;
+	case CMD_SUSPECT:
+		if (t->h == NULL)
+			message(t, t->diff ? "a diff has no objects: that key is for one heap dump"
+			                   : "an allocation trace has no objects: that key is for heap dumps");
+		else
+			show_suspect(t);
+		break;
 	case CMD_RETAINERS:
 	case CMD_INSPECT:
 	case CMD_PATH:

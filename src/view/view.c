@@ -16,6 +16,7 @@ const struct view_ops *const heap_views[] = {
 	&view_objects,
 	&view_retainers,
 	&view_inspect,
+	&view_suspects,
 	NULL,
 };
 

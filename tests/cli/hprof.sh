@@ -46,6 +46,20 @@ PY
 	n=$((n + 1))
 	[ -n "$map" ] && [ "$got" = "$want" ] ||
 		fail "$what: Leak.CACHE (@$map) retains '$got' bytes; the JVM freed $want without it"
+	# a leak suspect: the class Leak, whose memory accumulates in the
+	# map's table (Leak -> CACHE -> table, two steps down)
+	n=$((n + 1))
+	"$HEAPSIFT" export "$dump" --view inspect --object "$map" --format csv >"$tmp/map.csv"
+	table=$(field "$tmp/map.csv" id edge .table)
+	"$HEAPSIFT" report "$dump" --format json --top 1 >"$tmp/report.json"
+	python3 - "$tmp/report.json" "$leak" "$table" <<'PY' ||
+import json, sys
+s = json.load(open(sys.argv[1]))['suspects']
+want = {'name': 'Leak', 'kind': 'object', 'id': int(sys.argv[2]), 'accumulation_id': int(sys.argv[3]),
+        'accumulation': 'java.util.HashMap$Node[]', 'depth': 2}
+assert any(all(r[k] == v for k, v in want.items()) for r in s), s
+PY
+		fail "$what: no leak suspect Leak accumulated in the map's table @$table: $(head -c 600 "$tmp/report.json")"
 	# a leaked item's retainers lead through the map and Leak.CACHE to a root
 	item=$(field "$tmp/objects.csv" id class 'Leak$LeakyItem')
 	"$HEAPSIFT" export "$dump" --view retainers --object "$item" --depth 12 --top 1 \

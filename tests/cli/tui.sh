@@ -192,6 +192,11 @@ fresh 120 40 \
 	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $jdir/leak.hprof; echo EXIT=\$?; sleep 600"
 check "hprof: the summary" 'objects, .* edges, .* classes; total .*\(hprof\)'
 check "hprof: classes, not constructors" 'Top classes by retained size'
+check "hprof: the leak suspects" '^ Leak suspects: 3 \(L shows them\)'
+keys L L L
+check "hprof: L shows the suspects, Leak's memory accumulated in its map's table" \
+	'suspect 3/3: Leak retains .* accumulated in java.util.HashMap\$Node\[\] \(L: next\)'
+check "hprof: ... in the Dominators pane" '^ +. java.util.HashMap\$Node\[\] +201 KiB'
 keys 2 / 'Leak$LeakyItem' Enter
 check "hprof: jcmd's count and bytes of the leaked class" '^ . Leak\$LeakyItem +[0-9.]+ KiB +1,000 +31.2 KiB '
 keys Enter j p
