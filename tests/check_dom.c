@@ -508,39 +508,62 @@ END_TEST
  *     two steps down;
  *   14..33: 20 objects of one class held by the root, 15 each: 300
  *     together, a class suspect;
- *   34: 40 alone, no suspect; 35: 500 of garbage, no suspect.
- * 10% of 1070 is 107.  Both walks (batch and browsed) find the same. */
+ *   34: 40 alone, no suspect; 35: 500 of garbage, no suspect;
+ *   36 (G) -> 37 -> 38..47 (30 each), G -> 48 (200), G -> 49..53 (10
+ *     each): G retains 570, its largest child 37 310 (54%): G accumulates
+ *     in itself, but 37 and 48 are suspects themselves: G is looked
+ *     through, and they are suspects in its place (37 accumulated in
+ *     itself, 48 too); 49..53 (50) are no class suspect.
+ * 10% of 1640 is 164.  Both walks (batch and browsed) find the same. */
 START_TEST(test_suspects)
 {
 	char spec[2048];
 	size_t len = 0;
-	uint32_t size[36], cls[36];
+	uint32_t size[54], cls[54];
 
-	len += (size_t)snprintf(spec + len, sizeof spec - len, "0>1 1>2 2>3 0>34 ");
+	len += (size_t)snprintf(spec + len, sizeof spec - len, "0>1 1>2 2>3 0>34 0>36 36>37 36>48 ");
 	for (uint32_t v = 4; v <= 13; v++)
 		len += (size_t)snprintf(spec + len, sizeof spec - len, "3>%u ", v);
 	for (uint32_t v = 14; v <= 33; v++)
 		len += (size_t)snprintf(spec + len, sizeof spec - len, "0>%u ", v);
-	for (uint32_t v = 0; v < 36; v++) {
-		size[v] = v == 0 ? 0 : v <= 3 ? 10 : v <= 13 ? 20 : v <= 33 ? 15 : v == 34 ? 40 : 500;
-		cls[v] = v == 0 ? 0 : v <= 3 ? v : v <= 13 ? 4 : v <= 33 ? 5 : v == 34 ? 6 : 7;
+	for (uint32_t v = 38; v <= 47; v++)
+		len += (size_t)snprintf(spec + len, sizeof spec - len, "37>%u ", v);
+	for (uint32_t v = 49; v <= 53; v++)
+		len += (size_t)snprintf(spec + len, sizeof spec - len, "36>%u ", v);
+	for (uint32_t v = 0; v < 54; v++) {
+		size[v] = v == 0 ? 0 : v <= 3 ? 10 : v <= 13 ? 20 : v <= 33 ? 15 : v == 34 ? 40 :
+		          v == 35 ? 500 : v <= 37 ? 10 : v <= 47 ? 30 : v == 48 ? 200 : 10;
+		cls[v] = v == 0 ? 0 : v <= 3 ? v : v <= 13 ? 4 : v <= 33 ? 5 : v <= 35 ? v - 28 :
+		         v <= 37 ? v - 28 : v <= 47 ? 10 : v == 48 ? 11 : 12;
 	}
 	for (int browsed = 0; browsed < 2; browsed++) {
-		struct heap *h = tgraph_ex(36, spec, size, cls, browsed);
+		struct heap *h = tgraph_ex(54, spec, size, cls, browsed);
 		const struct heap_suspect *s = h->suspects;
-		ck_assert_uint_eq(heap_retained(h, 0), 1070);
-		ck_assert_uint_eq(h->suspect_count, 2);
-		ck_assert(s[0].is_class);
-		ck_assert_uint_eq(s[0].count, 20);
-		ck_assert_uint_eq(s[0].retained, 300);
-		ck_assert_uint_eq(s[0].node, 14);	/* the first of equals */
-		ck_assert_uint_eq(s[0].accumulation, HEAP_NONE);
-		ck_assert_str_eq(heap_str(h, h->classes[s[0].class_index].name), "c5");
-		ck_assert(!s[1].is_class);
-		ck_assert_uint_eq(s[1].node, 1);
-		ck_assert_uint_eq(s[1].retained, 230);
-		ck_assert_uint_eq(s[1].accumulation, 3);
-		ck_assert_uint_eq(s[1].depth, 2);
+		ck_assert_uint_eq(heap_retained(h, 0), 1640);
+		ck_assert_uint_eq(heap_retained(h, 36), 570);
+		ck_assert_uint_eq(h->suspect_count, 4);
+		/* 37: 310, accumulated in itself */
+		ck_assert(!s[0].is_class);
+		ck_assert_uint_eq(s[0].node, 37);
+		ck_assert_uint_eq(s[0].retained, 310);
+		ck_assert_uint_eq(s[0].accumulation, 37);
+		ck_assert_uint_eq(s[0].depth, 0);
+		/* the class of 14..33: 300 */
+		ck_assert(s[1].is_class);
+		ck_assert_uint_eq(s[1].count, 20);
+		ck_assert_uint_eq(s[1].retained, 300);
+		ck_assert_uint_eq(s[1].node, 14);	/* the first of equals */
+		ck_assert_uint_eq(s[1].accumulation, HEAP_NONE);
+		ck_assert_str_eq(heap_str(h, h->classes[s[1].class_index].name), "c5");
+		/* A: 230, accumulated two steps down in 3 */
+		ck_assert(!s[2].is_class);
+		ck_assert_uint_eq(s[2].node, 1);
+		ck_assert_uint_eq(s[2].retained, 230);
+		ck_assert_uint_eq(s[2].accumulation, 3);
+		ck_assert_uint_eq(s[2].depth, 2);
+		/* 48: 200, no children */
+		ck_assert_uint_eq(s[3].node, 48);
+		ck_assert_uint_eq(s[3].accumulation, 48);
 		heap_free(h);
 	}
 }

@@ -9,7 +9,14 @@
  * memory is followed down the dominator tree, to the child that retains
  * the most, while that child keeps SUSPECT_DROP of its parent's retained
  * size: where it drops is the accumulation point, the object whose many
- * children hold the memory (a map's table, a list's array). */
+ * children hold the memory (a map's table, a list's array).
+ *
+ * Unlike MAT, an accumulation point one of whose children retains more than
+ * the threshold itself is looked through as the synthetic nodes are: its
+ * children are top dominators in the suspect's place.  Node's global object
+ * dominates nearly all of a snapshot, spread over a few modules: MAT's
+ * rules would name it alone, accumulated in itself; these name what leaks
+ * inside one of them. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -55,9 +62,11 @@ kids_of(const struct heap *h, const struct dom_kids *k, uint32_t v, uint32_t *lo
 	*hi = a;
 }
 
-/* The accumulation point below v, or HEAP_NONE past SUSPECT_DEPTH steps. */
+/* The accumulation point below v, or HEAP_NONE past SUSPECT_DEPTH steps;
+ * *largest: what its largest child retains. */
 static uint32_t
-accumulation(const struct heap *h, const struct dom_kids *k, uint32_t v, uint32_t *depth)
+accumulation(const struct heap *h, const struct dom_kids *k, uint32_t v, uint32_t *depth,
+             uint64_t *largest)
 {
 	uint64_t r = heap_retained(h, v);
 
@@ -73,6 +82,7 @@ accumulation(const struct heap *h, const struct dom_kids *k, uint32_t v, uint32_
 				br = cr;
 			}
 		}
+		*largest = br;
 		if (best == HEAP_NONE || (double)br < SUSPECT_DROP * (double)r)
 			return v;
 		v = best;
@@ -108,7 +118,8 @@ suspects_find(struct heap *h, const struct dom_kids *k)
 	h->suspect_count = 0;
 	if (h->node_count == 0)
 		goto out;
-	/* the top dominators, through the synthetic nodes from the root */
+	/* the top dominators, through the synthetic nodes from the root, and
+	 * through the accumulation points that hold other suspects */
 	XGROW(stack, scap, 1);
 	stack[sp++] = h->root;
 	while (sp) {
@@ -127,9 +138,20 @@ suspects_find(struct heap *h, const struct dom_kids *k)
 			r = heap_retained(h, c);
 			ci = heap_node_class(h, c);
 			if (r > threshold) {
+				uint32_t depth, acc;
+				uint64_t largest = 0;
+				acc = accumulation(h, k, c, &depth, &largest);
+				if (acc != HEAP_NONE && largest > threshold) {
+					/* its memory spreads over children of which some
+					 * are suspects themselves: look through it */
+					XGROW(stack, scap, (size_t)sp + 1);
+					stack[sp++] = acc;
+					continue;
+				}
 				XGROW(h->suspects, cap, (size_t)h->suspect_count + 1);
 				h->suspects[h->suspect_count++] = (struct heap_suspect){
 					.node = c, .class_index = ci, .count = 1, .retained = r,
+					.accumulation = acc, .depth = depth,
 				};
 			} else if (ci < h->class_count) {
 				cls[ci].retained += r;
@@ -142,8 +164,6 @@ suspects_find(struct heap *h, const struct dom_kids *k)
 			}
 		}
 	}
-	for (uint32_t i = 0; i < h->suspect_count; i++)
-		h->suspects[i].accumulation = accumulation(h, k, h->suspects[i].node, &h->suspects[i].depth);
 	for (uint32_t c = 0; c < h->class_count; c++)
 		if (cls[c].retained > threshold) {
 			XGROW(h->suspects, cap, (size_t)h->suspect_count + 1);

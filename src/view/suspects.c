@@ -33,20 +33,32 @@ suspects_children(struct view *v, const struct vrow *parent, struct vrows *out)
 		vrows_push(out, i);
 }
 
+/* A node's name, or its class's where it has none (V8's internal arrays). */
+static void
+name_cell(struct view *v, uint32_t node, struct cell *out)
+{
+	const struct heap *h = v->heap;
+	char buf[512];
+	size_t n = heap_display_name(h, node, buf, sizeof buf);
+	uint32_t c = heap_node_class(h, node);
+
+	if (n == 0 && c < h->class_count)
+		cell_textn(v, out, heap_str(h, h->classes[c].name), strtab_len(&h->strings, h->classes[c].name));
+	else
+		cell_textn(v, out, buf, n);
+}
+
 static void
 suspects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 {
 	const struct heap *h = v->heap;
 	const struct heap_suspect *s = &h->suspects[row->key];
 	double total = h->total_size ? (double)h->total_size : 1;
-	char buf[512];
-	size_t n;
 
 	switch (col) {
 	case U_NAME:
 		if (!s->is_class) {
-			n = heap_display_name(h, s->node, buf, sizeof buf);
-			cell_textn(v, out, buf, n);
+			name_cell(v, s->node, out);
 		} else {
 			cell_textn(v, out, heap_str(h, h->classes[s->class_index].name),
 			           strtab_len(&h->strings, h->classes[s->class_index].name));
@@ -58,12 +70,10 @@ suspects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 	case U_PERCENT: cell_pct(out, 100.0 * (double)s->retained / total); break;
 	case U_ID: cell_u(out, COL_ID, heap_node_id(h, s->node)); break;
 	case U_ACC:
-		if (s->accumulation == HEAP_NONE) {
+		if (s->accumulation == HEAP_NONE)
 			out->empty = true;
-			break;
-		}
-		n = heap_display_name(h, s->accumulation, buf, sizeof buf);
-		cell_textn(v, out, buf, n);
+		else
+			name_cell(v, s->accumulation, out);
 		break;
 	case U_ACC_ID:
 		if (s->accumulation == HEAP_NONE)
