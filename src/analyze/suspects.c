@@ -172,7 +172,8 @@ suspects_find(struct heap *h, const struct dom_kids *k)
 				.retained = cls[c].retained, .accumulation = HEAP_NONE,
 			};
 		}
-	qsort(h->suspects, h->suspect_count, sizeof *h->suspects, suspect_cmp);
+	if (h->suspect_count > 1)
+		qsort(h->suspects, h->suspect_count, sizeof *h->suspects, suspect_cmp);
 out:
 	free(stack);
 	free(cls);
