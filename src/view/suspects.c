@@ -105,7 +105,7 @@ suspects_row_object(struct view *v, const struct vrow *row)
 const struct view_ops view_suspects = {
 	.name = "suspects",
 	.title = "Suspects",
-	.help = "leak suspects, as Eclipse MAT finds them: objects and classes retaining over 10%",
+	.help = "leak suspects (as Eclipse MAT finds them) and where their memory accumulates",
 	.cols = suspects_cols,
 	.ncols = sizeof suspects_cols / sizeof suspects_cols[0],
 	.default_sort = U_RETAINED,
