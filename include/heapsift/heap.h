@@ -154,6 +154,7 @@ struct heap {
 	bool id_packed;
 	uint8_t id_shift;
 	uint64_t id_base;
+	uint64_t max_id;	/* heap_max_id's, once known (+1: 0 unknown) */
 	/* Or, both NULL, ids as ranks in the dump's id map (hb_id_map): nodes
 	 * 0 .. id_head-1 have theirs in id_head_ids; the others come in runs
 	 * of consecutive ranks, run k from node id_run_node[k] (ascending) at
@@ -528,6 +529,9 @@ uint32_t heap_find_id(struct heap *h, uint64_t id);
 /* The ids of nodes first .. first+count-1 into out: heap_node_id's, in
  * one pass (cheaper per node when the ids are ranks). */
 void heap_node_ids(const struct heap *h, uint32_t first, uint32_t count, uint64_t *out);
+/* The largest node id (how wide an id column must be): O(n) the first
+ * time, then kept. */
+uint64_t heap_max_id(struct heap *h);
 
 /* Source node of edge e: O(log n) search in first_edge. */
 uint32_t heap_edge_source(const struct heap *h, uint32_t e);

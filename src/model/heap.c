@@ -341,6 +341,24 @@ heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
 	return h->lazy->make(h->lazy_ctx, h, n, buf, size);
 }
 
+uint64_t
+heap_max_id(struct heap *h)
+{
+	uint64_t ids[4096], max = 0;
+
+	if (h->max_id)
+		return h->max_id - 1;
+	for (uint32_t n = 0; n < h->node_count; n += 4096) {
+		uint32_t k = h->node_count - n < 4096 ? h->node_count - n : 4096;
+		heap_node_ids(h, n, k, ids);
+		for (uint32_t i = 0; i < k; i++)
+			if (ids[i] > max)
+				max = ids[i];
+	}
+	h->max_id = max == UINT64_MAX ? max : max + 1;
+	return max;
+}
+
 uint32_t
 heap_node_values(const struct heap *h, uint32_t n, uint32_t first, struct heap_value *out, uint32_t max)
 {

@@ -177,6 +177,7 @@ struct tui {
 	struct timespec typed;	/* when a prompt's Enter came (key timing) */
 	bool prompted;
 	uint32_t suspect;	/* the leak suspect L shows next */
+	int id_width;		/* "@" and the largest id's digits */
 };
 
 static int chart_rows(const struct tui *t);
@@ -438,7 +439,7 @@ struct colfmt {
 };
 
 static int
-col_width(const struct view_col *c)
+col_width(const struct tui *t, const struct view_col *c)
 {
 	int w, title = (int)strlen(c->title) + 1;	/* room for the sort arrow */
 	if (strcmp(c->name, "type") == 0 || strcmp(c->name, "edge_type") == 0)
@@ -448,7 +449,7 @@ col_width(const struct view_col *c)
 		case COL_COUNT: w = 10; break;
 		case COL_BYTES: w = 10; break;
 		case COL_PERCENT: w = 7; break;
-		case COL_ID: w = 11; break;
+		case COL_ID: w = t->id_width; break;
 		case COL_INT: w = 8; break;
 		default: w = 14; break;
 		}
@@ -462,7 +463,7 @@ layout(const struct tui *t, const struct pane *p, struct colfmt *out, int *nout)
 	int avail = t->cols, n = 0, bar = p->def->bar ? 12 : 0;
 	int min_tree = 20;
 	for (int k = 0; k < p->ncols; k++) {
-		int w = col_width(&p->view->cols[p->cols[k]]);
+		int w = col_width(t, &p->view->cols[p->cols[k]]);
 		if (avail - (w + 1) - bar < min_tree)
 			break;
 		out[n].col = p->cols[k];
@@ -1717,6 +1718,14 @@ tui_main(const struct tui_opts *opts)
 		t.npanes = 1;
 		t.h = NULL;
 		t.tr = NULL;
+	}
+	/* ids as wide as the largest (Java's are addresses: 11 digits and more) */
+	{
+		struct heap *ih = t.h ? t.h : t.diff ? t.diff->target : NULL;
+		char digits[24];
+		t.id_width = ih ? 1 + snprintf(digits, sizeof digits, "%" PRIu64, heap_max_id(ih)) : 11;
+		if (t.id_width < 6)
+			t.id_width = 6;
 	}
 	for (int i = 0; i < t.npanes; i++)
 		pane_setup(&t, i, HEAP_NONE);

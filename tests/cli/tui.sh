@@ -206,6 +206,25 @@ check "hprof: the inspector of the leaked item" 'Inside Leak\$LeakyItem @[0-9]+ 
 check "hprof: its fields' values (stamp = 1000 x id)" '^   \.stamp  [0-9]*000 +long$'
 keys q
 check "hprof: q" '^EXIT=0$'
+# ids as wide as the dump's: Java's are addresses, 11 digits and more
+python3 - "$jdir/wide.hprof" <<'PY'
+import struct, sys
+I = lambda v: struct.pack('>Q', v)
+rec = lambda tag, body: struct.pack('>BII', tag, 0, len(body)) + body
+cls, obj = 0x500000000, 0x500000010          # 21474836480, 21474836496
+out = b'JAVA PROFILE 1.0.2\0' + struct.pack('>IQ', 8, 0)
+out += rec(0x01, I(1) + b'Wide') + rec(0x02, struct.pack('>I', 1) + I(cls) + struct.pack('>I', 0) + I(1))
+heap = b'\x20' + I(cls) + struct.pack('>I', 0) + I(0) * 6 + struct.pack('>IHHH', 0, 0, 0, 0)
+heap += b'\xff' + I(obj) + b'\x21' + I(obj) + struct.pack('>I', 0) + I(cls) + struct.pack('>I', 0)
+out += rec(0x1C, heap) + rec(0x2C, b'')
+open(sys.argv[1], 'wb').write(out)
+PY
+fresh 120 20 \
+	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $jdir/wide.hprof; echo EXIT=\$?; sleep 600"
+keys 3
+check "hprof: an 11-digit id shown whole" ' @21474836480 +class'
+keys q
+check "hprof: q" '^EXIT=0$'
 rm -rf "$jdir"
 
 echo "tui: $n checks, $failed failed"
