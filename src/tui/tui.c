@@ -178,6 +178,7 @@ struct tui {
 	bool prompted;
 	uint32_t suspect;	/* the leak suspect L shows next */
 	int id_width;		/* "@" and the largest id's digits */
+	int type_width;		/* the longest node type's name, up to 15 */
 };
 
 static int chart_rows(const struct tui *t);
@@ -443,7 +444,7 @@ col_width(const struct tui *t, const struct view_col *c)
 {
 	int w, title = (int)strlen(c->title) + 1;	/* room for the sort arrow */
 	if (strcmp(c->name, "type") == 0 || strcmp(c->name, "edge_type") == 0)
-		w = 12;
+		w = t->type_width;
 	else
 		switch (c->type) {
 		case COL_COUNT: w = 10; break;
@@ -1719,13 +1720,21 @@ tui_main(const struct tui_opts *opts)
 		t.h = NULL;
 		t.tr = NULL;
 	}
-	/* ids as wide as the largest (Java's are addresses: 11 digits and more) */
+	/* ids as wide as the largest (Java's are addresses: 11 digits and
+	 * more), node types as wide as their names */
 	{
 		struct heap *ih = t.h ? t.h : t.diff ? t.diff->target : NULL;
 		char digits[24];
 		t.id_width = ih ? 1 + snprintf(digits, sizeof digits, "%" PRIu64, heap_max_id(ih)) : 11;
 		if (t.id_width < 6)
 			t.id_width = 6;
+		/* "primitive array" whole; V8's "concatenated string" cut */
+		t.type_width = 12;
+		for (uint32_t k = 0; ih && k < ih->node_type_count; k++) {
+			int len = ih->node_type_names[k] ? (int)strlen(ih->node_type_names[k]) : 0;
+			if (len > t.type_width)
+				t.type_width = len > 15 ? 15 : len;
+		}
 	}
 	for (int i = 0; i < t.npanes; i++)
 		pane_setup(&t, i, HEAP_NONE);
