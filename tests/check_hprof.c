@@ -602,7 +602,7 @@ dbits(double d)
  * field data, Prim's first. */
 static void
 prim_instance(struct buf *h, uint64_t oid, int8_t by, int16_t sh, int32_t in, int64_t lo, float f,
-              double d, uint8_t b, uint16_t c)
+              double d, uint64_t r, uint8_t b, uint16_t c)
 {
 	u1(h, 0x21);
 	id8(h, oid);
@@ -615,7 +615,7 @@ prim_instance(struct buf *h, uint64_t oid, int8_t by, int16_t sh, int32_t in, in
 	uN(h, (uint64_t)lo, 8);
 	u4(h, (uint32_t)fbits(f));
 	uN(h, dbits(d), 8);
-	id8(h, 0);
+	id8(h, r);
 	u1(h, b);
 	u2(h, c);
 }
@@ -627,7 +627,7 @@ values_dump(void)
 	const char head[] = "JAVA PROFILE 1.0.2";
 	static const char *const names[] = {
 		NULL, "Base", "Prim", "b", "c", "by", "s", "i", "l", "f", "d", "r",
-		"sf", "sd", "sc", "sl", "sref",
+		"sf", "sd", "sc", "sl", "sref", "sn",
 	};
 	static const struct tfield base[] = { { 3, 4, 0 }, { 4, 5, 0 } };
 	static const struct tfield prim[] = {
@@ -635,6 +635,7 @@ values_dump(void)
 	};
 	struct tfield st[] = {
 		{ 12, 6, 0 }, { 13, 7, 0 }, { 14, 5, '\n' }, { 15, 11, 1ULL << 63 }, { 16, 2, 0x1000 },
+		{ 17, 2, 0 },
 	};
 
 	st[0].bits = fbits(NAN);
@@ -647,13 +648,14 @@ values_dump(void)
 	load_class(&b, 1, 0x300, 1);
 	load_class(&b, 2, 0x310, 2);
 	typed_class(&h, 0x300, 0, base, 2, NULL, 0);
-	typed_class(&h, 0x310, 0x300, prim, 7, st, 5);
+	typed_class(&h, 0x310, 0x300, prim, 7, st, 6);
 	u1(&h, 0x05);	/* sticky class */
 	id8(&h, 0x310);
-	prim_instance(&h, 0x1000, -1, -32768, 2147483647, INT64_MIN, 0.1f, 1e10, 1, 0xE9);
-	prim_instance(&h, 0x1040, 7, 300, -5, 42, 1.0f, 0.1, 0, '\'');
-	prim_instance(&h, 0x1080, 0, 0, 0, 0, 1e7f, 0.001, 2, 0xD800);
-	prim_instance(&h, 0x10C0, 0, 0, 0, 0, -0.0f, 1.0e-4, 0, 'x');
+	/* r: null, an id not in the dump, an object's (an edge, no value) */
+	prim_instance(&h, 0x1000, -1, -32768, 2147483647, INT64_MIN, 0.1f, 1e10, 0, 1, 0xE9);
+	prim_instance(&h, 0x1040, 7, 300, -5, 42, 1.0f, 0.1, 0x9999, 0, '\'');
+	prim_instance(&h, 0x1080, 0, 0, 0, 0, 1e7f, 0.001, 0x1000, 2, 0xD800);
+	prim_instance(&h, 0x10C0, 0, 0, 0, 0, -0.0f, 1.0e-4, 0, 0, 'x');
 	/* int[3], boolean[2], double[2], byte[2000], an int[1000] without data */
 	u1(&h, 0x23); id8(&h, 0x2000); u4(&h, 0); u4(&h, 3); u1(&h, 10);
 	u4(&h, 1); u4(&h, (uint32_t)-2); u4(&h, 3);
@@ -702,20 +704,21 @@ START_TEST(test_made_values)
 	/* from memory (a compressed dump's case) there is no file to read */
 	ck_assert_uint_eq(heap_node_values(mem, heap_find_id(mem, 0x1000), 0, v, 4), 0);
 	ck_assert_str_eq(values_of(file, 0x1000, 16, x, sizeof x),
-	                 "8: by=-1:byte s=-32768:short i=2147483647:int l=-9223372036854775808:long "
-	                 "f=0.1:float d=1.0E10:double b=true:boolean c='\xc3\xa9':char");
+	                 "9: by=-1:byte s=-32768:short i=2147483647:int l=-9223372036854775808:long "
+	                 "f=0.1:float d=1.0E10:double r=null:object b=true:boolean c='\xc3\xa9':char");
 	ck_assert_str_eq(values_of(file, 0x1040, 16, x, sizeof x),
-	                 "8: by=7:byte s=300:short i=-5:int l=42:long "
-	                 "f=1.0:float d=0.1:double b=false:boolean c='\\u0027':char");
+	                 "9: by=7:byte s=300:short i=-5:int l=42:long f=1.0:float d=0.1:double "
+	                 "r=0x9999 (not in the dump):object b=false:boolean c='\\u0027':char");
 	ck_assert_str_eq(values_of(file, 0x1080, 16, x, sizeof x),
 	                 "8: by=0:byte s=0:short i=0:int l=0:long "
 	                 "f=1.0E7:float d=0.001:double b=true:boolean c='\\ud800':char");
 	ck_assert_str_eq(values_of(file, 0x10C0, 16, x, sizeof x),
-	                 "8: by=0:byte s=0:short i=0:int l=0:long "
-	                 "f=-0.0:float d=1.0E-4:double b=false:boolean c='x':char");
-	/* the statics of the class object, references aside */
+	                 "9: by=0:byte s=0:short i=0:int l=0:long "
+	                 "f=-0.0:float d=1.0E-4:double r=null:object b=false:boolean c='x':char");
+	/* the statics of the class object: sref is an edge */
 	ck_assert_str_eq(values_of(file, 0x310, 16, x, sizeof x),
-	                 "4: sf=NaN:float sd=-Infinity:double sc='\\u000a':char sl=-9223372036854775808:long");
+	                 "5: sf=NaN:float sd=-Infinity:double sc='\\u000a':char sl=-9223372036854775808:long "
+	                 "sn=null:object");
 	ck_assert_str_eq(values_of(file, 0x300, 16, x, sizeof x), "0:");
 	ck_assert_str_eq(values_of(file, 0x2000, 16, x, sizeof x), "3: [0]=1:int [1]=-2:int [2]=3:int");
 	ck_assert_str_eq(values_of(file, 0x2010, 16, x, sizeof x), "2: [0]=false:boolean [1]=true:boolean");

@@ -2378,9 +2378,71 @@ lf_value(struct lazy_file *lf, uint32_t k, uint32_t first, uint32_t max, struct 
 		snprintf(o->text, sizeof o->text, "?");
 }
 
-/* Node v's primitive values read from the file: an instance's fields
- * (class first, then its superclasses, as the dump lays them out), a
- * class's statics, a primitive array's first LF_VALUES_MAX elements. */
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The ids node v's edges lead to, sorted, into *ids (the caller frees). */
+static uint32_t
+edge_ids(const struct heap *h, uint32_t v, uint64_t **ids)
+{
+	uint32_t e0 = heap_first_edge(h, v), n = heap_first_edge(h, v + 1) - e0;
+	*ids = xmallocarray(n ? n : 1, sizeof **ids);
+	for (uint32_t i = 0; i < n; i++)
+		(*ids)[i] = heap_node_id(h, heap_edge_to(h, e0 + i));
+	qsort(*ids, n, sizeof **ids, u64_cmp);
+	return n;
+}
+
+/* A reference field is a value when it is no edge: null, or an id the
+ * dump does not have (the loader drops those references). */
+static bool
+ref_value(struct lazy_file *lf, uint64_t off, bool inside, const uint64_t *ids, uint32_t nids,
+          char *text, size_t size)
+{
+	const uint8_t *b;
+	uint64_t id;
+
+	if (!inside || (b = lf_get(lf, off, lf->idsz)) == NULL) {
+		snprintf(text, size, "?");
+		return true;
+	}
+	id = rd_idn(lf->idsz, b);
+	if (id == 0) {
+		snprintf(text, size, "null");
+		return true;
+	}
+	if (bsearch(&id, ids, nids, sizeof *ids, u64_cmp))
+		return false;
+	snprintf(text, size, "0x%" PRIx64 " (not in the dump)", id);
+	return true;
+}
+
+/* One reference field's value (ref_value) as value k, if it is one. */
+static void
+lf_ref(struct lazy_file *lf, uint32_t *k, uint32_t first, uint32_t max, struct heap_value *out,
+       uint32_t name, uint64_t off, bool inside, const uint64_t *ids, uint32_t nids)
+{
+	char text[sizeof out->text];
+	if (!ref_value(lf, off, inside, ids, nids, text, sizeof text))
+		return;
+	if (*k >= first && *k - first < max) {
+		struct heap_value *o = &out[*k - first];
+		o->name = name;
+		o->index = *k;
+		o->type = "object";
+		memcpy(o->text, text, sizeof text);
+	}
+	(*k)++;
+}
+
+/* Node v's values read from the file: an instance's fields (class first,
+ * then its superclasses, as the dump lays them out), a class's statics --
+ * the primitive ones, and the references that are no edge (null, or not
+ * in the dump) -- and a primitive array's first LF_VALUES_MAX elements. */
 static uint32_t
 lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct heap_value *out,
             uint32_t max)
@@ -2389,8 +2451,8 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 	const unsigned I = lf->idsz;
 	const uint8_t *s;
 	const struct lf_class *c;
-	uint64_t q = lf_find(lf, v), data;
-	uint32_t k = 0, n;
+	uint64_t q = lf_find(lf, v), data, *ids;
+	uint32_t k = 0, n, nids;
 	unsigned t, sz;
 
 	if (q == UINT64_MAX || (s = lf_get(lf, q, 1 + I)) == NULL || rd_idn(I, s + 1) != heap_node_id(h, v))
@@ -2402,17 +2464,22 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 			return 0;
 		nbytes = be32(s + 2 * I + 5);
 		data = q + 2 * I + 9;
-		for (c = lf_class_find(lf, rd_idn(I, s + I + 5)); c && steps++ <= lf->ncls;
-		     c = c->super == NONE ? NULL : &lf->cls[c->super]) {
+		c = lf_class_find(lf, rd_idn(I, s + I + 5));
+		nids = edge_ids(h, v, &ids);
+		for (; c && steps++ <= lf->ncls; c = c->super == NONE ? NULL : &lf->cls[c->super]) {
 			for (uint32_t i = 0; i < c->nfields; i++) {
 				t = lf->fields[c->first + i].type;
 				sz = basic_size(I, t);
-				if (t != T_OBJECT)
+				if (t == T_OBJECT)
+					lf_ref(lf, &k, first, max, out, lf->fields[c->first + i].name, data + off,
+					       off + sz <= nbytes, ids, nids);
+				else
 					lf_value(lf, k++, first, max, out, lf->fields[c->first + i].name, t, data + off,
 					         off + sz <= nbytes);
 				off += sz;
 			}
 		}
+		free(ids);
 		return k;
 	}
 	case SUB_PRIM_ARRAY_DUMP:
@@ -2442,13 +2509,17 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 		if ((s = lf_get(lf, o, 2)) == NULL || be16(s) != c->nstatics)
 			return 0;
 		o += 2;
+		nids = edge_ids(h, v, &ids);
 		for (uint32_t i = 0; i < c->nstatics; i++) {
 			const struct lf_field *f = &lf->fields[c->first + c->nfields + i];
 			sz = basic_size(I, f->type);
-			if (f->type != T_OBJECT)
+			if (f->type == T_OBJECT)
+				lf_ref(lf, &k, first, max, out, f->name, o + I + 1, true, ids, nids);
+			else
 				lf_value(lf, k++, first, max, out, f->name, f->type, o + I + 1, true);
 			o += I + 1 + sz;
 		}
+		free(ids);
 		return k;
 	}
 	default:
