@@ -667,6 +667,11 @@ values_dump(void)
 	for (unsigned i = 0; i < 2000; i++)
 		u1(&h, i & 0xff);
 	u1(&h, 0xC3); id8(&h, 0x3000); u4(&h, 0); u4(&h, 1000); u1(&h, 10);
+	/* subnormals: Java writes the closest of two digits, not d.0 */
+	u1(&h, 0x23); id8(&h, 0x3010); u4(&h, 0); u4(&h, 2); u1(&h, 6);
+	u4(&h, 1); u4(&h, 2);	/* Float.MIN_VALUE, twice it */
+	u1(&h, 0x23); id8(&h, 0x3020); u4(&h, 0); u4(&h, 1); u1(&h, 7);
+	uN(&h, 1, 8);		/* Double.MIN_VALUE */
 	return end_dump(&b, &h);
 }
 
@@ -729,6 +734,8 @@ START_TEST(test_made_values)
 	ck_assert_uint_eq(heap_node_values(file, heap_find_id(file, 0x2040), 999, v, 4), 1000);
 	ck_assert_str_eq(v[0].text, "-25");	/* 999 & 0xff = 231 */
 	ck_assert_str_eq(values_of(file, 0x3000, 16, x, sizeof x), "0:");
+	ck_assert_str_eq(values_of(file, 0x3010, 16, x, sizeof x), "2: [0]=1.4E-45:float [1]=2.8E-45:float");
+	ck_assert_str_eq(values_of(file, 0x3020, 16, x, sizeof x), "1: [0]=4.9E-324:double");
 
 	/* the file changed: cut short, then garbage; values or none, never a crash */
 	for (int k = 0; k < 2; k++) {
@@ -754,6 +761,63 @@ START_TEST(test_made_values)
 	unlink(path);
 	free(path);
 	free(d.p);
+}
+END_TEST
+
+/* A class of 65,535 int statics: the inspector lists them all, cell by
+ * cell, in time linear in them (each value read once, not once a cell). */
+START_TEST(test_many_values)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	const unsigned n = 65535;
+	char *path;
+	struct heap *hp;
+	struct view *v;
+	struct vrows rows = { 0 };
+	struct cell c;
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	string(&b, 1, "Many");
+	string(&b, 2, "s");
+	load_class(&b, 1, 0x100, 1);
+	u1(&h, 0x20);
+	id8(&h, 0x100);
+	u4(&h, 0);
+	for (int i = 0; i < 6; i++)
+		id8(&h, 0);
+	u4(&h, 0);
+	u2(&h, 0);
+	u2(&h, n);
+	for (unsigned i = 0; i < n; i++) {
+		id8(&h, 2);
+		u1(&h, 10);
+		u4(&h, i);
+	}
+	u2(&h, 0);
+	u1(&h, 0x05);	/* sticky class */
+	id8(&h, 0x100);
+	b = end_dump(&b, &h);
+	path = write_temp(b.p, b.len);
+	hp = load_both(path, NULL, 0, 0);
+	v = view_new(&view_inspect, hp);
+	v->subject = heap_find_id(hp, 0x100);
+	view_children(v, NULL, 0, false, &rows);
+	ck_assert_uint_eq(rows.n, n);
+	for (size_t i = 0; i < rows.n; i++)
+		for (int col = 0; col < 5; col++)
+			view_cell(v, &rows.v[i], (size_t)col, &c);
+	view_cell(v, &rows.v[n - 1], (size_t)view_col_find(v, "name"), &c);
+	ck_assert_int_eq(c.len, 5);
+	ck_assert_int_eq(memcmp(c.s, "65534", 5), 0);
+	vrows_free(&rows);
+	view_free(v);
+	heap_free(hp);
+	unlink(path);
+	free(path);
+	free(b.p);
 }
 END_TEST
 
@@ -1011,6 +1075,7 @@ suite_hprof(void)
 	tcase_add_test(tc, test_made_strings);
 	tcase_add_test(tc, test_jdk_strings);
 	tcase_add_test(tc, test_made_values);
+	tcase_add_test(tc, test_many_values);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parallel");
 	tcase_set_timeout(tc, 60);

@@ -258,8 +258,10 @@ struct lf_field {
 	uint8_t type;
 };
 
-/* A primitive array's elements listed as values, at most. */
+/* A primitive array's elements listed as values, at most; and any node's
+ * values (a class of 65,535 statics, a long chain of superclasses). */
 #define LF_VALUES_MAX 1000
+#define LF_VALUES_ALL 65536
 
 struct lazy_file {
 	int fd;
@@ -282,6 +284,11 @@ struct lazy_file {
 	uint32_t nfields;
 	uint32_t last_v;	/* the node lf_find found last, and where */
 	uint64_t last_q;
+	/* the values of the node lazy_values read last (the inspector asks a
+	 * row's cells one by one): vals_n of them, for node vals_v */
+	struct heap_value *vals;
+	uint32_t vals_v, vals_n;
+	size_t vals_cap;
 	uint64_t win_off;	/* the window: win_len bytes of the file from win_off */
 	size_t win_len;
 	uint8_t win[LF_WINDOW];
@@ -2259,7 +2266,11 @@ java_double(char *out, size_t size, double x, bool is_float)
 		snprintf(out, size, "%s0.0", signbit(x) ? "-" : "");
 		return;
 	}
-	for (int prec = 1; prec <= 17; prec++) {
+	/* Java (Double.toString's rules): of the shortest decimals that read
+	 * back to x, the closest; where one digit does, the closest of one or
+	 * two digits (Float.MIN_VALUE is 1.4E-45, not 1.0E-45).  %.*e rounds
+	 * correctly, so the closest of a length is the one it writes. */
+	for (int prec = 2; prec <= 17; prec++) {
 		snprintf(e, sizeof e, "%.*e", prec - 1, x);
 		if (is_float ? (float)strtod(e, NULL) == (float)x : strtod(e, NULL) == x)
 			break;
@@ -2357,20 +2368,30 @@ lf_class_find(const struct lazy_file *lf, uint64_t id)
 	return lo < lf->ncls && lf->cls[lo].id == id ? &lf->cls[lo] : NULL;
 }
 
-/* One value into out[k - first] when k is among first .. first + max - 1:
- * the size bytes at off of the file, or "?" past end. */
+/* Room for value k of the node being read (lazy_values), or NULL past
+ * LF_VALUES_ALL. */
+static struct heap_value *
+lf_slot(struct lazy_file *lf, uint32_t k)
+{
+	if (k >= LF_VALUES_ALL)
+		return NULL;
+	XGROW(lf->vals, lf->vals_cap, (size_t)k + 1);
+	return &lf->vals[k];
+}
+
+/* A primitive value: the size bytes at off of the file, or "?" past its
+ * end; value *k, *k counted. */
 static void
-lf_value(struct lazy_file *lf, uint32_t k, uint32_t first, uint32_t max, struct heap_value *out,
-         uint32_t name, unsigned t, uint64_t off, bool inside)
+lf_value(struct lazy_file *lf, uint32_t *k, uint32_t name, unsigned t, uint64_t off, bool inside)
 {
 	const uint8_t *b;
-	struct heap_value *o;
+	struct heap_value *o = lf_slot(lf, *k);
 
-	if (k < first || k - first >= max)
+	if (o == NULL)
 		return;
-	o = &out[k - first];
+	(*k)++;
 	o->name = name;
-	o->index = k;
+	o->index = *k - 1;
 	o->type = prim_names[t];
 	if (inside && (b = lf_get(lf, off, basic_size(lf->idsz, t))) != NULL)
 		value_format(o->text, sizeof o->text, b, t);
@@ -2421,33 +2442,32 @@ ref_value(struct lazy_file *lf, uint64_t off, bool inside, const uint64_t *ids, 
 	return true;
 }
 
-/* One reference field's value (ref_value) as value k, if it is one. */
+/* A reference field's value (ref_value), if it is one: value *k. */
 static void
-lf_ref(struct lazy_file *lf, uint32_t *k, uint32_t first, uint32_t max, struct heap_value *out,
-       uint32_t name, uint64_t off, bool inside, const uint64_t *ids, uint32_t nids)
+lf_ref(struct lazy_file *lf, uint32_t *k, uint32_t name, uint64_t off, bool inside, const uint64_t *ids,
+       uint32_t nids)
 {
-	char text[sizeof out->text];
-	if (!ref_value(lf, off, inside, ids, nids, text, sizeof text))
+	char text[sizeof lf->vals->text];
+	struct heap_value *o;
+
+	if (*k >= LF_VALUES_ALL || !ref_value(lf, off, inside, ids, nids, text, sizeof text) ||
+	    (o = lf_slot(lf, *k)) == NULL)
 		return;
-	if (*k >= first && *k - first < max) {
-		struct heap_value *o = &out[*k - first];
-		o->name = name;
-		o->index = *k;
-		o->type = "object";
-		memcpy(o->text, text, sizeof text);
-	}
+	o->name = name;
+	o->index = *k;
+	o->type = "object";
+	memcpy(o->text, text, sizeof text);
 	(*k)++;
 }
 
-/* Node v's values read from the file: an instance's fields (class first,
- * then its superclasses, as the dump lays them out), a class's statics --
- * the primitive ones, and the references that are no edge (null, or not
- * in the dump) -- and a primitive array's first LF_VALUES_MAX elements. */
+/* Node v's values read from the file into lf->vals: an instance's fields
+ * (class first, then its superclasses, as the dump lays them out), a
+ * class's statics -- the primitive ones, and the references that are no
+ * edge (null, or not in the dump) -- and a primitive array's first
+ * LF_VALUES_MAX elements; LF_VALUES_ALL at most.  How many. */
 static uint32_t
-lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct heap_value *out,
-            uint32_t max)
+lf_values(struct lazy_file *lf, const struct heap *h, uint32_t v)
 {
-	struct lazy_file *lf = ctx;
 	const unsigned I = lf->idsz;
 	const uint8_t *s;
 	const struct lf_class *c;
@@ -2466,15 +2486,16 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 		data = q + 2 * I + 9;
 		c = lf_class_find(lf, rd_idn(I, s + I + 5));
 		nids = edge_ids(h, v, &ids);
-		for (; c && steps++ <= lf->ncls; c = c->super == NONE ? NULL : &lf->cls[c->super]) {
-			for (uint32_t i = 0; i < c->nfields; i++) {
+		for (; c && steps++ <= lf->ncls && k < LF_VALUES_ALL;
+		     c = c->super == NONE ? NULL : &lf->cls[c->super]) {
+			for (uint32_t i = 0; i < c->nfields && k < LF_VALUES_ALL; i++) {
 				t = lf->fields[c->first + i].type;
 				sz = basic_size(I, t);
 				if (t == T_OBJECT)
-					lf_ref(lf, &k, first, max, out, lf->fields[c->first + i].name, data + off,
-					       off + sz <= nbytes, ids, nids);
+					lf_ref(lf, &k, lf->fields[c->first + i].name, data + off, off + sz <= nbytes, ids,
+					       nids);
 				else
-					lf_value(lf, k++, first, max, out, lf->fields[c->first + i].name, t, data + off,
+					lf_value(lf, &k, lf->fields[c->first + i].name, t, data + off,
 					         off + sz <= nbytes);
 				off += sz;
 			}
@@ -2491,9 +2512,9 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 			return 0;
 		if (n > LF_VALUES_MAX)
 			n = LF_VALUES_MAX;
-		for (uint32_t i = first; i < n && i - first < max; i++)
-			lf_value(lf, i, first, max, out, HEAP_NONE, t, q + I + 10 + (uint64_t)i * sz, true);
-		return n;
+		for (uint32_t i = 0; i < n; i++)
+			lf_value(lf, &k, HEAP_NONE, t, q + I + 10 + (uint64_t)i * sz, true);
+		return k;
 	case SUB_CLASS_DUMP: {
 		uint64_t o = q + 1 + 7 * (uint64_t)I + 8;
 		if ((c = lf_class_find(lf, heap_node_id(h, v))) == NULL)
@@ -2514,9 +2535,9 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 			const struct lf_field *f = &lf->fields[c->first + c->nfields + i];
 			sz = basic_size(I, f->type);
 			if (f->type == T_OBJECT)
-				lf_ref(lf, &k, first, max, out, f->name, o + I + 1, true, ids, nids);
+				lf_ref(lf, &k, f->name, o + I + 1, true, ids, nids);
 			else
-				lf_value(lf, k++, first, max, out, f->name, f->type, o + I + 1, true);
+				lf_value(lf, &k, f->name, f->type, o + I + 1, true);
 			o += I + 1 + sz;
 		}
 		free(ids);
@@ -2525,6 +2546,23 @@ lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct 
 	default:
 		return 0;
 	}
+}
+
+/* The heap's values(): read a node's once, then from lf->vals while the
+ * same node is asked for (the inspector asks a row's cells one by one). */
+static uint32_t
+lazy_values(void *ctx, const struct heap *h, uint32_t v, uint32_t first, struct heap_value *out,
+            uint32_t max)
+{
+	struct lazy_file *lf = ctx;
+
+	if (v != lf->vals_v) {
+		lf->vals_n = lf_values(lf, h, v);
+		lf->vals_v = v;
+	}
+	for (uint32_t i = first; i < lf->vals_n && i - first < max; i++)
+		out[i - first] = lf->vals[i];
+	return lf->vals_n;
 }
 
 static void
@@ -2539,6 +2577,7 @@ lazy_free(void *ctx)
 	free(lf->skip);
 	free(lf->cls);
 	free(lf->fields);
+	free(lf->vals);
 	free(lf);
 }
 
@@ -2990,6 +3029,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 			p.lf->nblocks = (uint32_t)(((uint64_t)p.nodes + 63) / 64);
 			p.lf->block = xmallocarray(p.lf->nblocks, sizeof *p.lf->block);
 			p.lf->last_q = UINT64_MAX;
+			p.lf->vals_v = NONE;
 			if (p.string_class != NONE) {
 				p.lf->has_string = true;
 				p.lf->string_class = p.cls[p.string_class].id;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ struct obuf {
 	size_t len, cap;
 	int fd;
 	uint64_t flushed;
+	uint64_t limit;		/* RLIMIT_FSIZE: a write past it would raise SIGXFSZ */
 	bool failed;
 	bool release_in;	/* the input is io_open's mapping: give its pages back */
 };
@@ -56,6 +58,10 @@ static int
 obuf_flush(struct obuf *o)
 {
 	size_t done = 0;
+	if (o->len > o->limit - o->flushed) {
+		o->failed = true;	/* (instead of being killed by SIGXFSZ) */
+		return -1;
+	}
 	while (done < o->len) {
 		ssize_t w = write(o->fd, o->p + done, o->len - done);
 		if (w < 0 && errno == EINTR)
@@ -254,12 +260,15 @@ spill_file(void)
 static int
 io_spill(struct io *io, const uint8_t *in, size_t n, struct hs_error *err)
 {
-	struct obuf o = { .fd = spill_file(), .release_in = true };	/* (io_open's mapping) */
+	struct obuf o = { .fd = spill_file(), .release_in = true, .limit = UINT64_MAX };
+	struct rlimit rl;
 	void *m;
 	int r;
 
 	if (o.fd < 0)
 		return 1;
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		o.limit = (uint64_t)rl.rlim_cur;
 	if (io->codec == IO_GZIP)
 		r = io_gunzip(io, in, n, &o, err);
 	else
