@@ -716,6 +716,16 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 		attroff(A_REVERSE);
 }
 
+/* "java.util.HashMap", or "20 instances of Session". */
+static void
+suspect_name(const struct heap *h, const struct heap_suspect *s, char *buf, size_t size)
+{
+	if (s->is_class)
+		snprintf(buf, size, "%u instances of %s", s->count, heap_str(h, h->classes[s->class_index].name));
+	else
+		heap_display_name(h, s->node, buf, size);
+}
+
 static void
 draw_summary_totals(struct tui *t, int y)
 {
@@ -751,11 +761,7 @@ draw_summary_totals(struct tui *t, int y)
 	if (h->suspect_count) {
 		const struct heap_suspect *s = &h->suspects[0];
 		char name[160];
-		if (s->is_class)
-			snprintf(name, sizeof name, "%u instances of %s", s->count,
-			         heap_str(h, h->classes[s->class_index].name));
-		else
-			heap_display_name(h, s->node, name, sizeof name);
+		suspect_name(h, s, name, sizeof name);
 		human_size(s->retained, b, sizeof b);
 		snprintf(line, sizeof line, " Leak suspects: %u (L shows them); the largest, %s, retains %s (%.1f%%)",
 		         h->suspect_count, name, b,
@@ -1149,11 +1155,7 @@ show_suspect(struct tui *t)
 	free(chain);
 	if (line < p->tree.n)
 		tree_set_cursor(&p->tree, line, rows);
-	if (s->is_class)
-		snprintf(name, sizeof name, "%u instances of %s", s->count,
-		         heap_str(h, h->classes[s->class_index].name));
-	else
-		heap_display_name(h, s->node, name, sizeof name);
+	suspect_name(h, s, name, sizeof name);
 	human_size(s->retained, size, sizeof size);
 	if (s->accumulation != HEAP_NONE && s->accumulation != s->node) {
 		heap_display_name(h, s->accumulation, acc, sizeof acc);

@@ -527,6 +527,19 @@ view_children(struct view *v, const struct vrow *parent, size_t col, bool desc,
 	view_children_top(v, parent, col, desc, 0, out);
 }
 
+/* The first k of tmp (keys in order) onto out with their ids; frees tmp. */
+static void
+append_ids(struct vrows *out, const struct vrow *parent, struct vrows *tmp, size_t k)
+{
+	XGROW(out->v, out->cap, out->n + k);
+	for (size_t i = 0; i < k; i++) {
+		out->v[out->n].key = tmp->v[i].key;
+		out->v[out->n].id = parent ? view_child_id(parent->id, tmp->v[i].key) : tmp->v[i].key;
+		out->n++;
+	}
+	vrows_free(tmp);
+}
+
 size_t
 view_children_top(struct view *v, const struct vrow *parent, size_t col, bool desc,
                   size_t limit, struct vrows *out)
@@ -554,36 +567,17 @@ view_children_top(struct view *v, const struct vrow *parent, size_t col, bool de
 	if (ops->children_first && !ops->record && ops->children_sorted &&
 	    ops->children_sorted(v, parent, v->colmap[col], desc)) {
 		total = ops->children_first(v, parent, limit, &tmp);
-		XGROW(out->v, out->cap, out->n + tmp.n);
-		for (size_t i = 0; i < tmp.n; i++) {
-			out->v[out->n].key = tmp.v[i].key;
-			out->v[out->n].id = parent ? view_child_id(parent->id, tmp.v[i].key) : tmp.v[i].key;
-			out->n++;
-		}
-		vrows_free(&tmp);
+		append_ids(out, parent, &tmp, tmp.n);
 		return total;
 	}
 	ops->children(v, parent, &tmp);
 	total = tmp.n;
 	if (ops->record) {
-		XGROW(out->v, out->cap, out->n + tmp.n);
-		for (size_t i = 0; i < tmp.n; i++) {
-			out->v[out->n].key = tmp.v[i].key;
-			out->v[out->n].id = parent ? view_child_id(parent->id, tmp.v[i].key) : tmp.v[i].key;
-			out->n++;
-		}
-		vrows_free(&tmp);
+		append_ids(out, parent, &tmp, tmp.n);
 		return total;	/* name/value rows keep their order */
 	}
 	if (ops->children_sorted && ops->children_sorted(v, parent, v->colmap[col], desc)) {
-		size_t k = limit && limit < tmp.n ? limit : tmp.n;
-		XGROW(out->v, out->cap, out->n + k);
-		for (size_t i = 0; i < k; i++) {
-			out->v[out->n].key = tmp.v[i].key;
-			out->v[out->n].id = parent ? view_child_id(parent->id, tmp.v[i].key) : tmp.v[i].key;
-			out->n++;
-		}
-		vrows_free(&tmp);
+		append_ids(out, parent, &tmp, limit && limit < tmp.n ? limit : tmp.n);
 		return total;
 	}
 	sorter_init(&st, v, col, desc, limit, tmp.n);
