@@ -55,6 +55,11 @@ suspects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 	const struct heap_suspect *s = &h->suspects[row->key];
 	double total = h->total_size ? (double)h->total_size : 1;
 
+	/* the accumulation columns are empty where there is none */
+	if (col >= U_ACC && s->accumulation == HEAP_NONE) {
+		out->empty = true;
+		return;
+	}
 	switch (col) {
 	case U_NAME:
 		if (!s->is_class) {
@@ -69,30 +74,10 @@ suspects_cell(struct view *v, const struct vrow *row, size_t col, struct cell *o
 	case U_RETAINED: cell_u(out, COL_BYTES, s->retained); break;
 	case U_PERCENT: cell_pct(out, 100.0 * (double)s->retained / total); break;
 	case U_ID: cell_u(out, COL_ID, heap_node_id(h, s->node)); break;
-	case U_ACC:
-		if (s->accumulation == HEAP_NONE)
-			out->empty = true;
-		else
-			name_cell(v, s->accumulation, out);
-		break;
-	case U_ACC_ID:
-		if (s->accumulation == HEAP_NONE)
-			out->empty = true;
-		else
-			cell_u(out, COL_ID, heap_node_id(h, s->accumulation));
-		break;
-	case U_ACC_RETAINED:
-		if (s->accumulation == HEAP_NONE)
-			out->empty = true;
-		else
-			cell_u(out, COL_BYTES, heap_retained(h, s->accumulation));
-		break;
-	case U_DEPTH:
-		if (s->accumulation == HEAP_NONE)
-			out->empty = true;
-		else
-			cell_i(out, s->depth);
-		break;
+	case U_ACC: name_cell(v, s->accumulation, out); break;
+	case U_ACC_ID: cell_u(out, COL_ID, heap_node_id(h, s->accumulation)); break;
+	case U_ACC_RETAINED: cell_u(out, COL_BYTES, heap_retained(h, s->accumulation)); break;
+	case U_DEPTH: cell_i(out, s->depth); break;
 	}
 }
 
