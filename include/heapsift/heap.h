@@ -126,6 +126,7 @@ struct heap {
 	char *path;		/* the file it came from */
 	const char *format;	/* "v8", ... (static string) */
 	enum heap_rules rules;
+	bool hex_ids;		/* ids are addresses (Java): shown as 0x... */
 
 	uint32_t node_count;
 	uint32_t edge_count;
@@ -532,6 +533,9 @@ void heap_node_ids(const struct heap *h, uint32_t first, uint32_t count, uint64_
 /* The largest node id (how wide an id column must be): O(n) the first
  * time, then kept. */
 uint64_t heap_max_id(struct heap *h);
+/* An id as people see it in the dump's own tools: "0x" and hexadecimal
+ * for addresses (MAT's way), decimal otherwise.  snprintf's return. */
+int heap_format_id(const struct heap *h, uint64_t id, char *buf, size_t size);
 
 /* Source node of edge e: O(log n) search in first_edge. */
 uint32_t heap_edge_source(const struct heap *h, uint32_t e);

@@ -47,6 +47,7 @@ struct cell {
 	enum col_type type;
 	bool empty;		/* no value (e.g. a distance that does not apply) */
 	uint64_t u;		/* COUNT, BYTES, ID */
+	bool hex;		/* ID: an address, 0x... but in JSON (heap_format_id) */
 	int64_t i;		/* INT */
 	double d;		/* PERCENT */
 	const char *s;		/* TEXT: valid until the next cell() on this view */

@@ -140,6 +140,10 @@ put_csv(FILE *out, const struct cell *c, char sep)
 {
 	if (c->empty)
 		return;
+	if (c->type == COL_ID && c->hex) {
+		fprintf(out, "0x%" PRIx64, c->u);
+		return;
+	}
 	if (c->type != COL_TEXT) {
 		put_number(out, c);
 		return;
@@ -234,6 +238,12 @@ put_text_cell(FILE *out, const struct cell *c, int width, bool last)
 	switch (c->type) {
 	case COL_PERCENT: snprintf(num, sizeof num, "%.2f", c->d); break;
 	case COL_INT: snprintf(num, sizeof num, "%" PRId64, c->i); break;
+	case COL_ID:
+		if (c->hex) {
+			snprintf(num, sizeof num, "0x%" PRIx64, c->u);
+			break;
+		}
+		/* fall through */
 	default: snprintf(num, sizeof num, "%" PRIu64, c->u); break;
 	}
 	fprintf(out, "%*s", width, num);

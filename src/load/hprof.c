@@ -2904,6 +2904,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	p.b = &b;
 	hb_init(&b, heap_new("hprof", io->path));
 	hb_rules(&b, HEAP_RULES_GENERIC);
+	b.h->hex_ids = true;	/* ids are addresses, shown as MAT does */
 	declare_types(&p);
 
 	p.phase = "reading";

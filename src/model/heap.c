@@ -341,6 +341,14 @@ heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
 	return h->lazy->make(h->lazy_ctx, h, n, buf, size);
 }
 
+int
+heap_format_id(const struct heap *h, uint64_t id, char *buf, size_t size)
+{
+	if (h && h->hex_ids)
+		return snprintf(buf, size, "0x%" PRIx64, id);
+	return snprintf(buf, size, "%" PRIu64, id);
+}
+
 uint64_t
 heap_max_id(struct heap *h)
 {

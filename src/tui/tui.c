@@ -499,7 +499,7 @@ format_cell(const struct tui *t, const struct pane *p, const struct cell *c, con
 		snprintf(buf, size, "%.1f%%", c->d);
 		break;
 	case COL_ID:
-		snprintf(buf, size, "@%" PRIu64, c->u);
+		snprintf(buf, size, c->hex ? "@0x%" PRIx64 : "@%" PRIu64, c->u);
 		break;
 	case COL_INT:
 		/* DevTools' way: no distance, or only from system roots: a dash */
@@ -673,7 +673,7 @@ draw_line(struct tui *t, struct pane *p, size_t i, int y, const struct colfmt *c
 		/* instances: their id after the name, as DevTools shows them */
 		view_cell(p->view, &row, (size_t)view_col_find(p->view, "id"), &c);
 		if (!c.empty) {
-			snprintf(buf, sizeof buf, " @%" PRIu64, c.u);
+			snprintf(buf, sizeof buf, c.hex ? " @0x%" PRIx64 : " @%" PRIu64, c.u);
 			if (!sel)
 				attron(attr_of(t, C_DIM));
 			x += put_str(t, buf, tree_w - x);
@@ -785,7 +785,7 @@ draw_subject(struct tui *t, struct pane *p, int y)
 {
 	const struct heap *h = t->h;
 	uint32_t n = p->view->subject;
-	char name[200], self[32], ret[32], line[512];
+	char name[200], self[32], ret[32], id[24], line[512];
 
 	move(y, 0);
 	if (n == HEAP_NONE) {
@@ -796,8 +796,9 @@ draw_subject(struct tui *t, struct pane *p, int y)
 	heap_display_name(h, n, name, sizeof name);
 	grouped(heap_node_self(h, n), self, sizeof self);
 	grouped(heap_retained(h, n), ret, sizeof ret);
-	snprintf(line, sizeof line, " %s %s @%" PRIu64 " (%s): shallow %s bytes, retained %s bytes",
-	         p - t->panes == P_RETAINERS ? "Retainers of" : "Inside", name, heap_node_id(h, n),
+	heap_format_id(h, heap_node_id(h, n), id, sizeof id);
+	snprintf(line, sizeof line, " %s %s @%s (%s): shallow %s bytes, retained %s bytes",
+	         p - t->panes == P_RETAINERS ? "Retainers of" : "Inside", name, id,
 	         heap_node_type_name(h, n), self, ret);
 	attron(A_BOLD);
 	put_str(t, line, t->cols);
@@ -1278,10 +1279,11 @@ static void
 show_match(struct tui *t)
 {
 	uint32_t n = t->matches[t->imatch];
-	char name[80];
+	char name[80], id[24];
 	heap_display_name(t->h, n, name, sizeof name);
+	heap_format_id(t->h, heap_node_id(t->h, n), id, sizeof id);
 	open_subject(t, P_INSPECTOR, n);
-	message(t, "match %zu/%zu: %s @%" PRIu64, t->imatch + 1, t->nmatches, name, heap_node_id(t->h, n));
+	message(t, "match %zu/%zu: %s @%s", t->imatch + 1, t->nmatches, name, id);
 }
 
 static void
@@ -1298,8 +1300,11 @@ search(struct tui *t)
 	snprintf(t->query, sizeof t->query, "%s", q);
 	if (q[0] == '@') {
 		char *end;
-		unsigned long long id = strtoull(q + 1, &end, 10);
-		uint32_t n = *end == '\0' && q[1] ? heap_find_id(t->h, id) : HEAP_NONE;
+		/* decimal, or hexadecimal after 0x (Java addresses) */
+		bool hex = q[1] == '0' && (q[2] == 'x' || q[2] == 'X');
+		unsigned long long id = strtoull(q + 1, &end, hex ? 16 : 10);
+		uint32_t n = *end == '\0' && q[1] >= '0' && q[1] <= '9'
+		             ? heap_find_id(t->h, id) : HEAP_NONE;
 		if (n == HEAP_NONE) {
 			message(t, "no object %s", q);
 			return;
@@ -1727,7 +1732,7 @@ tui_main(const struct tui_opts *opts)
 	{
 		struct heap *ih = t.h ? t.h : t.diff ? t.diff->target : NULL;
 		char digits[24];
-		t.id_width = ih ? 1 + snprintf(digits, sizeof digits, "%" PRIu64, heap_max_id(ih)) : 11;
+		t.id_width = ih ? 1 + heap_format_id(ih, heap_max_id(ih), digits, sizeof digits) : 11;
 		if (t.id_width < 6)
 			t.id_width = 6;
 		/* "primitive array" whole; V8's "concatenated string" cut */

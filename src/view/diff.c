@@ -81,8 +81,9 @@ diff_object_cell(struct view *v, uint32_t n, size_t col, struct cell *out)
 	switch (col) {
 	case DH_CLASS: {
 		size_t len = heap_display_name(h, n, v->text, sizeof v->text - 24);
-		snprintf(v->text + len, sizeof v->text - len, " @%llu",
-		         (unsigned long long)heap_node_id(h, n));
+		v->text[len++] = ' ';
+		v->text[len++] = '@';
+		heap_format_id(h, heap_node_id(h, n), v->text + len, sizeof v->text - len);
 		cell_text(v, out, v->text);
 		break;
 	}

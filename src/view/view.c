@@ -5,6 +5,7 @@
 
 #include "heapsift/analyze.h"
 #include "heapsift/arena.h"
+#include "heapsift/diff.h"
 #include "heapsift/heap.h"
 #include "heapsift/view.h"
 #include "heapsift/xalloc.h"
@@ -205,6 +206,10 @@ view_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 	memset(out, 0, sizeof *out);
 	out->type = v->cols[col].type;
 	v->ops->cell(v, row, v->colmap[col], out);
+	if (out->type == COL_ID) {
+		const struct heap *h = v->heap ? v->heap : v->diff ? v->diff->target : NULL;
+		out->hex = h && h->hex_ids;
+	}
 }
 
 uint32_t

@@ -55,7 +55,7 @@ PY
 	python3 - "$tmp/report.json" "$leak" "$table" <<'PY' ||
 import json, sys
 s = json.load(open(sys.argv[1]))['suspects']
-want = {'name': 'Leak', 'kind': 'object', 'id': int(sys.argv[2]), 'accumulation_id': int(sys.argv[3]),
+want = {'name': 'Leak', 'kind': 'object', 'id': int(sys.argv[2], 0), 'accumulation_id': int(sys.argv[3], 0),
         'accumulation': 'java.util.HashMap$Node[]', 'depth': 2}
 assert any(all(r[k] == v for k, v in want.items()) for r in s), s
 PY
@@ -90,7 +90,7 @@ gzip -dc "$data/leak.hprof.gz" >"$tmp/plain.hprof"
 if ! cmp -s "$tmp/plain.csv" "$tmp/gz.csv"; then
 	fail "plain and gzip'd dumps name objects differently: $(diff "$tmp/gz.csv" "$tmp/plain.csv" | head -4)"
 fi
-labels=$(grep -c '^[0-9]*,instance,"""' "$tmp/plain.csv")
+labels=$(grep -c '^0x[0-9a-f]*,instance,"""' "$tmp/plain.csv")
 n=$((n + 1))
 [ "$labels" -gt 1000 ] || fail "only $labels Strings shown with their value"
 

@@ -202,11 +202,12 @@ check "hprof: jcmd's count and bytes of the leaked class" '^ . Leak\$LeakyItem +
 keys Enter j p
 check "hprof: the shortest path runs through Leak.CACHE" '\.CACHE +Leak +[0-9]+ @'
 keys BSpace i
-check "hprof: the inspector of the leaked item" 'Inside Leak\$LeakyItem @[0-9]+ \(instance\): shallow 32 bytes'
+check "hprof: the inspector of the leaked item" 'Inside Leak\$LeakyItem @0x[0-9a-f]+ \(instance\): shallow 32 bytes'
 check "hprof: its fields' values (stamp = 1000 x id)" '^   \.stamp  [0-9]*000 +long$'
 keys q
 check "hprof: q" '^EXIT=0$'
-# ids as wide as the dump's: Java's are addresses, 11 digits and more
+# ids as wide as the dump's: Java's are addresses, shown in hexadecimal as
+# MAT shows them, 11 digits and more
 python3 - "$jdir/wide.hprof" <<'PY'
 import struct, sys
 I = lambda v: struct.pack('>Q', v)
@@ -222,7 +223,11 @@ PY
 fresh 120 20 \
 	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $jdir/wide.hprof; echo EXIT=\$?; sleep 600"
 keys 3
-check "hprof: an 11-digit id shown whole" ' @21474836480 +class'
+check "hprof: an 11-digit id shown whole, in hexadecimal" ' @0x500000000 +class'
+keys / '@0x500000010' Enter
+check "hprof: / finds an object by its hexadecimal address" 'Inside Wide @0x500000010 \(instance\)'
+keys / '@21474836496' Enter
+check "hprof: ... or its decimal one" 'object @21474836496'
 keys q
 check "hprof: q" '^EXIT=0$'
 rm -rf "$jdir"

@@ -218,7 +218,7 @@ def main():
             got = (int(r['count']), int(r['shallow_size'])) if r else None
             if got != (n, size):
                 bad.append(f'{name}: class {cls}: (count, bytes) {got}, not {(n, size)}')
-        objs = {int(r['id']): r for r in run(heapsift, 'export', f, '--view', 'objects', '--format', 'csv',
+        objs = {int(r['id'], 0): r for r in run(heapsift, 'export', f, '--view', 'objects', '--format', 'csv',
                                              '--top', '0')}
         for oid, label in labels.items():
             got = objs.get(oid, {}).get('name')
@@ -240,7 +240,7 @@ def main():
             names = [r['name'] for r in chain]
             text = ' / '.join(f'{r["edge"]} {r["name"]}' for r in chain)
             if thread is not None:
-                ok = chain and int(chain[0]['id']) == thread and group in chain[0]['edge'] and \
+                ok = chain and int(chain[0]['id'], 0) == thread and group in chain[0]['edge'] and \
                     (where is None or where in chain[0]['edge'])
             else:
                 ok = chain and group in names[0] and chain[-1]['type'] == 'synthetic'
