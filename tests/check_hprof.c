@@ -698,6 +698,31 @@ values_of(struct heap *h, uint64_t id, uint32_t max, char *out, size_t size)
 	return out;
 }
 
+/* The inspector's rows of node id, as "edge edge ...", in the view's
+ * order (its index, ascending); each row's index is its place. */
+static const char *
+inspect_order(struct heap *h, uint64_t id, char *out, size_t size)
+{
+	struct view *v = view_new(&view_inspect, h);
+	struct vrows rows = { 0 };
+	struct cell c;
+	size_t len = 0;
+	int ic = view_col_find(v, "index"), ec = view_col_find(v, "edge");
+
+	v->subject = heap_find_id(h, id);
+	view_children(v, NULL, ic, false, &rows);
+	out[0] = '\0';
+	for (size_t i = 0; i < rows.n; i++) {
+		view_cell(v, &rows.v[i], (size_t)ic, &c);
+		ck_assert_uint_eq(c.u, i);
+		view_cell(v, &rows.v[i], (size_t)ec, &c);
+		len += (size_t)snprintf(out + len, size - len, "%s%.*s", i ? " " : "", (int)c.len, c.s);
+	}
+	vrows_free(&rows);
+	view_free(v);
+	return out;
+}
+
 START_TEST(test_made_values)
 {
 	struct buf d = values_dump();
@@ -725,6 +750,14 @@ START_TEST(test_made_values)
 	                 "5: sf=NaN:float sd=-Infinity:double sc='\\u000a':char sl=-9223372036854775808:long "
 	                 "sn=null:object");
 	ck_assert_str_eq(values_of(file, 0x300, 16, x, sizeof x), "0:");
+	/* the inspector reads the fields in the class dump's order: the
+	 * reference that is an edge between the values, a class's own edges
+	 * before its statics */
+	ck_assert_str_eq(inspect_order(file, 0x1080, x, sizeof x), ".by .s .i .l .f .d .r .b .c");
+	ck_assert_str_eq(inspect_order(file, 0x1040, x, sizeof x), ".by .s .i .l .f .d .r .b .c");
+	ck_assert_str_eq(inspect_order(file, 0x310, x, sizeof x), "{<super>} .sf .sd .sc .sl .sref .sn");
+	ck_assert_str_eq(inspect_order(mem, 0x1080, x, sizeof x), ".r");
+	ck_assert_str_eq(inspect_order(mem, 0x310, x, sizeof x), "{<super>} .sref");
 	ck_assert_str_eq(values_of(file, 0x2000, 16, x, sizeof x), "3: [0]=1:int [1]=-2:int [2]=3:int");
 	ck_assert_str_eq(values_of(file, 0x2010, 16, x, sizeof x), "2: [0]=false:boolean [1]=true:boolean");
 	ck_assert_str_eq(values_of(file, 0x2020, 16, x, sizeof x),

@@ -59,6 +59,9 @@ struct heap_value {
 	uint32_t index;		/* the element's index */
 	const char *type;	/* "int", "boolean"...: static */
 	char text[48];		/* the value as Java prints it */
+	uint32_t edges_before;	/* how many of the node's edges come before it
+				 * in the dump's order (a reference field that is
+				 * an edge sits between the values) */
 };
 
 /* A leak suspect, as Eclipse MAT's leak suspects report finds them: an

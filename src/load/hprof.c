@@ -288,6 +288,7 @@ struct lazy_file {
 	 * row's cells one by one): vals_n of them, for node vals_v */
 	struct heap_value *vals;
 	uint32_t vals_v, vals_n;
+	uint32_t vals_edges;	/* while reading: the edges (reference fields) so far */
 	size_t vals_cap;
 	uint64_t win_off;	/* the window: win_len bytes of the file from win_off */
 	size_t win_len;
@@ -2392,6 +2393,7 @@ lf_value(struct lazy_file *lf, uint32_t *k, uint32_t name, unsigned t, uint64_t 
 	(*k)++;
 	o->name = name;
 	o->index = *k - 1;
+	o->edges_before = lf->vals_edges;
 	o->type = prim_names[t];
 	if (inside && (b = lf_get(lf, off, basic_size(lf->idsz, t))) != NULL)
 		value_format(o->text, sizeof o->text, b, t);
@@ -2450,11 +2452,17 @@ lf_ref(struct lazy_file *lf, uint32_t *k, uint32_t name, uint64_t off, bool insi
 	char text[sizeof lf->vals->text];
 	struct heap_value *o;
 
-	if (*k >= LF_VALUES_ALL || !ref_value(lf, off, inside, ids, nids, text, sizeof text) ||
-	    (o = lf_slot(lf, *k)) == NULL)
+	if (*k >= LF_VALUES_ALL)
+		return;
+	if (!ref_value(lf, off, inside, ids, nids, text, sizeof text)) {
+		lf->vals_edges++;	/* an edge, not a value */
+		return;
+	}
+	if ((o = lf_slot(lf, *k)) == NULL)
 		return;
 	o->name = name;
 	o->index = *k;
+	o->edges_before = lf->vals_edges;
 	o->type = "object";
 	memcpy(o->text, text, sizeof text);
 	(*k)++;
@@ -2477,6 +2485,7 @@ lf_values(struct lazy_file *lf, const struct heap *h, uint32_t v)
 
 	if (q == UINT64_MAX || (s = lf_get(lf, q, 1 + I)) == NULL || rd_idn(I, s + 1) != heap_node_id(h, v))
 		return 0;
+	lf->vals_edges = 0;
 	switch (s[0]) {
 	case SUB_INSTANCE_DUMP: {
 		uint32_t nbytes, off = 0, steps = 0;
@@ -2541,6 +2550,11 @@ lf_values(struct lazy_file *lf, const struct heap *h, uint32_t v)
 			o += I + 1 + sz;
 		}
 		free(ids);
+		/* a class's own edges (<super>, <classloader>...) come before
+		 * its statics' */
+		nids -= nids < lf->vals_edges ? nids : lf->vals_edges;
+		for (uint32_t i = 0; i < k; i++)
+			lf->vals[i].edges_before += nids;
 		return k;
 	}
 	default:

@@ -1,8 +1,9 @@
 /* inspect: one object's references out, in the dump's order; each expands
- * into the references of its target.  After the references come the
- * values the object holds that are no references, where the dump keeps
- * them (a Java object's primitive fields, a class's primitive statics, a
- * primitive array's elements: heap_node_values). */
+ * into the references of its target.  Between them, where the dump says,
+ * come the values the object holds that are no references, where the dump
+ * keeps them (a Java object's primitive and null fields, a class's
+ * primitive statics, a primitive array's elements: heap_node_values), so
+ * that a Java object's fields read in the order of its class dump. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -14,7 +15,7 @@
 enum { I_INDEX, I_EDGE, I_EDGE_TYPE, I_NAME, I_TYPE, I_ID, I_SHALLOW, I_RETAINED, I_DISTANCE };
 
 static const struct view_col inspect_cols[] = {
-	[I_INDEX] = { "index", "#", COL_COUNT, "position of the reference among the object's, from 0; values come after the references" },
+	[I_INDEX] = { "index", "#", COL_COUNT, "position among the object's references and values, in the dump's order, from 0" },
 	[I_EDGE] = { "edge", "Edge", COL_TEXT, "the reference: .name, [index], {internal}, ->context, [[weak]]; or the value's field .name or element [index]" },
 	[I_EDGE_TYPE] = { "edge_type", "Kind", COL_TEXT, "the edge type as the dump gives it; value for a value" },
 	[I_NAME] = { "name", "Value", COL_TEXT, "the target's name; a string's value (truncated); a value as Java prints it" },
@@ -35,23 +36,63 @@ key_node(uint64_t key)
 	return (uint32_t)(key >> 24);
 }
 
+static uint32_t
+node_values(const struct heap *h, uint32_t node)
+{
+	uint32_t nv = heap_node_values(h, node, 0, NULL, 0);
+	return nv < VALUE_MAX ? nv : VALUE_MAX;
+}
+
+/* How many edges of node come before its value i (the dump's order). */
+static uint32_t
+value_edges_before(const struct heap *h, uint32_t node, uint32_t i)
+{
+	struct heap_value val;
+	uint32_t ne = heap_edge_count_of(h, node);
+
+	if (heap_node_values(h, node, i, &val, 1) <= i)
+		return ne;	/* the dump changed since */
+	return val.edges_before < ne ? val.edges_before : ne;
+}
+
+/* Edge k of node's position among its references and values: k plus the
+ * values before it (their edges_before ascend, so a binary search). */
+static uint64_t
+edge_position(const struct heap *h, uint32_t node, uint32_t k)
+{
+	uint32_t lo = 0, hi = node_values(h, node);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (value_edges_before(h, node, mid) <= k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint64_t)k + lo;
+}
+
 static void
 inspect_children(struct view *v, const struct vrow *parent, struct vrows *out)
 {
 	const struct heap *h = v->heap;
 	uint32_t node = parent ? heap_edge_to(h, (uint32_t)parent->key) : v->subject;
-
-	uint32_t nv;
+	uint32_t e, e_end, nv;
 
 	if (node >= h->node_count)
 		return;
-	for (uint32_t e = heap_first_edge(h, node), e_end = heap_first_edge(h, node + 1); e < e_end; e++)
-		vrows_push(out, e);
-	nv = heap_node_values(h, node, 0, NULL, 0);
-	if (nv > VALUE_MAX)
-		nv = VALUE_MAX;
-	for (uint32_t i = 0; i < nv; i++)
+	e = heap_first_edge(h, node);
+	e_end = heap_first_edge(h, node + 1);
+	nv = node_values(h, node);
+	for (uint32_t i = 0; i < nv; i++) {
+		struct heap_value val;
+		if (heap_node_values(h, node, i, &val, 1) > i)
+			for (; e < e_end && e - heap_first_edge(h, node) < val.edges_before; e++)
+				vrows_push(out, e);
 		vrows_push(out, VALUE_KEY | (uint64_t)node << 24 | i);
+	}
+	for (; e < e_end; e++)
+		vrows_push(out, e);
 }
 
 static bool
@@ -77,7 +118,7 @@ value_cell(struct view *v, const struct vrow *row, size_t col, struct cell *out)
 	int n;
 
 	if (col == I_INDEX) {
-		cell_u(out, COL_COUNT, heap_edge_count_of(h, node) + (uint64_t)i);
+		cell_u(out, COL_COUNT, value_edges_before(h, node, i) + (uint64_t)i);
 		return;
 	}
 	if (col != I_EDGE && col != I_EDGE_TYPE && col != I_NAME && col != I_TYPE) {
@@ -116,7 +157,11 @@ inspect_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	}
 	t = heap_edge_to(h, e);
 	switch (col) {
-	case I_INDEX: cell_u(out, COL_COUNT, e - heap_first_edge(h, heap_edge_source(h, e))); break;
+	case I_INDEX: {
+		uint32_t src = heap_edge_source(h, e);
+		cell_u(out, COL_COUNT, edge_position(h, src, e - heap_first_edge(h, src)));
+		break;
+	}
 	case I_EDGE:
 		n = heap_edge_label(h, e, buf, sizeof buf);
 		cell_textn(v, out, buf, n);

@@ -94,7 +94,7 @@ labels=$(grep -c '^0x[0-9a-f]*,instance,"""' "$tmp/plain.csv")
 n=$((n + 1))
 [ "$labels" -gt 1000 ] || fail "only $labels Strings shown with their value"
 
-# Values read from an uncompressed dump (the inspector's rows after the
+# Values read from an uncompressed dump (the inspector's rows among the
 # references), against what Leak.java and java.util.HashMap make them:
 # the map's size, threshold and load factor; each entry's hash (for an
 # Integer under 65536, its own value), key and item (id, stamp = 1000 x id,
@@ -118,6 +118,13 @@ assert f['.LEAKED']['name'] == '1000' and f['.LEAKED']['type'] == 'int', f['.LEA
 rows = inspect(f['.CACHE']['id'], 5)
 m = fields(rows)
 assert (m['.size']['name'], m['.threshold']['name'], m['.loadFactor']['name']) == ('1000', '1536', '0.75'), m
+# in the class dumps' order: java.util.HashMap's fields, then AbstractMap's,
+# each class's declared last first as JDK 17 writes them; the table (an
+# edge) among the values
+order = [r['edge'] for r in rows if r['depth'] == '0']
+assert order == ['.loadFactor', '.threshold', '.modCount', '.size', '.entrySet', '.table',
+                 '.values', '.keySet'], order
+assert [r['index'] for r in rows if r['depth'] == '0'] == [str(i) for i in range(8)]
 # the entries: depth 1 a Node, 2 its fields, 3 the item's and key's, 4 the payload's
 seen, node, item, key = set(), None, None, None
 def close():
