@@ -281,6 +281,146 @@ START_TEST(test_io_spill)
 }
 END_TEST
 
+/* A gzip member of bytes [from, from + n) of the spill pattern, at level
+ * (0: stored, so that its bytes show in the file), with HotSpot's first
+ * header (comment "HPROF BLOCKSIZE=...") or a plain one; appended to out
+ * at *len.  Where data is not NULL, its n bytes instead of the pattern. */
+static void
+member(uint8_t *out, size_t *len, size_t cap, size_t from, size_t n, int level, bool first,
+       const uint8_t *data)
+{
+	z_stream z;
+	gz_header h;
+	uint8_t *in = xmalloc(n ? n : 1);
+
+	for (size_t i = 0; i < n; i++)
+		in[i] = data ? data[i] : spill_byte(from + i);
+	memset(&z, 0, sizeof z);
+	memset(&h, 0, sizeof h);
+	h.os = 3;
+	h.comment = (Bytef *)"HPROF BLOCKSIZE=1048576";
+	ck_assert_int_eq(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	if (first)
+		ck_assert_int_eq(deflateSetHeader(&z, &h), Z_OK);
+	z.next_in = in;
+	z.avail_in = (uInt)n;
+	z.next_out = out + *len;
+	z.avail_out = (uInt)(cap - *len);
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*len += z.total_out;
+	deflateEnd(&z);
+	free(in);
+}
+
+/* HotSpot's compressed dumps (jcmd GC.heap_dump -gz=1): a gzip member per
+ * MiB, inflated on every core; anything unexpected, one stream. */
+START_TEST(test_io_members)
+{
+	const size_t mib = 1u << 20, n = 5 * mib + 777, cap = 2 * n + 65536;
+	char path[] = "/tmp/heapsift-members-XXXXXX";
+	uint8_t *f = xmalloc(cap), fake[4096];
+	size_t len = 0, at;
+	struct io io;
+	struct hs_error err;
+	FILE *w;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (size_t from = 0; from < n; from += mib)
+		member(f, &len, cap, from, n - from < mib ? n - from : mib, 1, from == 0, NULL);
+#define WRITE(l) do { w = fopen(path, "wb"); ck_assert_ptr_nonnull(w); \
+		ck_assert_uint_eq(fwrite(f, 1, (l), w), (l)); fclose(w); } while (0)
+	WRITE(len);
+	error_clear(&err);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
+	ck_assert_uint_eq(io.members, 6);
+	spill_check(&io, n, true);
+	io_close(&io);
+	/* into memory: one stream, the same bytes */
+	ck_assert_int_eq(io_open(&io, path, &err), HS_OK);
+	ck_assert_uint_eq(io.members, 0);
+	spill_check(&io, n, false);
+	io_close(&io);
+
+	/* a member that looks like a member's header inside (stored, so its
+	 * bytes are the file's): the member around it does not end there */
+	for (size_t i = 0; i < sizeof fake; i++)
+		fake[i] = spill_byte(n + i);
+	memcpy(fake + 1000, "\x1f\x8b\x08\x00\0\0\0\0\x04\x03", 10);
+	at = len;
+	member(f, &len, cap, n, sizeof fake, 0, false, fake);
+	ck_assert_ptr_nonnull(memmem(f + at, len - at, "\x1f\x8b\x08\x00\0\0\0\0\x04\x03", 10));
+	WRITE(len);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
+	ck_assert_uint_eq(io.members, 0);
+	ck_assert_uint_eq(io.size, n + sizeof fake);
+	ck_assert_int_eq(memcmp(io.data + n, fake, sizeof fake), 0);
+	io_close(&io);
+	len = at;
+
+	/* a member whose header does not look like HotSpot's (a name): the
+	 * member before it does not end at a start */
+	{
+		size_t len2 = 0;
+		uint8_t *g = xmalloc(cap);
+		member(g, &len2, cap, 0, mib, 1, true, NULL);
+		at = len2;
+		member(g, &len2, cap, mib, mib, 1, false, NULL);
+		ck_assert_uint_eq(g[at + 3], 0);
+		g[at + 3] = 0x08;	/* FNAME: "" before the data */
+		memmove(g + at + 11, g + at + 10, len2 - at - 10);
+		g[at + 10] = 0;
+		len2++;
+		member(g, &len2, cap, 2 * mib, 1000, 1, false, NULL);
+		w = fopen(path, "wb");
+		ck_assert_ptr_nonnull(w);
+		ck_assert_uint_eq(fwrite(g, 1, len2, w), len2);
+		fclose(w);
+		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
+		ck_assert_uint_eq(io.members, 0);
+		spill_check(&io, 2 * mib + 1000, true);
+		io_close(&io);
+		free(g);
+	}
+
+	/* a member's trailer says another size: the stream's error */
+	{
+		size_t second = 0;
+		for (size_t i = 1; i + 10 < len && !second; i++)
+			if (memcmp(f + i, "\x1f\x8b\x08\x00", 4) == 0)
+				second = i;
+		ck_assert_uint_gt(second, 0);
+		f[second - 1] ^= 0x01;	/* member 1's ISIZE, highest byte */
+		WRITE(len);
+		error_clear(&err);
+		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "gzip: incorrect length check"));
+		ck_assert_uint_eq(err.offset, second);
+		io_close(&io);
+		f[second - 1] ^= 0x01;
+		/* a byte of member 1's data changed: its CRC, or its codes */
+		f[second - 5000] ^= 0x40;
+		WRITE(len);
+		error_clear(&err);
+		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "gzip: "));
+		ck_assert_uint_le(err.offset, second);
+		io_close(&io);
+		f[second - 5000] ^= 0x40;
+	}
+	/* cut short in the last member */
+	WRITE(len - 100);
+	error_clear(&err);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "gzip: truncated"));
+	io_close(&io);
+#undef WRITE
+	unlink(path);
+	free(f);
+}
+END_TEST
+
 /* Pages of [p, p + size) resident now. */
 static size_t
 resident_pages(void *p, size_t size)
@@ -372,6 +512,7 @@ suite_util(void)
 	tcase_add_test(tc, test_io_codecs);
 	tcase_add_test(tc, test_io_files);
 	tcase_add_test(tc, test_io_spill);
+	tcase_add_test(tc, test_io_members);
 	tcase_add_test(tc, test_prefault);
 	suite_add_tcase(s, tc);
 	return s;

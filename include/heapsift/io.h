@@ -20,6 +20,8 @@ struct io {
 	const uint8_t *data;
 	size_t size;
 	enum io_codec codec;
+	size_t members;		/* gzip members inflated on every core at once
+				 * (a HotSpot dump's); 0: as one stream */
 	/* private */
 	void *map;
 	size_t map_size;
@@ -32,7 +34,7 @@ struct io {
 int io_open(struct io *io, const char *path, struct hs_error *err);
 /* The same, but a compressed file goes into an unlinked temporary file in
  * $TMPDIR if set, else /var/tmp or /tmp (memory if none can be made or the
- * disk fills):
+ * disk fills), a HotSpot dump's gzip members inflated on every core:
  * for loaders that read the data in several passes and parts of it again
  * later (io_dup_fd), so that what they give back is the page cache's. */
 int io_open_seekable(struct io *io, const char *path, struct hs_error *err);

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +224,191 @@ io_unzstd(struct io *io, const uint8_t *in, size_t n, struct obuf *o, struct hs_
 	return HS_OK;
 }
 
+/* --- HotSpot's compressed heap dumps, inflated on every core ---------------
+ * jcmd GC.heap_dump -gz=N writes one gzip member per BLOCKSIZE bytes of
+ * the dump (1 MiB), each independent of the others; the first members'
+ * header has the comment "HPROF BLOCKSIZE=...", the others a plain one.
+ * So the members' starts are the places that look like a member's header,
+ * each member's trailer (the 4 bytes before the next start) says how many
+ * bytes it makes, so where they go, and the threads inflate members into
+ * the temporary file in any order.  Any surprise -- a member that does not
+ * end exactly where the next one starts (a header-like run of compressed
+ * bytes; a member whose header looks otherwise) or makes other than its
+ * trailer says, a bad CRC -- and the file is inflated from the start in
+ * one stream, as any gzip file, which also reports what is wrong. */
+
+#define GZ_MEMBER_MAX ((size_t)64 << 20)	/* bytes one member may make */
+#define GZ_THREADS_MAX 8
+
+struct gzpar {
+	const uint8_t *in;
+	size_t *start;		/* count + 1: the members' starts, then n */
+	uint64_t *out;		/* count + 1: where each member's bytes go */
+	size_t count;
+	size_t buf_size;	/* the largest member's bytes, + 1 to see a longer one */
+	int fd;
+	bool release_in;
+	atomic_size_t next;
+	atomic_bool failed;
+};
+
+/* Is the first member HotSpot's (its comment starts "HPROF BLOCKSIZE=")? */
+static bool
+gz_hotspot(const uint8_t *in, size_t n)
+{
+	static const char tag[] = "HPROF BLOCKSIZE=";
+	return n >= 10 + sizeof tag && in[0] == 0x1f && in[1] == 0x8b && in[2] == 8 && in[3] == 0x10 &&
+	       memcmp(in + 10, tag, sizeof tag - 1) == 0;
+}
+
+/* Does a member's header (as HotSpot writes them: no flags but a comment;
+ * a known XFL and OS) start at p?  About one place in 2^41 of compressed
+ * data does too: then the member around it does not end there, and the
+ * whole file is inflated as one stream. */
+static bool
+gz_member_at(const uint8_t *p)
+{
+	return p[0] == 0x1f && p[1] == 0x8b && p[2] == 8 && (p[3] == 0 || p[3] == 0x10) &&
+	       (p[8] == 0 || p[8] == 2 || p[8] == 4) && (p[9] <= 13 || p[9] == 255);
+}
+
+static void *
+gz_worker(void *arg)
+{
+	struct gzpar *g = arg;
+	z_stream zs;
+	uint8_t *buf = malloc(g->buf_size);
+
+	memset(&zs, 0, sizeof zs);
+	if (buf == NULL || inflateInit2(&zs, 15 + 16) != Z_OK) {
+		atomic_store(&g->failed, true);
+		free(buf);
+		return NULL;
+	}
+	while (!atomic_load(&g->failed)) {
+		size_t i = atomic_fetch_add(&g->next, 1), len, done = 0, want;
+		int zr;
+		if (i >= g->count)
+			break;
+		len = g->start[i + 1] - g->start[i];
+		want = (size_t)(g->out[i + 1] - g->out[i]);
+		inflateReset(&zs);
+		zs.next_in = (Bytef *)(uintptr_t)(g->in + g->start[i]);
+		zs.avail_in = (uInt)len;
+		zs.next_out = buf;
+		zs.avail_out = (uInt)g->buf_size;
+		zr = inflate(&zs, Z_FINISH);
+		/* the whole member and nothing else; its CRC and ISIZE zlib checked */
+		if (zr != Z_STREAM_END || zs.avail_in != 0 || zs.total_out != want) {
+			atomic_store(&g->failed, true);
+			break;
+		}
+		while (done < want) {
+			ssize_t w = pwrite(g->fd, buf + done, want - done, (off_t)(g->out[i] + done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				atomic_store(&g->failed, true);
+				break;
+			}
+			done += (size_t)w;
+		}
+		if (g->release_in) {
+			/* the member's own pages: not read again */
+			uintptr_t a = ((uintptr_t)(g->in + g->start[i]) + 4095) & ~(uintptr_t)4095;
+			uintptr_t b = (uintptr_t)(g->in + g->start[i + 1]) & ~(uintptr_t)4095;
+			if (b > a)
+				madvise((void *)a, b - a, MADV_DONTNEED);
+		}
+	}
+	inflateEnd(&zs);
+	free(buf);
+	return NULL;
+}
+
+/* Inflates a HotSpot dump's members on every core into fd; the bytes made
+ * into *total, the members into *members.  0 done; 1 not such a file, or a
+ * surprise: nothing kept (fd emptied), the caller inflates it as one
+ * stream; -1 fd could not be emptied. */
+static int
+gz_parallel(const uint8_t *in, size_t n, int fd, bool release_in, uint64_t limit, uint64_t *total,
+            size_t *members)
+{
+	struct gzpar g = { .in = in, .fd = fd, .release_in = release_in };
+	size_t cap = 0, max = 0, released = 0;
+	pthread_t t[GZ_THREADS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = cpus < 1 ? 1 : cpus > GZ_THREADS_MAX ? GZ_THREADS_MAX : (int)cpus, started = 0;
+	int r = 1;
+
+	if (!gz_hotspot(in, n))
+		return 1;
+	/* the members' starts; a real member (1 MiB of a dump) compresses to
+	 * far more than 64 bytes: more starts than n / 64 are no HotSpot dump's */
+	for (size_t p = 0; n >= 10 && p <= n - 10;) {
+		const uint8_t *q = memmem(in + p, n - p, "\x1f\x8b\x08", 3);
+		size_t at;
+		if (q == NULL || (at = (size_t)(q - in)) > n - 10)
+			break;
+		if (!gz_member_at(q)) {
+			p = at + 1;
+			continue;
+		}
+		if (g.count + 2 > cap) {
+			size_t ncap = cap ? 2 * cap : 1024;
+			size_t *ns;
+			if (ncap > n / 64 + 1024 || (ns = realloc(g.start, ncap * sizeof *ns)) == NULL)
+				goto out;
+			g.start = ns;
+			cap = ncap;
+		}
+		g.start[g.count++] = at;
+		p = at + 18;	/* a header and a trailer at least */
+		if (release_in && at - released >= 8 * IO_CHUNK) {
+			/* read again by the threads, from the page cache: not
+			 * all resident at once */
+			size_t to = at & ~(size_t)4095;
+			madvise((uint8_t *)(uintptr_t)in + released, to - released, MADV_DONTNEED);
+			released = to;
+		}
+	}
+	if (g.count < 2)
+		goto out;	/* one member: nothing to share */
+	g.start[g.count] = n;
+	if ((g.out = malloc((g.count + 1) * sizeof *g.out)) == NULL)
+		goto out;
+	g.out[0] = 0;
+	for (size_t i = 0; i < g.count; i++) {
+		const uint8_t *e = in + g.start[i + 1];
+		size_t isize = (size_t)e[-4] | (size_t)e[-3] << 8 | (size_t)e[-2] << 16 | (size_t)e[-1] << 24;
+		if (isize > GZ_MEMBER_MAX || g.out[i] + isize > limit)
+			goto out;
+		if (isize > max)
+			max = isize;
+		g.out[i + 1] = g.out[i] + isize;
+	}
+	g.buf_size = max + 1;
+	atomic_init(&g.next, 0);
+	atomic_init(&g.failed, false);
+	for (; started < nt - 1; started++)
+		if (pthread_create(&t[started], NULL, gz_worker, &g) != 0)
+			break;
+	gz_worker(&g);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	if (!atomic_load(&g.failed)) {
+		*total = g.out[g.count];
+		*members = g.count;
+		r = 0;
+	}
+out:
+	if (r != 0 && ftruncate(fd, 0) != 0)
+		r = -1;
+	free(g.start);
+	free(g.out);
+	return r;
+}
+
 /* An unlinked temporary file in $TMPDIR (when set), else /var/tmp or
  * /tmp; -1 if none can be made. */
 static int
@@ -269,7 +456,10 @@ io_spill(struct io *io, const uint8_t *in, size_t n, struct hs_error *err)
 		return 1;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		o.limit = (uint64_t)rl.rlim_cur;
-	if (io->codec == IO_GZIP)
+	if (io->codec == IO_GZIP && (r = gz_parallel(in, n, o.fd, o.release_in, o.limit, &o.flushed,
+	                                                  &io->members)) <= 0)
+		o.failed = r < 0;	/* (could not empty the file) */
+	else if (io->codec == IO_GZIP)
 		r = io_gunzip(io, in, n, &o, err);
 	else
 		r = io_unzstd(io, in, n, &o, err);
@@ -312,6 +502,7 @@ io_decompress(struct io *io, const uint8_t *in, size_t n, bool spill, bool own_i
 
 	if (spill && (r = io_spill(io, in, n, err)) != 1)
 		return r;
+	io->members = 0;	/* (a spill that failed may have counted them) */
 	if (io->codec == IO_GZIP)
 		r = io_gunzip(io, in, n, &o, err);
 	else

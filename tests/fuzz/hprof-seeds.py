@@ -3,11 +3,15 @@
 lazy_make): a small dump of java.lang.String instances, like check_hprof.c's
 strings_dump: values before and after their Strings, in two heap dump
 segments, a duplicate id, a class dump and roots between objects, UTF-16
-values, an int[] value, a null one and an absent one.
+values, an int[] value, a null one and an absent one.  Also the same
+dumps compressed as jcmd GC.heap_dump -gz=1 does it (gzip members of a
+block each, the first with the comment "HPROF BLOCKSIZE=..."), small
+blocks, to reach io.c's inflating of members on every core.
 
-usage: hprof-seeds.py DIR   (writes DIR/strings-N.hprof)"""
+usage: hprof-seeds.py DIR   (writes DIR/strings-N.hprof, strings-N.hprof.gz)"""
 import struct
 import sys
+import zlib
 
 
 def rec(tag, body):
@@ -58,7 +62,25 @@ def dump(n):
     return out + rec(0x2C, b"")
 
 
+def member(data, comment):
+    """One gzip member as HotSpot writes them (MTIME 0, XFL 4, OS 3)."""
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    body = c.compress(data) + c.flush()
+    head = b"\x1f\x8b\x08" + (b"\x10" if comment else b"\x00") + b"\0\0\0\0\x04\x03"
+    if comment:
+        head += comment + b"\0"
+    return head + body + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+def hotspot_gz(data, block):
+    tag = b"HPROF BLOCKSIZE=%d" % block
+    return b"".join(member(data[i:i + block], tag if i == 0 else None)
+                    for i in range(0, len(data), block))
+
+
 if __name__ == "__main__":
     for n in (20, 70, 140):
         with open("%s/strings-%d.hprof" % (sys.argv[1], n), "wb") as f:
             f.write(dump(n))
+        with open("%s/strings-%d.hprof.gz" % (sys.argv[1], n), "wb") as f:
+            f.write(hotspot_gz(dump(n), 512))
