@@ -312,6 +312,33 @@ member(uint8_t *out, size_t *len, size_t cap, size_t from, size_t n, int level, 
 	free(in);
 }
 
+static void
+write_file(const char *path, const uint8_t *p, size_t len)
+{
+	FILE *w = fopen(path, "wb");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_eq(fwrite(p, 1, len, w), len);
+	ck_assert_int_eq(fclose(w), 0);
+}
+
+/* f[0, len) with f[at] ^ mask, opened seekable: an error whose message has
+ * want; its offset.  f is left as it was. */
+static uint64_t
+open_bad(const char *path, uint8_t *f, size_t len, size_t at, uint8_t mask, const char *want)
+{
+	struct io io;
+	struct hs_error err;
+
+	f[at] ^= mask;
+	write_file(path, f, len);
+	f[at] ^= mask;
+	error_clear(&err);
+	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+	io_close(&io);
+	return err.offset;
+}
+
 /* HotSpot's compressed dumps (jcmd GC.heap_dump -gz=1): a gzip member per
  * MiB, inflated on every core; anything unexpected, one stream. */
 START_TEST(test_io_members)
@@ -319,19 +346,16 @@ START_TEST(test_io_members)
 	const size_t mib = 1u << 20, n = 5 * mib + 777, cap = 2 * n + 65536;
 	char path[] = "/tmp/heapsift-members-XXXXXX";
 	uint8_t *f = xmalloc(cap), fake[4096];
-	size_t len = 0, at;
+	size_t len = 0, at, second = 0;
 	struct io io;
 	struct hs_error err;
-	FILE *w;
 	int fd = mkstemp(path);
 
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	for (size_t from = 0; from < n; from += mib)
 		member(f, &len, cap, from, n - from < mib ? n - from : mib, 1, from == 0, NULL);
-#define WRITE(l) do { w = fopen(path, "wb"); ck_assert_ptr_nonnull(w); \
-		ck_assert_uint_eq(fwrite(f, 1, (l), w), (l)); fclose(w); } while (0)
-	WRITE(len);
+	write_file(path, f, len);
 	error_clear(&err);
 	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
 	ck_assert_uint_eq(io.members, 6);
@@ -351,7 +375,7 @@ START_TEST(test_io_members)
 	at = len;
 	member(f, &len, cap, n, sizeof fake, 0, false, fake);
 	ck_assert_ptr_nonnull(memmem(f + at, len - at, "\x1f\x8b\x08\x00\0\0\0\0\x04\x03", 10));
-	WRITE(len);
+	write_file(path, f, len);
 	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
 	ck_assert_uint_eq(io.members, 0);
 	ck_assert_uint_eq(io.size, n + sizeof fake);
@@ -373,10 +397,7 @@ START_TEST(test_io_members)
 		g[at + 10] = 0;
 		len2++;
 		member(g, &len2, cap, 2 * mib, 1000, 1, false, NULL);
-		w = fopen(path, "wb");
-		ck_assert_ptr_nonnull(w);
-		ck_assert_uint_eq(fwrite(g, 1, len2, w), len2);
-		fclose(w);
+		write_file(path, g, len2);
 		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_OK);
 		ck_assert_uint_eq(io.members, 0);
 		spill_check(&io, 2 * mib + 1000, true);
@@ -384,38 +405,15 @@ START_TEST(test_io_members)
 		free(g);
 	}
 
-	/* a member's trailer says another size: the stream's error */
-	{
-		size_t second = 0;
-		for (size_t i = 1; i + 10 < len && !second; i++)
-			if (memcmp(f + i, "\x1f\x8b\x08\x00", 4) == 0)
-				second = i;
-		ck_assert_uint_gt(second, 0);
-		f[second - 1] ^= 0x01;	/* member 1's ISIZE, highest byte */
-		WRITE(len);
-		error_clear(&err);
-		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
-		ck_assert_ptr_nonnull(strstr(err.msg, "gzip: incorrect length check"));
-		ck_assert_uint_eq(err.offset, second);
-		io_close(&io);
-		f[second - 1] ^= 0x01;
-		/* a byte of member 1's data changed: its CRC, or its codes */
-		f[second - 5000] ^= 0x40;
-		WRITE(len);
-		error_clear(&err);
-		ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
-		ck_assert_ptr_nonnull(strstr(err.msg, "gzip: "));
-		ck_assert_uint_le(err.offset, second);
-		io_close(&io);
-		f[second - 5000] ^= 0x40;
-	}
-	/* cut short in the last member */
-	WRITE(len - 100);
-	error_clear(&err);
-	ck_assert_int_eq(io_open_seekable(&io, path, &err), HS_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "gzip: truncated"));
-	io_close(&io);
-#undef WRITE
+	/* the stream's errors: a member's trailer says another size; a byte of
+	 * its data changed (its CRC, or its codes); cut short */
+	for (size_t i = 1; i + 10 < len && !second; i++)
+		if (memcmp(f + i, "\x1f\x8b\x08\x00", 4) == 0)
+			second = i;
+	ck_assert_uint_gt(second, 0);
+	ck_assert_uint_eq(open_bad(path, f, len, second - 1, 0x01, "gzip: incorrect length check"), second);
+	ck_assert_uint_le(open_bad(path, f, len, second - 5000, 0x40, "gzip: "), second);
+	open_bad(path, f, len - 100, 0, 0, "gzip: truncated");
 	unlink(path);
 	free(f);
 }
