@@ -394,8 +394,9 @@ cmd_export(const struct cli *c)
 	if (ops->needs_subject) {
 		v->subject = heap_find_id(m.heap, object_id);
 		if (v->subject == HEAP_NONE) {
-			fprintf(stderr, "%s: %s has no object with id %" PRIu64 "\n", progname, c->file,
-			        object_id);
+			char id[24];
+			heap_format_id(m.heap, object_id, id, sizeof id);
+			fprintf(stderr, "%s: %s has no object with id %s\n", progname, c->file, id);
 			view_free(v);
 			model_free(&m);
 			return EXIT_USAGE;

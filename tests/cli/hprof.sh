@@ -81,6 +81,12 @@ PY
 
 check_dump "$data" "fixture"
 
+# Java ids are addresses, shown as MAT shows them; --object takes them so
+n=$((n + 1))
+msg=$("$HEAPSIFT" export "$data/leak.hprof.gz" --view inspect --object 0x1234 2>&1 >/dev/null)
+[ "$msg" = "heapsift: $data/leak.hprof.gz has no object with id 0x1234" ] ||
+	fail "an absent Java id: '$msg'"
+
 # An uncompressed dump reads String values when they are shown (lazy
 # labels), a compressed one while loading: the same names either way.
 n=$((n + 1))
