@@ -381,10 +381,11 @@ gz_parallel(const uint8_t *in, size_t n, int fd, bool release_in, uint64_t limit
 	for (size_t i = 0; i < g.count; i++) {
 		const uint8_t *e = in + g.start[i + 1];
 		size_t isize = (size_t)e[-4] | (size_t)e[-3] << 8 | (size_t)e[-2] << 16 | (size_t)e[-1] << 24;
-		/* deflate makes at most 1032 bytes of one: a trailer that says
-		 * more is wrong (and would only make the buffer large) */
-		if (isize > GZ_MEMBER_MAX || isize > (g.start[i + 1] - g.start[i]) * 1032 ||
-		    g.out[i] + isize > limit)
+		size_t len = g.start[i + 1] - g.start[i];
+		/* zlib counts a member's input in 32 bits; deflate makes at most
+		 * 1032 bytes of one, so a trailer that says more is wrong (and
+		 * would only make the buffers large) */
+		if (len > UINT32_MAX || isize > GZ_MEMBER_MAX || isize > len * 1032 || g.out[i] + isize > limit)
 			goto out;
 		if (isize > max)
 			max = isize;
