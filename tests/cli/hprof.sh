@@ -77,6 +77,27 @@ for (we, wr), (e, r) in zip(want, path):
 if rows[-1]['type'] != 'synthetic':
     sys.exit(1)
 PY
+	# the worker thread's local (Leak.java: a StringBuilder, held while the
+	# thread waits on line 41 of the lambda) hangs under its Thread object,
+	# on an edge named after the frame, and the Thread under the Thread roots
+	n=$((n + 1))
+	python3 - "$HEAPSIFT" "$dump" "$tmp/objects.csv" <<'PY' ||
+import csv, io, subprocess, sys
+heapsift, dump, objects = sys.argv[1:]
+frame = '{<Java Local> in Leak.lambda$main$0 (Leak.java:41)}'
+found = []
+for o in csv.DictReader(open(objects, encoding='utf-8')):
+    if o['type'] != 'instance' or o['class'] != 'java.lang.StringBuilder':
+        continue
+    out = subprocess.run([heapsift, 'export', dump, '--view', 'retainers', '--object', o['id'],
+                          '--depth', '2', '--format', 'csv'], check=True, capture_output=True).stdout
+    rows = list(csv.DictReader(io.StringIO(out.decode())))
+    for i, r in enumerate(rows):
+        if r['edge'] == frame and r['edge_type'] == 'root' and r['name'] == 'java.lang.Thread':
+            found.append((o['id'], rows[i + 1]['name'] if i + 1 < len(rows) else None))
+assert [t for _, t in found] == ['Thread'], found
+PY
+		fail "$what: no StringBuilder held by the worker's frame at Leak.java:41"
 }
 
 check_dump "$data" "fixture"
