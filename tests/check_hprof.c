@@ -723,6 +723,65 @@ inspect_order(struct heap *h, uint64_t id, char *out, size_t size)
 	return out;
 }
 
+/* Classes HotSpot injects a reference field into (ResolvedMethodName's
+ * vmholder, StackTraceElement's declaringClassObject): the field counts in
+ * the size, but it is not in the dump, so no edge comes of it.  (The edges
+ * were once read from the next class's fields: here the id of the object
+ * after the instance, an edge that is not there.) */
+START_TEST(test_injected_refs)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	static const char *const names[] = {
+		NULL, "java.lang.invoke.ResolvedMethodName", "java.lang.StackTraceElement", "B", "b", "f",
+		"methodName",
+	};
+	static const struct tfield bf[] = { { 4, 8, 0 }, { 5, 2, 0 } };	/* byte b; Object f */
+	static const struct tfield sf[] = { { 6, 2, 0 } };	/* String methodName */
+	struct heap *hp;
+	uint32_t n;
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
+		string(&b, i, names[i]);
+	load_class(&b, 1, 0x100, 1);
+	load_class(&b, 2, 0x200, 2);
+	load_class(&b, 3, 0x180, 3);
+	/* B's fields next after ResolvedMethodName's (none) */
+	typed_class(&h, 0x100, 0, NULL, 0, NULL, 0);
+	typed_class(&h, 0x180, 0, bf, 2, NULL, 0);
+	typed_class(&h, 0x200, 0, sf, 1, NULL, 0);
+	/* a ResolvedMethodName, then a B whose id sits where B's f would be */
+	u1(&h, 0x21); id8(&h, 0x1000); u4(&h, 0); id8(&h, 0x100); u4(&h, 0);
+	u1(&h, 0x21); id8(&h, 0x1010); u4(&h, 0); id8(&h, 0x180); u4(&h, 9);
+	u1(&h, 0); id8(&h, 0);
+	/* a StackTraceElement without a method name, then an object (the ids
+	 * a HotSpot heap of the default layout would give them) */
+	u1(&h, 0x21); id8(&h, 0x1028); u4(&h, 0); id8(&h, 0x200); u4(&h, 8);
+	id8(&h, 0);
+	u1(&h, 0x21); id8(&h, 0x1040); u4(&h, 0); id8(&h, 0x180); u4(&h, 9);
+	u1(&h, 0); id8(&h, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		u1(&h, 0x05);	/* sticky class */
+		id8(&h, 0x100 + 0x80 * i);
+	}
+	b = end_dump(&b, &h);
+	hp = load_both("injected.hprof", b.p, b.len, 0);
+	n = heap_find_id(hp, 0x1000);
+	ck_assert_uint_ne(n, HEAP_NONE);
+	ck_assert_uint_eq(heap_edge_count_of(hp, n), 0);
+	ck_assert_uint_eq(heap_node_self(hp, n), 24);	/* 12 + vmtarget's 8 + vmholder's 4 */
+	n = heap_find_id(hp, 0x1028);
+	ck_assert_uint_ne(n, HEAP_NONE);
+	ck_assert_uint_eq(heap_edge_count_of(hp, n), 0);
+	ck_assert_uint_eq(heap_node_self(hp, n), 24);	/* 12 + 4 + the injected 4 */
+	heap_free(hp);
+	free(b.p);
+}
+END_TEST
+
 START_TEST(test_made_values)
 {
 	struct buf d = values_dump();
@@ -1102,6 +1161,7 @@ suite_hprof(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_made_dump);
 	tcase_add_test(tc, test_jdk_dump);
+	tcase_add_test(tc, test_injected_refs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("labels");
 	tcase_set_timeout(tc, 60);

@@ -206,7 +206,8 @@ struct hclass {
 	/* flattened over the hierarchy (prepare_classes) */
 	uint32_t payload;	/* bytes of field data an instance dump carries */
 	uint32_t prim;		/* bytes of primitive fields */
-	uint32_t nrefs;		/* reference fields */
+	uint32_t nrefs;		/* reference fields the dump has, refs[ref_first ...] */
+	uint32_t inj_refs;	/* and those HotSpot injects (in the size only) */
 	uint32_t ref_first;	/* into refs[] */
 	uint32_t cont;		/* bytes of @Contended fields in java.lang.Thread (see
 				 * instance_size), 0 for classes not under Thread */
@@ -1261,7 +1262,7 @@ static int
 prepare_class(struct hp *p, struct hclass *c0)
 {
 	const unsigned I = p->idsz;
-	uint32_t payload = 0, prim = 0, nrefs = 0, first = (uint32_t)p->nrefs;
+	uint32_t payload = 0, prim = 0, nrefs = 0, first = (uint32_t)p->nrefs, injected = 0;
 	size_t steps = 0;
 
 	uint32_t cont = 0, up_prim = 0, up_refs = 0;
@@ -1282,6 +1283,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 			if (strcmp(cname, injected_fields[k].cls) == 0) {
 				prim += injected_fields[k].prim;
 				nrefs += injected_fields[k].refs;
+				injected += injected_fields[k].refs;
 			}
 		for (unsigned i = 0; i < c->nfields; i++, q += I + 1) {
 			unsigned t = p->d[q + I];
@@ -1308,7 +1310,9 @@ prepare_class(struct hp *p, struct hclass *c0)
 	}
 	c0->payload = payload;
 	c0->prim = prim;
-	c0->nrefs = nrefs;
+	/* the refs the dump has: an instance's edges come from refs[] alone */
+	c0->nrefs = nrefs - injected;
+	c0->inj_refs = injected;
 	if (under_thread && cont) {
 		/* up_* held what lies below Thread; turn it into Thread and above */
 		uint32_t below_prim = up_prim, below_refs = up_refs;
@@ -1408,9 +1412,9 @@ instance_size(const struct hclass *c, unsigned ref, unsigned klass)
 		                     (uint64_t)c->up_refs * ref);
 		uint64_t thread_end = up + 128 + c->cont + 128;
 		return align8(thread_end + (uint64_t)(c->prim - c->up_prim) +
-		              (uint64_t)(c->nrefs - c->up_refs) * ref);
+		              (uint64_t)(c->nrefs + c->inj_refs - c->up_refs) * ref);
 	}
-	return align8(8 + klass + (uint64_t)c->prim + (uint64_t)c->nrefs * ref);
+	return align8(8 + klass + (uint64_t)c->prim + (uint64_t)(c->nrefs + c->inj_refs) * ref);
 }
 
 static inline uint64_t
