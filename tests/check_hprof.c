@@ -782,6 +782,81 @@ START_TEST(test_injected_refs)
 }
 END_TEST
 
+/* Threads are named after their class and their name's value: a
+ * java.lang.Thread, a subclass, and threads whose name is null, not in
+ * the dump, or no String (another thread); from memory (labels made while
+ * loading) and from the file (made when shown). */
+START_TEST(test_thread_names)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	static const char *const names[] = {
+		NULL, "java/lang/String", "java/lang/Thread", "MyThread", "value", "coder", "name",
+		"priority", "x",
+	};
+	static const struct tfield str[] = { { 4, 2, 0 }, { 5, 8, 0 } };
+	static const struct tfield thr[] = { { 6, 2, 0 }, { 7, 10, 0 } };
+	static const struct tfield mine[] = { { 8, 10, 0 } };
+	static const struct { uint64_t id, cls, name; } threads[] = {
+		{ 0x3000, 0x600, 0x1000 }, { 0x3020, 0x610, 0x1010 }, { 0x3040, 0x600, 0 },
+		{ 0x3060, 0x600, 0x9999 }, { 0x3080, 0x600, 0x3000 },
+	};
+	static const char *const want[] = {
+		"java.lang.Thread \"worker-1\"", "MyThread \"sub\"", "java.lang.Thread", "java.lang.Thread",
+		"java.lang.Thread",
+	};
+	char *path, x[256];
+	struct heap *mem, *file;
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
+		string(&b, i, names[i]);
+	load_class(&b, 1, 0x500, 1);
+	load_class(&b, 2, 0x600, 2);
+	load_class(&b, 3, 0x610, 3);
+	typed_class(&h, 0x500, 0, str, 2, NULL, 0);
+	typed_class(&h, 0x600, 0, thr, 2, NULL, 0);
+	typed_class(&h, 0x610, 0x600, mine, 1, NULL, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		const char *v = i ? "sub" : "worker-1";
+		u1(&h, 0x21); id8(&h, 0x1000 + 0x10 * i); u4(&h, 0); id8(&h, 0x500); u4(&h, 9);
+		id8(&h, 0x2000 + 0x10 * i); u1(&h, 0);
+		u1(&h, 0x23); id8(&h, 0x2000 + 0x10 * i); u4(&h, 0); u4(&h, (uint32_t)strlen(v)); u1(&h, 8);
+		put(&h, v, strlen(v));
+	}
+	for (unsigned i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+		bool sub = threads[i].cls == 0x610;
+		u1(&h, 0x21); id8(&h, threads[i].id); u4(&h, 0); id8(&h, threads[i].cls);
+		u4(&h, sub ? 16 : 12);
+		if (sub)
+			u4(&h, 1);	/* MyThread.x, then Thread's fields */
+		id8(&h, threads[i].name);
+		u4(&h, 5);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		u1(&h, 0x05);	/* sticky class */
+		id8(&h, (const uint64_t[]){ 0x500, 0x600, 0x610 }[i]);
+	}
+	b = end_dump(&b, &h);
+	path = write_temp(b.p, b.len);
+	mem = load_both("threads.hprof", b.p, b.len, 0);
+	file = load_both(path, NULL, 0, 0);
+	ck_assert_ptr_nonnull(file->lazy);
+	for (unsigned i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+		ck_assert_str_eq(name_of(mem, threads[i].id, x, sizeof x), want[i]);
+		ck_assert_str_eq(name_of(file, threads[i].id, x, sizeof x), want[i]);
+	}
+	ck_assert_str_eq(name_of(file, 0x1000, x, sizeof x), "\"worker-1\"");
+	heap_free(mem);
+	heap_free(file);
+	unlink(path);
+	free(path);
+	free(b.p);
+}
+END_TEST
+
 START_TEST(test_made_values)
 {
 	struct buf d = values_dump();
@@ -1168,6 +1243,7 @@ suite_hprof(void)
 	tcase_add_test(tc, test_made_strings);
 	tcase_add_test(tc, test_jdk_strings);
 	tcase_add_test(tc, test_made_values);
+	tcase_add_test(tc, test_thread_names);
 	tcase_add_test(tc, test_many_values);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parallel");

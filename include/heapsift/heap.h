@@ -225,6 +225,8 @@ struct heap {
 	 * for the nodes named lazy_name (a string id): the source finds what
 	 * it needs, the heap keeps nothing a node. */
 	uint32_t lazy_name;
+	uint32_t *lazy_nodes;	/* and these nodes (ascending; a Java thread's name) */
+	uint32_t lazy_node_count;
 	const struct heap_label_source *lazy;
 	void *lazy_ctx;		/* owned: lazy->free(lazy_ctx) in heap_free */
 	const char *note;	/* how sizes were computed (hprof layout), or NULL */

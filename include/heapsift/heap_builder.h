@@ -235,6 +235,9 @@ void hb_note(struct heap_builder *b, const char *note);
  * when the build is abandoned). */
 void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx,
                     uint32_t name);
+/* More nodes the lazy source labels, whatever their name: nodes[0, n)
+ * ascending (copied). */
+void hb_lazy_nodes(struct heap_builder *b, const uint32_t *nodes, uint32_t n);
 /* Replaces the target t of edges from .. to-1 by map[t] (for loaders that
  * meet references before they number their targets); map has an entry
  * for every such t. */

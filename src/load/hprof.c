@@ -208,6 +208,7 @@ struct hclass {
 	uint32_t prim;		/* bytes of primitive fields */
 	uint32_t nrefs;		/* reference fields the dump has, refs[ref_first ...] */
 	uint32_t inj_refs;	/* and those HotSpot injects (in the size only) */
+	uint32_t name_ref;	/* java.lang.Thread's name among the refs, or NONE */
 	uint32_t ref_first;	/* into refs[] */
 	uint32_t cont;		/* bytes of @Contended fields in java.lang.Thread (see
 				 * instance_size), 0 for classes not under Thread */
@@ -237,6 +238,11 @@ struct hlocal {
 	uint32_t thread;
 	uint32_t target;
 	uint32_t name;
+};
+
+/* A thread object, its name's (a String's) node, its class's name. */
+struct tname {
+	uint32_t thread, name, cls;
 };
 
 struct passc;
@@ -293,6 +299,9 @@ struct lazy_file {
 	size_t vals_cap;
 	uint64_t win_off;	/* the window: win_len bytes of the file from win_off */
 	size_t win_len;
+	/* threads and their names' nodes, by thread node (hb_lazy_nodes) */
+	struct tname *threads;
+	uint32_t nthreads;
 	uint8_t win[LF_WINDOW];
 };
 
@@ -1263,6 +1272,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 {
 	const unsigned I = p->idsz;
 	uint32_t payload = 0, prim = 0, nrefs = 0, first = (uint32_t)p->nrefs, injected = 0;
+	uint32_t name_ref = NONE;
 	size_t steps = 0;
 
 	uint32_t cont = 0, up_prim = 0, up_refs = 0;
@@ -1298,6 +1308,9 @@ prepare_class(struct hp *p, struct hclass *c0)
 				XGROW(p->refs, p->caprefs, p->nrefs + 1);
 				p->refs[p->nrefs].offset = payload;
 				p->refs[p->nrefs].name = string_get(p, rd_id(p, p->d + q));
+				if (thread && name_ref == NONE &&
+				    strcmp(heap_str(p->b->h, p->refs[p->nrefs].name), "name") == 0)
+					name_ref = (uint32_t)(p->nrefs - first);	/* a thread's name */
 				p->nrefs++;
 				nrefs++;
 			} else {
@@ -1313,6 +1326,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 	/* the refs the dump has: an instance's edges come from refs[] alone */
 	c0->nrefs = nrefs - injected;
 	c0->inj_refs = injected;
+	c0->name_ref = name_ref;
 	if (under_thread && cont) {
 		/* up_* held what lies below Thread; turn it into Thread and above */
 		uint32_t below_prim = up_prim, below_refs = up_refs;
@@ -1665,6 +1679,10 @@ struct passd {
 		uint64_t body;
 	} *arrays;
 	size_t narrays, caparrays;
+	/* threads (instances of java.lang.Thread and below) and the rank
+	 * (then node) of their name, in node order: labelled after it */
+	struct tname *tnames;
+	size_t ntnames, captnames;
 };
 
 /* More room for edges: the count pass B (or a prefix) gave is short. */
@@ -1871,6 +1889,16 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 			uint64_t x = rd_id(p, f + r->offset);
 			if (x && (t = idmap_rank(p->map, x)) != NONE)
 				edge(p, s, p->e_field, r->name, t, i);
+		}
+		if (c->name_ref != NONE) {
+			uint64_t x = rd_id(p, f + p->refs[c->ref_first + c->name_ref].offset);
+			if (x && (t = idmap_rank(p->map, x)) != NONE) {
+				XGROW(s->tnames, s->captnames, s->ntnames + 1);
+				s->tnames[s->ntnames].thread = v;
+				s->tnames[s->ntnames].name = t;
+				s->tnames[s->ntnames].cls = class_name(p, c);
+				s->ntnames++;
+			}
 		}
 		if (!p->lf && p->string_class != NONE && c == &p->cls[p->string_class]) {
 			uint64_t x = rd_id(p, f + p->string_value_off);
@@ -2192,9 +2220,8 @@ lf_find(struct lazy_file *lf, uint32_t v)
 }
 
 static size_t
-lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
+lazy_string(struct lazy_file *lf, const struct heap *h, uint32_t v, char *out, size_t size)
 {
-	struct lazy_file *lf = ctx;
 	const unsigned I = lf->idsz;
 	const uint8_t *s;
 	char buf[LABEL_BUF];
@@ -2246,6 +2273,63 @@ lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
 	memcpy(out, buf, len);
 	out[len] = '\0';
 	return len;
+}
+
+static int
+tname_cmp(const void *a, const void *b)
+{
+	const struct tname *x = a, *y = b;
+	return (x->thread > y->thread) - (x->thread < y->thread);
+}
+
+/* "java.lang.Thread \"main\"": a thread's class and its name's label (""
+ * past size; SIZE_MAX when the name has none).  name_label: the String's. */
+static size_t
+thread_label(const char *cls, const char *name_label, size_t name_len, char *out, size_t size)
+{
+	size_t cl = strlen(cls), len = cl + 1 + name_len;
+	if (size == 0)
+		return len;
+	if (len >= size)
+		len = size - 1;
+	snprintf(out, size, "%s %.*s", cls, (int)name_len, name_label);
+	return len;
+}
+
+/* The heap's make(): a String's value, or a thread's name. */
+static size_t
+lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
+{
+	struct lazy_file *lf = ctx;
+	struct tname key = { .thread = v }, *t;
+	char name[LABEL_BUF];
+	size_t n;
+
+	t = lf->nthreads ? bsearch(&key, lf->threads, lf->nthreads, sizeof key, tname_cmp) : NULL;
+	if (t == NULL)
+		return lazy_string(lf, h, v, out, size);
+	if ((n = lazy_string(lf, h, t->name, name, sizeof name)) == SIZE_MAX)
+		return SIZE_MAX;
+	return thread_label(heap_str(h, t->cls), name, n, out, size);
+}
+
+/* The threads pass D saw: labelled when shown, as strings are. */
+static void
+lf_threads(struct lazy_file *lf, struct heap_builder *b, struct passd *s)
+{
+	uint32_t *nodes;
+	if (s->ntnames == 0 || s->ntnames > NONE)
+		return;
+	qsort(s->tnames, s->ntnames, sizeof *s->tnames, tname_cmp);
+	nodes = xmallocarray(s->ntnames, sizeof *nodes);
+	for (size_t i = 0; i < s->ntnames; i++)
+		nodes[i] = s->tnames[i].thread;
+	hb_lazy_nodes(b, nodes, (uint32_t)s->ntnames);
+	free(nodes);
+	lf->threads = s->tnames;
+	lf->nthreads = (uint32_t)s->ntnames;
+	s->tnames = NULL;
+	s->ntnames = 0;
 }
 
 /* A float or double as Java's Float.toString and Double.toString write
@@ -2596,6 +2680,7 @@ lazy_free(void *ctx)
 	free(lf->cls);
 	free(lf->fields);
 	free(lf->vals);
+	free(lf->threads);
 	free(lf);
 }
 
@@ -2713,6 +2798,34 @@ label_strings(struct hp *p, struct passd *s)
 		hb_label(p->b, sp->string,
 		         string_label(p, d + a->body + I + 9, be32(d + a->body + I + 4),
 		                      d[a->body + I + 8], sp->coder));
+	}
+}
+
+/* Labels the threads pass D saw after their names' labels, which
+ * label_strings gave from label first on, in String (node) order. */
+static void
+label_threads(struct hp *p, struct passd *s, uint32_t first)
+{
+	const struct heap *h = p->b->h;
+	const uint32_t end = h->label_count;	/* (the threads' come after) */
+	for (size_t i = 0; i < s->ntnames; i++) {
+		uint32_t lo = first, hi = end, id;
+		char buf[LABEL_BUF + 512];
+		const char *nl;
+		size_t n;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (h->label_node[mid] < s->tnames[i].name)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == end || h->label_node[lo] != s->tnames[i].name)
+			continue;	/* its name has no label: not a String */
+		nl = heap_str(h, h->label_str[lo]);
+		n = thread_label(heap_str(h, s->tnames[i].cls), nl, strlen(nl), buf, sizeof buf);
+		id = strtab_intern(&p->b->h->strings, buf, n);
+		hb_label(p->b, s->tnames[i].thread, id);
 	}
 }
 
@@ -3158,6 +3271,8 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	hb_edges_map(&b, ranked, pd.edge, p.perm);
 	for (size_t i = 0; i < pd.nstrings; i++)
 		pd.strings[i].array = p.perm[pd.strings[i].array];
+	for (size_t i = 0; i < pd.ntnames; i++)
+		pd.tnames[i].name = p.perm[pd.tnames[i].name];
 	/* the ranks' nodes are not read again: pass E's labels take their
 	 * place (given back, so that what comes next reuses the pages) */
 	free(p.perm);
@@ -3167,16 +3282,21 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	xalloc_trim();
 	hb_edges_used(&b, pd.edge);
 
-	/* pass E: labels of strings, now or when shown */
+	/* pass E: labels of strings and threads, now or when shown */
 	if (p.lf) {
+		lf_threads(p.lf, &b, &pd);
 		hb_lazy_labels(&b, &lazy_source, p.lf,
 		               p.string_class != NONE ? class_name(&p, &p.cls[p.string_class]) : HEAP_NONE);
 		p.lf = NULL;
 	} else if (pd.nstrings) {
+		uint32_t first = b.h->label_count;
 		p.phase = "reading strings";
 		progress_phase(progress, p.phase, p.size);
 		label_strings(&p, &pd);
+		label_threads(&p, &pd, first);
 	}
+	free(pd.tnames);
+	pd.tnames = NULL;
 	free(pd.strings);
 	free(pd.arrays);
 	pd.arrays = NULL;
@@ -3204,6 +3324,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	return HS_OK;
 fail:
 	free(pd.strings);
+	free(pd.tnames);
 	free(pd.arrays);
 	free(pd.locals);
 	free(pd.threads);

@@ -68,6 +68,7 @@ heap_free(struct heap *h)
 	free(h->locations);
 	free(h->label_node);
 	free(h->label_str);
+	free(h->lazy_nodes);
 	if (h->lazy && h->lazy->free)
 		h->lazy->free(h->lazy_ctx);
 	free(h->suspects);
@@ -336,7 +337,8 @@ heap_node_label(const struct heap *h, uint32_t n)
 size_t
 heap_node_lazy_label(const struct heap *h, uint32_t n, char *buf, size_t size)
 {
-	if (h->lazy == NULL || heap_node_name_id(h, n) != h->lazy_name)
+	if (h->lazy == NULL || (heap_node_name_id(h, n) != h->lazy_name &&
+	                        bits_find(h->lazy_nodes, h->lazy_node_count, n) == UINT32_MAX))
 		return SIZE_MAX;
 	return h->lazy->make(h->lazy_ctx, h, n, buf, size);
 }

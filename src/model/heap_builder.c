@@ -468,6 +468,17 @@ hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, v
 }
 
 void
+hb_lazy_nodes(struct heap_builder *b, const uint32_t *nodes, uint32_t n)
+{
+	struct heap *h = b->h;
+	free(h->lazy_nodes);
+	h->lazy_nodes = n ? xmallocarray(n, sizeof *nodes) : NULL;
+	if (n)
+		memcpy(h->lazy_nodes, nodes, (size_t)n * sizeof *nodes);
+	h->lazy_node_count = n;
+}
+
+void
 hb_note(struct heap_builder *b, const char *note)
 {
 	b->h->note = note;

@@ -79,7 +79,8 @@ if rows[-1]['type'] != 'synthetic':
 PY
 	# the worker thread's local (Leak.java: a StringBuilder, held while the
 	# thread waits on line 41 of the lambda) hangs under its Thread object,
-	# on an edge named after the frame, and the Thread under the Thread roots
+	# named after the thread, on an edge named after the frame, and the
+	# Thread under the Thread roots
 	n=$((n + 1))
 	python3 - "$HEAPSIFT" "$dump" "$tmp/objects.csv" <<'PY' ||
 import csv, io, subprocess, sys
@@ -93,7 +94,8 @@ for o in csv.DictReader(open(objects, encoding='utf-8')):
                           '--depth', '2', '--format', 'csv'], check=True, capture_output=True).stdout
     rows = list(csv.DictReader(io.StringIO(out.decode())))
     for i, r in enumerate(rows):
-        if r['edge'] == frame and r['edge_type'] == 'root' and r['name'] == 'java.lang.Thread':
+        if r['edge'] == frame and r['edge_type'] == 'root' and \
+           r['name'] == 'java.lang.Thread "heapsift-worker"':
             found.append((o['id'], rows[i + 1]['name'] if i + 1 < len(rows) else None))
 assert [t for _, t in found] == ['Thread'], found
 PY
