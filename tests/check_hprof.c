@@ -857,6 +857,105 @@ START_TEST(test_thread_names)
 }
 END_TEST
 
+/* A java.lang.ref.Reference's referent: an edge typed after the kind of
+ * reference, named .referent, that retains (the dominators count it, as
+ * MAT does) but makes no path: distances go around it, and in the
+ * retainers it comes last, with no distance.  X1 is held by a soft
+ * reference (a subclass of SoftReference, its own field first) and,
+ * further, by a chain of two A's; X2 by a weak reference alone. */
+START_TEST(test_referents)
+{
+	struct buf b = { 0 }, h = { 0 };
+	const char head[] = "JAVA PROFILE 1.0.2";
+	static const char *const names[] = {
+		NULL, "java/lang/ref/Reference", "java/lang/ref/SoftReference", "MyRef",
+		"java/lang/ref/WeakReference", "A", "X", "referent", "queue", "timestamp", "extra", "next",
+	};
+	static const struct tfield ref[] = { { 7, 2, 0 }, { 8, 2, 0 } };
+	static const struct tfield soft[] = { { 9, 11, 0 } };
+	static const struct tfield mine[] = { { 10, 2, 0 } };
+	static const struct tfield a[] = { { 11, 2, 0 } };
+	const uint64_t cls[] = { 0x100, 0x110, 0x120, 0x130, 0x140, 0x150 };
+	char x[256];
+
+	put(&b, head, sizeof head);
+	u4(&b, 8);
+	id8(&b, 0);
+	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
+		string(&b, i, names[i]);
+	for (unsigned i = 0; i < 6; i++)
+		load_class(&b, i + 1, cls[i], i + 1);
+	typed_class(&h, 0x100, 0, ref, 2, NULL, 0);
+	typed_class(&h, 0x110, 0x100, soft, 1, NULL, 0);
+	typed_class(&h, 0x120, 0x110, mine, 1, NULL, 0);
+	typed_class(&h, 0x130, 0x100, NULL, 0, NULL, 0);
+	typed_class(&h, 0x140, 0, a, 1, NULL, 0);
+	typed_class(&h, 0x150, 0, NULL, 0, NULL, 0);
+	/* r1: MyRef {extra, timestamp, referent = X1, queue} */
+	u1(&h, 0x21); id8(&h, 0x1000); u4(&h, 0); id8(&h, 0x120); u4(&h, 32);
+	id8(&h, 0); id8(&h, 7); id8(&h, 0x2000); id8(&h, 0);
+	/* w1: WeakReference {referent = X2, queue} */
+	u1(&h, 0x21); id8(&h, 0x1100); u4(&h, 0); id8(&h, 0x130); u4(&h, 16);
+	id8(&h, 0x2100); id8(&h, 0);
+	/* a1 -> a2 -> X1 */
+	u1(&h, 0x21); id8(&h, 0x1200); u4(&h, 0); id8(&h, 0x140); u4(&h, 8); id8(&h, 0x1210);
+	u1(&h, 0x21); id8(&h, 0x1210); u4(&h, 0); id8(&h, 0x140); u4(&h, 8); id8(&h, 0x2000);
+	u1(&h, 0x21); id8(&h, 0x2000); u4(&h, 0); id8(&h, 0x150); u4(&h, 0);
+	u1(&h, 0x21); id8(&h, 0x2100); u4(&h, 0); id8(&h, 0x150); u4(&h, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		u1(&h, 0x01);	/* JNI global: r1, w1, a1 */
+		id8(&h, (const uint64_t[]){ 0x1000, 0x1100, 0x1200 }[i]);
+		id8(&h, 0x77 + i);
+	}
+	b = end_dump(&b, &h);
+	for (int listed = 0; listed < 2; listed++) {
+		struct heap *hp = load_both("referents.hprof", b.p, b.len, listed);
+		struct hs_error err;
+		uint32_t r1 = heap_find_id(hp, 0x1000), w1 = heap_find_id(hp, 0x1100);
+		uint32_t a2 = heap_find_id(hp, 0x1210), x1 = heap_find_id(hp, 0x2000);
+		uint32_t x2 = heap_find_id(hp, 0x2100);
+		struct view *v;
+		struct vrows rows = { 0 };
+		struct cell c;
+
+		error_clear(&err);
+		ck_assert_int_eq(analyze_heap(hp, NULL, &err), HS_OK);
+		labels_of(hp, 0x1000, x, sizeof x);
+		ck_assert_str_eq(x, ".referent");
+		labels_of(hp, 0x1100, x, sizeof x);
+		ck_assert_str_eq(x, ".referent");
+		ck_assert_str_eq(hp->edge_type_names[heap_edge_type(hp, heap_first_edge(hp, r1))],
+		                 "soft reference");
+		ck_assert_str_eq(hp->edge_type_names[heap_edge_type(hp, heap_first_edge(hp, w1))],
+		                 "weak reference");
+		ck_assert(heap_edge_soft(hp, heap_first_edge(hp, r1)));
+		ck_assert(!heap_edge_soft(hp, heap_first_edge(hp, a2)));
+		/* (GC roots) 0, JNI Global 1, a1 2, a2 3, X1 4: not 3 through r1 */
+		ck_assert_int_eq(heap_node_distance(hp, x1), 4);
+		ck_assert_int_lt(heap_node_distance(hp, x2), 0);
+		/* but w1 alone holds X2: it retains it */
+		ck_assert_uint_eq(heap_idom(hp, x2), w1);
+		ck_assert_uint_eq(heap_retained(hp, w1), heap_node_self(hp, w1) + heap_node_self(hp, x2));
+		/* X1's retainers: a2 first, then r1's referent, with no distance */
+		v = view_new(&view_retainers, hp);
+		v->subject = x1;
+		view_children(v, NULL, (size_t)view_col_find(v, "distance"), false, &rows);
+		ck_assert_uint_eq(rows.n, 2);
+		ck_assert_uint_eq(view_row_object(v, &rows.v[0]), a2);
+		view_cell(v, &rows.v[0], (size_t)view_col_find(v, "distance"), &c);
+		ck_assert(!c.empty);
+		ck_assert_int_eq(c.i, 3);
+		ck_assert_uint_eq(view_row_object(v, &rows.v[1]), r1);
+		view_cell(v, &rows.v[1], (size_t)view_col_find(v, "distance"), &c);
+		ck_assert(c.empty);
+		vrows_free(&rows);
+		view_free(v);
+		heap_free(hp);
+	}
+	free(b.p);
+}
+END_TEST
+
 START_TEST(test_made_values)
 {
 	struct buf d = values_dump();
@@ -1237,6 +1336,7 @@ suite_hprof(void)
 	tcase_add_test(tc, test_made_dump);
 	tcase_add_test(tc, test_jdk_dump);
 	tcase_add_test(tc, test_injected_refs);
+	tcase_add_test(tc, test_referents);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("labels");
 	tcase_set_timeout(tc, 60);

@@ -221,6 +221,11 @@ struct heap {
 	 * a class object's class), sorted by node. */
 	uint32_t *label_node, *label_str;
 	uint32_t label_count;
+	/* Edges that retain but make no path to a root (a bit an edge, or
+	 * NULL): a Java Reference's referent.  Distances and the retainers
+	 * leave them out, as Eclipse MAT's paths "excluding weak/soft
+	 * references" do; the dominators count them, as MAT does. */
+	uint64_t *soft_edges;
 	/* Labels made when shown (a Java string's value, read from the dump)
 	 * for the nodes named lazy_name (a string id): the source finds what
 	 * it needs, the heap keeps nothing a node. */
@@ -387,6 +392,13 @@ heap_edge_name_id(const struct heap *h, uint32_t e)
 	if (h->edge_name)
 		return h->edge_name[e];
 	return heap_edge_fetch(h, e, &t);
+}
+
+/* Does edge e retain without making a path (soft_edges)? */
+static inline bool
+heap_edge_soft(const struct heap *h, uint32_t e)
+{
+	return h->soft_edges && (h->soft_edges[e >> 6] >> (e & 63) & 1);
 }
 
 /* Edge e's type: an index into edge_type_names. */

@@ -235,6 +235,10 @@ void hb_note(struct heap_builder *b, const char *note);
  * when the build is abandoned). */
 void hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, void *ctx,
                     uint32_t name);
+/* The edges edges[0, n) retain but make no path (heap.h's soft_edges);
+ * after hb_edges_used.  Edges past the count are ignored. */
+void hb_soft_edges(struct heap_builder *b, const uint32_t *edges, size_t n);
+
 /* More nodes the lazy source labels, whatever their name: nodes[0, n)
  * ascending (copied). */
 void hb_lazy_nodes(struct heap_builder *b, const uint32_t *nodes, uint32_t n);

@@ -219,7 +219,7 @@ generic_rules_distances(struct heap *h)
 			}
 			for (uint32_t e = heap_first_edge(h, v), e_end = heap_first_edge(h, v + 1); e < e_end; e++) {
 				uint32_t c = heap_edge_to(h, e);
-				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) ||
+				if ((weak >= 0 && heap_edge_type(h, e) == (uint8_t)weak) || heap_edge_soft(h, e) ||
 				    bits_packed_get(dist, dw, c) != none)
 					continue;
 				if ((uint32_t)d == none) {

@@ -196,6 +196,18 @@ struct hstring {
 	uint32_t sid;		/* interned, or NONE until needed */
 };
 
+/* The kinds of java.lang.ref.Reference: its referent is an edge typed
+ * after the nearest of these classes up the instance's chain. */
+enum { REF_SOFT, REF_WEAK, REF_PHANTOM, REF_FINAL, REF_KINDS };
+static const struct {
+	const char *cls, *edge;
+} ref_kinds[REF_KINDS] = {
+	{ "java.lang.ref.SoftReference", "soft reference" },
+	{ "java.lang.ref.WeakReference", "weak reference" },
+	{ "java.lang.ref.PhantomReference", "phantom reference" },
+	{ "java.lang.ref.FinalReference", "final reference" },
+};
+
 struct hclass {
 	uint64_t id, super, loader, signers, domain;
 	uint64_t off;		/* of the CLASS DUMP sub-record's body */
@@ -209,6 +221,8 @@ struct hclass {
 	uint32_t nrefs;		/* reference fields the dump has, refs[ref_first ...] */
 	uint32_t inj_refs;	/* and those HotSpot injects (in the size only) */
 	uint32_t name_ref;	/* java.lang.Thread's name among the refs, or NONE */
+	uint32_t referent_ref;	/* java.lang.ref.Reference's referent among them, or NONE */
+	uint8_t ref_kind;	/* then which: REF_SOFT ... */
 	uint32_t ref_first;	/* into refs[] */
 	uint32_t cont;		/* bytes of @Contended fields in java.lang.Thread (see
 				 * instance_size), 0 for classes not under Thread */
@@ -383,6 +397,7 @@ struct hp {
 
 	int t_synthetic, t_instance, t_class, t_objarray, t_primarray;
 	int e_field, e_element, e_static, e_internal, e_root;
+	int e_ref[REF_KINDS];	/* a Reference's referent, by kind */
 	uint32_t type_name[12];		/* "byte[]"... string ids */
 	uint32_t s_empty;
 	uint32_t s_super, s_loader, s_signers, s_domain;	/* class edges' names */
@@ -1272,7 +1287,8 @@ prepare_class(struct hp *p, struct hclass *c0)
 {
 	const unsigned I = p->idsz;
 	uint32_t payload = 0, prim = 0, nrefs = 0, first = (uint32_t)p->nrefs, injected = 0;
-	uint32_t name_ref = NONE;
+	uint32_t name_ref = NONE, referent_ref = NONE;
+	int kind = -1;
 	size_t steps = 0;
 
 	uint32_t cont = 0, up_prim = 0, up_refs = 0;
@@ -1282,6 +1298,10 @@ prepare_class(struct hp *p, struct hclass *c0)
 		size_t q = c->fields_off + 2;
 		const char *cname = heap_str(p->b->h, class_name(p, c));
 		bool thread = strcmp(cname, "java.lang.Thread") == 0;
+		bool reference = strcmp(cname, "java.lang.ref.Reference") == 0;
+		for (int k = 0; k < REF_KINDS && kind < 0; k++)
+			if (strcmp(cname, ref_kinds[k].cls) == 0)
+				kind = k;	/* the nearest of them up the chain */
 		if (++steps > p->ncls)
 			return bad(p, c0->off, "class 0x%" PRIx64 ": its superclass chain is a cycle", c0->id);
 		if (thread) {
@@ -1311,6 +1331,9 @@ prepare_class(struct hp *p, struct hclass *c0)
 				if (thread && name_ref == NONE &&
 				    strcmp(heap_str(p->b->h, p->refs[p->nrefs].name), "name") == 0)
 					name_ref = (uint32_t)(p->nrefs - first);	/* a thread's name */
+				if (reference && referent_ref == NONE &&
+				    strcmp(heap_str(p->b->h, p->refs[p->nrefs].name), "referent") == 0)
+					referent_ref = (uint32_t)(p->nrefs - first);
 				p->nrefs++;
 				nrefs++;
 			} else {
@@ -1327,6 +1350,8 @@ prepare_class(struct hp *p, struct hclass *c0)
 	c0->nrefs = nrefs - injected;
 	c0->inj_refs = injected;
 	c0->name_ref = name_ref;
+	c0->referent_ref = referent_ref;
+	c0->ref_kind = (uint8_t)(kind < 0 ? REF_WEAK : kind);	/* Reference itself: weak */
 	if (under_thread && cont) {
 		/* up_* held what lies below Thread; turn it into Thread and above */
 		uint32_t below_prim = up_prim, below_refs = up_refs;
@@ -1577,7 +1602,11 @@ struct ecodec {
 	uint32_t nxe, capxe;
 	/* instance classes by java name (string id, ascending): the names of
 	 * their reference fields, ref_name[ref_first ...] */
-	struct elayout { uint32_t name, ref_first, nrefs; } *lay;
+	struct elayout {
+		uint32_t name, ref_first, nrefs;
+		uint32_t referent;	/* the referent's place (NONE), */
+		uint8_t referent_type;	/* and its edge type */
+	} *lay;
 	uint32_t nlay;
 	uint32_t *ref_name;
 	uint8_t t_instance, t_objarray, e_field, e_element;
@@ -1645,7 +1674,7 @@ ecodec_edges(void *ctx, const struct heap *h, uint32_t n, uint32_t first, uint32
 			types[i] = c->e_element;
 			names[i] = (uint32_t)pos;
 		} else {
-			types[i] = c->e_field;
+			types[i] = lay && pos == lay->referent ? lay->referent_type : c->e_field;
 			names[i] = lay && pos < lay->nrefs ? c->ref_name[lay->ref_first + pos] : c->s_empty;
 		}
 		pos++;
@@ -1683,6 +1712,9 @@ struct passd {
 	 * (then node) of their name, in node order: labelled after it */
 	struct tname *tnames;
 	size_t ntnames, captnames;
+	/* the referent edges (hb_soft_edges) */
+	uint32_t *soft;
+	size_t nsoft, capsoft;
 };
 
 /* More room for edges: the count pass B (or a prefix) gave is short. */
@@ -1887,8 +1919,16 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 		for (uint32_t i = 0; i < c->nrefs; i++) {
 			const struct href *r = &p->refs[c->ref_first + i];
 			uint64_t x = rd_id(p, f + r->offset);
-			if (x && (t = idmap_rank(p->map, x)) != NONE)
+			if (x == 0 || (t = idmap_rank(p->map, x)) == NONE)
+				continue;
+			if (i == c->referent_ref) {
+				/* a Reference's referent: retains, makes no path */
+				XGROW(s->soft, s->capsoft, s->nsoft + 1);
+				s->soft[s->nsoft++] = s->edge;
+				edge(p, s, p->e_ref[c->ref_kind], r->name, t, i);
+			} else {
 				edge(p, s, p->e_field, r->name, t, i);
+			}
 		}
 		if (c->name_ref != NONE) {
 			uint64_t x = rd_id(p, f + p->refs[c->ref_first + c->name_ref].offset);
@@ -2925,6 +2965,8 @@ declare_types(struct hp *p)
 	p->e_static = hb_edge_type(b, "static", false);
 	p->e_internal = hb_edge_type(b, "internal", false);
 	p->e_root = hb_edge_type(b, "root", false);
+	for (int k = 0; k < REF_KINDS; k++)
+		p->e_ref[k] = hb_edge_type(b, ref_kinds[k].edge, false);
 	p->s_empty = strtab_intern(&b->h->strings, "", 0);
 	p->s_super = strtab_intern_cstr(&b->h->strings, "<super>");
 	p->s_loader = strtab_intern_cstr(&b->h->strings, "<classloader>");
@@ -2989,6 +3031,8 @@ ecodec_layouts(struct hp *p, struct ecodec *c)
 		c->lay[i].name = class_name(p, &p->cls[i]);
 		c->lay[i].ref_first = p->cls[i].ref_first;
 		c->lay[i].nrefs = p->cls[i].nrefs;
+		c->lay[i].referent = p->cls[i].referent_ref;
+		c->lay[i].referent_type = (uint8_t)p->e_ref[p->cls[i].ref_kind];
 	}
 	qsort(c->lay, p->ncls, sizeof *c->lay, elayout_cmp);
 	for (size_t i = 0; i < p->ncls;) {
@@ -2996,7 +3040,8 @@ ecodec_layouts(struct hp *p, struct ecodec *c)
 		bool same = true;
 		for (; j < p->ncls && c->lay[j].name == c->lay[i].name; j++) {
 			const struct elayout *a = &c->lay[i], *b = &c->lay[j];
-			if (a->nrefs != b->nrefs)
+			if (a->nrefs != b->nrefs || a->referent != b->referent ||
+			    (a->referent != NONE && a->referent_type != b->referent_type))
 				same = false;
 			for (uint32_t k = 0; same && k < a->nrefs; k++)
 				same = c->ref_name[a->ref_first + k] == c->ref_name[b->ref_first + k];
@@ -3281,6 +3326,9 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	p.rank_met = NULL;
 	xalloc_trim();
 	hb_edges_used(&b, pd.edge);
+	hb_soft_edges(&b, pd.soft, pd.nsoft);
+	free(pd.soft);
+	pd.soft = NULL;
 
 	/* pass E: labels of strings and threads, now or when shown */
 	if (p.lf) {
@@ -3323,6 +3371,7 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	out->kind = MODEL_HEAP;
 	return HS_OK;
 fail:
+	free(pd.soft);
 	free(pd.strings);
 	free(pd.tnames);
 	free(pd.arrays);

@@ -69,6 +69,7 @@ heap_free(struct heap *h)
 	free(h->label_node);
 	free(h->label_str);
 	free(h->lazy_nodes);
+	free(h->soft_edges);
 	if (h->lazy && h->lazy->free)
 		h->lazy->free(h->lazy_ctx);
 	free(h->suspects);
@@ -319,7 +320,7 @@ heap_edge_label(const struct heap *h, uint32_t e, char *buf, size_t size)
 	else if (strcmp(t, "weak") == 0)
 		n = snprintf(buf, size, "[[%s]]", name);
 	else if (strcmp(t, "property") == 0 || strcmp(t, "shortcut") == 0 ||
-	         strcmp(t, "field") == 0 || strcmp(t, "static") == 0)
+	         strcmp(t, "field") == 0 || strcmp(t, "static") == 0 || heap_edge_soft(h, e))
 		n = strchr(name, ' ') ? snprintf(buf, size, "[\"%s\"]", name)
 		                      : snprintf(buf, size, ".%s", name);
 	else

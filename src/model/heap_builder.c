@@ -468,6 +468,20 @@ hb_lazy_labels(struct heap_builder *b, const struct heap_label_source *source, v
 }
 
 void
+hb_soft_edges(struct heap_builder *b, const uint32_t *edges, size_t n)
+{
+	struct heap *h = b->h;
+	free(h->soft_edges);
+	h->soft_edges = NULL;
+	if (n == 0)
+		return;
+	h->soft_edges = xcalloc((size_t)h->edge_count / 64 + 1, sizeof *h->soft_edges);
+	for (size_t i = 0; i < n; i++)
+		if (edges[i] < h->edge_count)
+			h->soft_edges[edges[i] >> 6] |= 1ULL << (edges[i] & 63);
+}
+
+void
 hb_lazy_nodes(struct heap_builder *b, const uint32_t *nodes, uint32_t n)
 {
 	struct heap *h = b->h;

@@ -1074,7 +1074,7 @@ shortest_path(struct tui *t)
 		view_cell(p->view, &row, (size_t)dcol, &c);
 		/* A root's direct child (user roots at distance 1, system roots
 		 * at HEAP_SYSTEM_DISTANCE + 1): done. */
-		if ((c.i >= 0 && c.i <= 1) || c.i == HEAP_SYSTEM_DISTANCE + 1)
+		if (!c.empty && ((c.i >= 0 && c.i <= 1) || c.i == HEAP_SYSTEM_DISTANCE + 1))
 			break;
 		if (!tree_has_children(&p->tree, line))
 			break;
@@ -1084,7 +1084,8 @@ shortest_path(struct tui *t)
 				continue;
 			row = p->tree.lines[i].row;
 			view_cell(p->view, &row, (size_t)dcol, &c);
-			if (c.i >= 0 && c.i < best_d) {
+			/* (no distance: an unreachable holder, a referent) */
+			if (!c.empty && c.i >= 0 && c.i < best_d) {
 				best_d = c.i;
 				best = i;
 			}

@@ -1,5 +1,8 @@
 /* retainers: who holds an object.  The top rows are the edges into the
  * subject; each expands into the edges into its source, up to the roots.
+ * A Java Reference's referent (heap_edge_soft) makes no path, as in MAT's
+ * paths excluding weak and soft references: its row has no distance and
+ * comes last.
  * A row's key is its slot in the reverse-edge index (ret_edge, ret_src):
  * edge and holder without a search
  * (a tree of paths: the same object may appear on several).  As in
@@ -23,7 +26,7 @@ static const struct view_col retainers_cols[] = {
 	[R_EDGE_TYPE] = { "edge_type", "Kind", COL_TEXT, "the edge type as the dump gives it" },
 	[R_TYPE] = { "type", "Type", COL_TEXT, "the holder's node type" },
 	[R_ID] = { "id", "Id", COL_ID, "the holder's id in the dump" },
-	[R_DISTANCE] = { "distance", "Distance", COL_INT, "the holder's distance from a root" },
+	[R_DISTANCE] = { "distance", "Distance", COL_INT, "the holder's distance from a root (none through a Java Reference's referent)" },
 	[R_SHALLOW] = { "self_size", "Shallow", COL_BYTES, "the holder's shallow size" },
 	[R_RETAINED] = { "retained_size", "Retained", COL_BYTES, "the holder's retained size" },
 };
@@ -103,8 +106,9 @@ retainers_cell(struct view *v, const struct vrow *row, size_t col, struct cell *
 	case R_TYPE: cell_text(v, out, heap_node_type_name(h, src)); break;
 	case R_ID: cell_u(out, COL_ID, heap_node_id(h, src)); break;
 	case R_DISTANCE:
-		/* no distance (unreachable holders): no value, sorted last */
-		if (heap_node_distance(h, src) < 0) {
+		/* no distance (unreachable holders, a referent's path): no
+		 * value, sorted last */
+		if (heap_node_distance(h, src) < 0 || heap_edge_soft(h, e)) {
 			out->type = COL_INT;
 			out->empty = true;
 		} else {

@@ -100,6 +100,25 @@ for o in csv.DictReader(open(objects, encoding='utf-8')):
 assert [t for _, t in found] == ['Thread'], found
 PY
 		fail "$what: no StringBuilder held by the worker's frame at Leak.java:41"
+	# a reference object's referent: typed after its kind (the JDK's own
+	# soft references and WeakHashMap entries), named .referent
+	n=$((n + 1))
+	python3 - "$HEAPSIFT" "$dump" "$tmp/objects.csv" <<'PY' ||
+import csv, io, subprocess, sys
+heapsift, dump, objects = sys.argv[1:]
+want = {'java.lang.ref.SoftReference': 'soft reference', 'java.util.WeakHashMap$Entry': 'weak reference'}
+seen = {}
+for o in csv.DictReader(open(objects, encoding='utf-8')):
+    if o['type'] != 'instance' or o['class'] not in want or o['class'] in seen:
+        continue
+    out = subprocess.run([heapsift, 'export', dump, '--view', 'inspect', '--object', o['id'],
+                          '--format', 'csv'], check=True, capture_output=True).stdout
+    rows = [r for r in csv.DictReader(io.StringIO(out.decode())) if r['edge'] == '.referent']
+    if rows:
+        seen[o['class']] = rows[0]['edge_type']
+assert seen == want, seen
+PY
+		fail "$what: referents not typed by their kind of reference"
 }
 
 check_dump "$data" "fixture"
