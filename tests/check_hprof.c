@@ -783,9 +783,10 @@ START_TEST(test_injected_refs)
 END_TEST
 
 /* Threads are named after their class and their name's value: a
- * java.lang.Thread, a subclass, and threads whose name is null, not in
- * the dump, or no String (another thread); from memory (labels made while
- * loading) and from the file (made when shown). */
+ * java.lang.Thread, a subclass, one whose name is a char[] (JDK 8), and
+ * threads whose name is null, not in the dump, or no String (another
+ * thread); from memory (labels made while loading) and from the file
+ * (made when shown). */
 START_TEST(test_thread_names)
 {
 	struct buf b = { 0 }, h = { 0 };
@@ -799,11 +800,11 @@ START_TEST(test_thread_names)
 	static const struct tfield mine[] = { { 8, 10, 0 } };
 	static const struct { uint64_t id, cls, name; } threads[] = {
 		{ 0x3000, 0x600, 0x1000 }, { 0x3020, 0x610, 0x1010 }, { 0x3040, 0x600, 0 },
-		{ 0x3060, 0x600, 0x9999 }, { 0x3080, 0x600, 0x3000 },
+		{ 0x3060, 0x600, 0x9999 }, { 0x3080, 0x600, 0x3000 }, { 0x30a0, 0x600, 0x2100 },
 	};
 	static const char *const want[] = {
 		"java.lang.Thread \"worker-1\"", "MyThread \"sub\"", "java.lang.Thread", "java.lang.Thread",
-		"java.lang.Thread",
+		"java.lang.Thread", "java.lang.Thread \"old-style\"",
 	};
 	char *path, x[256];
 	struct heap *mem, *file;
@@ -826,6 +827,10 @@ START_TEST(test_thread_names)
 		u1(&h, 0x23); id8(&h, 0x2000 + 0x10 * i); u4(&h, 0); u4(&h, (uint32_t)strlen(v)); u1(&h, 8);
 		put(&h, v, strlen(v));
 	}
+	/* char[] "old-style": UTF-16, big-endian as the dump writes chars */
+	u1(&h, 0x23); id8(&h, 0x2100); u4(&h, 0); u4(&h, 9); u1(&h, 5);
+	for (const char *c = "old-style"; *c; c++)
+		u2(&h, (uint16_t)*c);
 	for (unsigned i = 0; i < sizeof threads / sizeof threads[0]; i++) {
 		bool sub = threads[i].cls == 0x610;
 		u1(&h, 0x21); id8(&h, threads[i].id); u4(&h, 0); id8(&h, threads[i].cls);

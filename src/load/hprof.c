@@ -2259,17 +2259,48 @@ lf_find(struct lazy_file *lf, uint32_t v)
 	}
 }
 
+/* The label of a byte[] or char[] node a as a String's value with coder
+ * (label_format), read from the file; SIZE_MAX for any other node. */
+static size_t
+lazy_chars(struct lazy_file *lf, const struct heap *h, uint32_t a, uint8_t coder, char *out, size_t size)
+{
+	const unsigned I = lf->idsz;
+	const uint8_t *s;
+	char buf[LABEL_BUF];
+	uint64_t q = lf_find(lf, a);
+	uint32_t n, bytes;
+	unsigned et;
+	size_t len;
+
+	if (q == UINT64_MAX || (s = lf_get(lf, q, I + 10)) == NULL || s[0] != SUB_PRIM_ARRAY_DUMP ||
+	    rd_idn(I, s + 1) != heap_node_id(h, a))
+		return SIZE_MAX;
+	n = be32(s + I + 5);
+	et = s[I + 9];
+	if (et != T_BYTE && et != T_CHAR)
+		return SIZE_MAX;
+	bytes = et == T_CHAR ? (n > LABEL_UNITS ? LABEL_UNITS : n) * 2
+	                         : (n > 2 * LABEL_UNITS ? 2 * LABEL_UNITS : n);
+	if ((s = lf_get(lf, q + I + 10, bytes)) == NULL)
+		return SIZE_MAX;	/* shorter than when it was loaded */
+	len = label_format(buf, s, et == T_CHAR ? bytes / 2 : bytes, et, coder);
+	if (size == 0)
+		return len;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, buf, len);
+	out[len] = '\0';
+	return len;
+}
+
 static size_t
 lazy_string(struct lazy_file *lf, const struct heap *h, uint32_t v, char *out, size_t size)
 {
 	const unsigned I = lf->idsz;
 	const uint8_t *s;
-	char buf[LABEL_BUF];
 	uint64_t q = lf_find(lf, v), value;
-	uint32_t n, bytes, a = HEAP_NONE;
+	uint32_t n, a = HEAP_NONE;
 	uint8_t coder = 0;
-	unsigned et;
-	size_t len;
 
 	/* the String: an instance of java.lang.String with v's id */
 	if (!lf->has_string || q == UINT64_MAX || (s = lf_get(lf, q, 2 * I + 9)) == NULL || s[0] != SUB_INSTANCE_DUMP ||
@@ -2293,26 +2324,9 @@ lazy_string(struct lazy_file *lf, const struct heap *h, uint32_t v, char *out, s
 			a = heap_edge_to(h, e);
 			break;
 		}
-	if (a == HEAP_NONE || (q = lf_find(lf, a)) == UINT64_MAX ||
-	    (s = lf_get(lf, q, I + 10)) == NULL || s[0] != SUB_PRIM_ARRAY_DUMP ||
-	    rd_idn(I, s + 1) != value)
+	if (a == HEAP_NONE)
 		return SIZE_MAX;
-	n = be32(s + I + 5);
-	et = s[I + 9];
-	if (et != T_BYTE && et != T_CHAR)
-		return SIZE_MAX;
-	bytes = et == T_CHAR ? (n > LABEL_UNITS ? LABEL_UNITS : n) * 2
-	                         : (n > 2 * LABEL_UNITS ? 2 * LABEL_UNITS : n);
-	if ((s = lf_get(lf, q + I + 10, bytes)) == NULL)
-		return SIZE_MAX;	/* shorter than when it was loaded */
-	len = label_format(buf, s, et == T_CHAR ? bytes / 2 : bytes, et, coder);
-	if (size == 0)
-		return len;
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, buf, len);
-	out[len] = '\0';
-	return len;
+	return lazy_chars(lf, h, a, coder, out, size);
 }
 
 static int
@@ -2348,7 +2362,9 @@ lazy_make(void *ctx, const struct heap *h, uint32_t v, char *out, size_t size)
 	t = lf->nthreads ? bsearch(&key, lf->threads, lf->nthreads, sizeof key, tname_cmp) : NULL;
 	if (t == NULL)
 		return lazy_string(lf, h, v, out, size);
-	if ((n = lazy_string(lf, h, t->name, name, sizeof name)) == SIZE_MAX)
+	/* a String (JDK 9 and later), or a char[] (JDK 8's Thread.name) */
+	if ((n = lazy_string(lf, h, t->name, name, sizeof name)) == SIZE_MAX &&
+	    (n = lazy_chars(lf, h, t->name, 0, name, sizeof name)) == SIZE_MAX)
 		return SIZE_MAX;
 	return thread_label(heap_str(h, t->cls), name, n, out, size);
 }
@@ -2842,7 +2858,8 @@ label_strings(struct hp *p, struct passd *s)
 }
 
 /* Labels the threads pass D saw after their names' labels, which
- * label_strings gave from label first on, in String (node) order. */
+ * label_strings gave from label first on, in String (node) order, or
+ * their names' char[]. */
 static void
 label_threads(struct hp *p, struct passd *s, uint32_t first)
 {
@@ -2860,9 +2877,18 @@ label_threads(struct hp *p, struct passd *s, uint32_t first)
 			else
 				hi = mid;
 		}
-		if (lo == end || h->label_node[lo] != s->tnames[i].name)
-			continue;	/* its name has no label: not a String */
-		nl = heap_str(h, h->label_str[lo]);
+		if (lo < end && h->label_node[lo] == s->tnames[i].name) {
+			nl = heap_str(h, h->label_str[lo]);
+		} else {
+			/* no String: a char[] (JDK 8's Thread.name), or nothing */
+			size_t hint = 0;
+			const struct sarray *a = find_array(s, s->tnames[i].name, &hint);
+			if (a == NULL)
+				continue;
+			nl = heap_str(h, string_label(p, p->d + a->body + p->idsz + 9,
+			                              be32(p->d + a->body + p->idsz + 4),
+			                              p->d[a->body + p->idsz + 8], 0));
+		}
 		n = thread_label(heap_str(h, s->tnames[i].cls), nl, strlen(nl), buf, sizeof buf);
 		id = strtab_intern(&p->b->h->strings, buf, n);
 		hb_label(p->b, s->tnames[i].thread, id);
@@ -3336,11 +3362,13 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 		hb_lazy_labels(&b, &lazy_source, p.lf,
 		               p.string_class != NONE ? class_name(&p, &p.cls[p.string_class]) : HEAP_NONE);
 		p.lf = NULL;
-	} else if (pd.nstrings) {
+	} else {
 		uint32_t first = b.h->label_count;
-		p.phase = "reading strings";
-		progress_phase(progress, p.phase, p.size);
-		label_strings(&p, &pd);
+		if (pd.nstrings) {
+			p.phase = "reading strings";
+			progress_phase(progress, p.phase, p.size);
+			label_strings(&p, &pd);
+		}
 		label_threads(&p, &pd, first);
 	}
 	free(pd.tnames);
