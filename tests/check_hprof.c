@@ -938,6 +938,9 @@ START_TEST(test_referents)
 		/* (GC roots) 0, JNI Global 1, a1 2, a2 3, X1 4: not 3 through r1 */
 		ck_assert_int_eq(heap_node_distance(hp, x1), 4);
 		ck_assert_int_lt(heap_node_distance(hp, x2), 0);
+		/* X2 only: reachable through a referent alone */
+		ck_assert_uint_eq(hp->referent_only_count, 1);
+		ck_assert_uint_eq(hp->referent_only_bytes, heap_node_self(hp, x2));
 		/* but w1 alone holds X2: it retains it */
 		ck_assert_uint_eq(heap_idom(hp, x2), w1);
 		ck_assert_uint_eq(heap_retained(hp, w1), heap_node_self(hp, w1) + heap_node_self(hp, x2));

@@ -298,6 +298,10 @@ struct heap {
 	uint64_t total_size;		/* sum of node_self (+ extra native bytes) */
 	uint32_t reach_count[3];
 	uint64_t reach_bytes[3];
+	/* of the reachable, those only a path through a referent reaches
+	 * (soft_edges: no distance); with soft_edges only */
+	uint32_t referent_only_count;
+	uint64_t referent_only_bytes;
 	/* Format-specific totals (DevTools' Statistics for V8), in bytes. */
 	struct heap_stat {
 		const char *name;	/* static string, a JSON key */

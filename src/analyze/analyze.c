@@ -246,6 +246,22 @@ generic_rules_distances(struct heap *h)
 	h->distance_bits = (uint8_t)dw;
 }
 
+/* The reachable objects only a path through a Java referent reaches:
+ * those the distances left without one (a pass in node order). */
+static void
+referent_only(struct heap *h)
+{
+	h->referent_only_count = 0;
+	h->referent_only_bytes = 0;
+	if (h->soft_edges == NULL || h->reach == NULL)
+		return;
+	for (uint32_t v = 0; v < h->node_count; v++)
+		if (heap_node_reach(h, v) == HEAP_REACHABLE && heap_node_distance(h, v) < 0) {
+			h->referent_only_count++;
+			h->referent_only_bytes += heap_node_self(h, v);
+		}
+}
+
 /* --- the pipeline ----------------------------------------------------------------
  * Two threads (the machines we run on have at least two cores):
  *
@@ -377,6 +393,7 @@ analyze_heap(struct heap *h, struct progress *progress, struct hs_error *err)
 	if (!v8) {
 		progress_phase(progress, "distances", 0);
 		generic_rules_distances(h);
+		referent_only(h);
 	}
 	h->total_size = heap_retained(h, h->root) + h->extra_native_bytes;
 	if (v8)

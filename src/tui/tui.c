@@ -746,10 +746,10 @@ draw_summary_totals(struct tui *t, int y)
 	clrtoeol();
 	grouped(h->reach_count[HEAP_UNREACHABLE], a, sizeof a);
 	human_size(h->reach_bytes[HEAP_UNREACHABLE], b, sizeof b);
-	grouped(h->reach_count[HEAP_WEAK_ONLY], c, sizeof c);
-	human_size(h->reach_bytes[HEAP_WEAK_ONLY], d, sizeof d);
-	snprintf(line, sizeof line, " unreachable: %s objects, %s; held only weakly: %s objects, %s", a, b,
-	         c, d);
+	grouped(h->soft_edges ? h->referent_only_count : h->reach_count[HEAP_WEAK_ONLY], c, sizeof c);
+	human_size(h->soft_edges ? h->referent_only_bytes : h->reach_bytes[HEAP_WEAK_ONLY], d, sizeof d);
+	snprintf(line, sizeof line, " unreachable: %s objects, %s; held only %s: %s objects, %s", a, b,
+	         h->soft_edges ? "by soft/weak references" : "weakly", c, d);
 	move(y + 1, 0);
 	if (h->reach_count[HEAP_UNREACHABLE])
 		attron(attr_of(t, C_ERROR));

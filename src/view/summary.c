@@ -10,7 +10,8 @@
 enum {
 	S_FILE, S_FORMAT, S_OBJECTS, S_EDGES, S_STRINGS, S_CLASSES, S_TOTAL,
 	S_REACHABLE_OBJECTS, S_REACHABLE_SIZE, S_WEAK_OBJECTS, S_WEAK_SIZE,
-	S_UNREACHABLE_OBJECTS, S_UNREACHABLE_SIZE, S_EXTRA_NATIVE, S_LAYOUT, S_FIXED_COUNT
+	S_UNREACHABLE_OBJECTS, S_UNREACHABLE_SIZE, S_EXTRA_NATIVE, S_LAYOUT, S_REFERENT_OBJECTS,
+	S_REFERENT_SIZE, S_FIXED_COUNT
 };
 
 static const char *const summary_names[S_FIXED_COUNT] = {
@@ -29,6 +30,8 @@ static const char *const summary_names[S_FIXED_COUNT] = {
 	[S_UNREACHABLE_SIZE] = "unreachable_size",
 	[S_EXTRA_NATIVE] = "extra_native_size",
 	[S_LAYOUT] = "layout",
+	[S_REFERENT_OBJECTS] = "referent_only_objects",
+	[S_REFERENT_SIZE] = "referent_only_size",
 };
 
 static const struct view_col summary_cols[] = {
@@ -42,7 +45,8 @@ summary_children(struct view *v, const struct vrow *parent, struct vrows *out)
 	if (parent)
 		return;
 	for (uint64_t k = 0; k < S_FIXED_COUNT + v->heap->stat_count; k++)
-		if (k != S_LAYOUT || v->heap->note)
+		if ((k != S_LAYOUT || v->heap->note) &&
+		    ((k != S_REFERENT_OBJECTS && k != S_REFERENT_SIZE) || v->heap->soft_edges))
 			vrows_push(out, k);
 }
 
@@ -83,6 +87,8 @@ summary_cell(struct view *v, const struct vrow *row, size_t col, struct cell *ou
 	case S_UNREACHABLE_SIZE: cell_u(out, COL_BYTES, h->reach_bytes[HEAP_UNREACHABLE]); break;
 	case S_EXTRA_NATIVE: cell_u(out, COL_BYTES, h->extra_native_bytes); break;
 	case S_LAYOUT: cell_text(v, out, h->note ? h->note : ""); break;
+	case S_REFERENT_OBJECTS: cell_u(out, COL_COUNT, h->referent_only_count); break;
+	case S_REFERENT_SIZE: cell_u(out, COL_BYTES, h->referent_only_bytes); break;
 	default:
 		cell_u(out, COL_BYTES, h->stats[k - S_FIXED_COUNT].bytes);
 		break;

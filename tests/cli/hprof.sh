@@ -119,6 +119,18 @@ for o in csv.DictReader(open(objects, encoding='utf-8')):
 assert seen == want, seen
 PY
 		fail "$what: referents not typed by their kind of reference"
+	# what only referents reach: the reachable objects without a distance
+	n=$((n + 1))
+	"$HEAPSIFT" report "$dump" --format json --top 1 >"$tmp/report.json"
+	python3 - "$tmp/report.json" "$tmp/objects.csv" <<'PY' ||
+import csv, json, sys
+s = json.load(open(sys.argv[1]))['summary']
+rows = [r for r in csv.DictReader(open(sys.argv[2], encoding='utf-8'))
+        if r['reach'] == 'reachable' and (r['distance'] == '' or int(r['distance']) < 0)]
+want = (len(rows), sum(int(r['self_size']) for r in rows))
+assert want[0] > 0 and (s['referent_only_objects'], s['referent_only_size']) == want, (s, want)
+PY
+		fail "$what: referent_only_* differ from the objects without a distance"
 }
 
 check_dump "$data" "fixture"

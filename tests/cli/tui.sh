@@ -192,6 +192,7 @@ fresh 120 40 \
 	"env LANG=C.UTF-8 TERM=xterm-256color $HEAPSIFT $jdir/leak.hprof; echo EXIT=\$?; sleep 600"
 check "hprof: the summary" 'objects, .* edges, .* classes; total .*\(hprof\)'
 check "hprof: classes, not constructors" 'Top classes by retained size'
+check "hprof: what only soft or weak references hold" '; held only by soft/weak references: [0-9,]+ objects, '
 check "hprof: the leak suspects" '^ Leak suspects: 3 \(L shows them\)'
 keys L L L
 check "hprof: L shows the suspects, Leak's memory accumulated in its map's table" \
