@@ -155,6 +155,19 @@ end_dump(struct buf *b, struct buf *h)
 	return *b;
 }
 
+/* A dump's header (JAVA PROFILE 1.0.2, 8-byte ids) and a STRING record
+ * for each of names[1, n), with its index as its id. */
+static void
+dump_start(struct buf *b, const char *const *names, unsigned n)
+{
+	const char head[] = "JAVA PROFILE 1.0.2";
+	put(b, head, sizeof head);
+	u4(b, 8);
+	id8(b, 0);
+	for (unsigned i = 1; i < n; i++)
+		string(b, i, names[i]);
+}
+
 /* The made dump: see the file's comment. */
 static struct buf
 made_dump(void)
@@ -624,7 +637,6 @@ static struct buf
 values_dump(void)
 {
 	struct buf b = { 0 }, h = { 0 };
-	const char head[] = "JAVA PROFILE 1.0.2";
 	static const char *const names[] = {
 		NULL, "Base", "Prim", "b", "c", "by", "s", "i", "l", "f", "d", "r",
 		"sf", "sd", "sc", "sl", "sref", "sn",
@@ -640,11 +652,7 @@ values_dump(void)
 
 	st[0].bits = fbits(NAN);
 	st[1].bits = dbits(-INFINITY);
-	put(&b, head, sizeof head);
-	u4(&b, 8);
-	id8(&b, 0);
-	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
-		string(&b, i, names[i]);
+	dump_start(&b, names, sizeof names / sizeof names[0]);
 	load_class(&b, 1, 0x300, 1);
 	load_class(&b, 2, 0x310, 2);
 	typed_class(&h, 0x300, 0, base, 2, NULL, 0);
@@ -731,7 +739,6 @@ inspect_order(struct heap *h, uint64_t id, char *out, size_t size)
 START_TEST(test_injected_refs)
 {
 	struct buf b = { 0 }, h = { 0 };
-	const char head[] = "JAVA PROFILE 1.0.2";
 	static const char *const names[] = {
 		NULL, "java.lang.invoke.ResolvedMethodName", "java.lang.StackTraceElement", "B", "b", "f",
 		"methodName",
@@ -741,11 +748,7 @@ START_TEST(test_injected_refs)
 	struct heap *hp;
 	uint32_t n;
 
-	put(&b, head, sizeof head);
-	u4(&b, 8);
-	id8(&b, 0);
-	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
-		string(&b, i, names[i]);
+	dump_start(&b, names, sizeof names / sizeof names[0]);
 	load_class(&b, 1, 0x100, 1);
 	load_class(&b, 2, 0x200, 2);
 	load_class(&b, 3, 0x180, 3);
@@ -790,7 +793,6 @@ END_TEST
 START_TEST(test_thread_names)
 {
 	struct buf b = { 0 }, h = { 0 };
-	const char head[] = "JAVA PROFILE 1.0.2";
 	static const char *const names[] = {
 		NULL, "java/lang/String", "java/lang/Thread", "MyThread", "value", "coder", "name",
 		"priority", "x",
@@ -809,11 +811,7 @@ START_TEST(test_thread_names)
 	char *path, x[256];
 	struct heap *mem, *file;
 
-	put(&b, head, sizeof head);
-	u4(&b, 8);
-	id8(&b, 0);
-	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
-		string(&b, i, names[i]);
+	dump_start(&b, names, sizeof names / sizeof names[0]);
 	load_class(&b, 1, 0x500, 1);
 	load_class(&b, 2, 0x600, 2);
 	load_class(&b, 3, 0x610, 3);
@@ -871,7 +869,6 @@ END_TEST
 START_TEST(test_referents)
 {
 	struct buf b = { 0 }, h = { 0 };
-	const char head[] = "JAVA PROFILE 1.0.2";
 	static const char *const names[] = {
 		NULL, "java/lang/ref/Reference", "java/lang/ref/SoftReference", "MyRef",
 		"java/lang/ref/WeakReference", "A", "X", "referent", "queue", "timestamp", "extra", "next",
@@ -883,11 +880,7 @@ START_TEST(test_referents)
 	const uint64_t cls[] = { 0x100, 0x110, 0x120, 0x130, 0x140, 0x150 };
 	char x[256];
 
-	put(&b, head, sizeof head);
-	u4(&b, 8);
-	id8(&b, 0);
-	for (unsigned i = 1; i < sizeof names / sizeof names[0]; i++)
-		string(&b, i, names[i]);
+	dump_start(&b, names, sizeof names / sizeof names[0]);
 	for (unsigned i = 0; i < 6; i++)
 		load_class(&b, i + 1, cls[i], i + 1);
 	typed_class(&h, 0x100, 0, ref, 2, NULL, 0);
