@@ -224,9 +224,12 @@ struct hclass {
 	uint32_t referent_ref;	/* java.lang.ref.Reference's referent among them, or NONE */
 	uint8_t ref_kind;	/* then which: REF_SOFT ... */
 	uint32_t ref_first;	/* into refs[] */
-	uint32_t cont;		/* bytes of @Contended fields in java.lang.Thread (see
-				 * instance_size), 0 for classes not under Thread */
-	uint32_t up_prim, up_refs;	/* fields of Thread and above, when cont */
+	/* under a @Contended class (contended_classes): where that class's
+	 * layout ends in each of the 4 layouts (layout_index), and the fields
+	 * of the classes below it, laid out after it */
+	bool cont;
+	uint32_t cont_end[4];
+	uint32_t below_prim, below_refs;
 	uint32_t static_prim;	/* bytes of primitive statics */
 	uint32_t static_nref;	/* static reference fields */
 	/* another class of the same name has other reference fields: its
@@ -1272,11 +1275,123 @@ static const struct injected {
 	{ "java.security.ProtectionDomain", 1, 0 },	/* impliesCreateAccessControlContext */
 };
 
-/* java.lang.Thread's @Contended("tlr") fields: HotSpot puts them after the
- * others, between two 128-byte pads (ContendedPaddingWidth). */
-static const char *const thread_contended[] = {
-	"threadLocalRandomSeed", "threadLocalRandomProbe", "threadLocalRandomSecondarySeed",
+/* JDK 17's classes with @Contended fields (all in java.base; the dump does
+ * not carry annotations): each group of fields that HotSpot lays out between
+ * 128-byte pads (ContendedPaddingWidth), and whether the class is contended
+ * as a whole (a pad before its fields too). */
+#define CONT_GROUPS 2
+static const struct contended {
+	const char *cls;
+	bool whole;
+	const char *groups[CONT_GROUPS][4];	/* field names, NULL after the last */
+} contended_classes[] = {
+	{ "java.lang.Thread", false,
+	  { { "threadLocalRandomSeed", "threadLocalRandomProbe", "threadLocalRandomSecondarySeed" } } },
+	{ "java.util.concurrent.ForkJoinPool", false, { { "ctl" } } },
+	{ "java.util.concurrent.ForkJoinPool$WorkQueue", false, { { "top", "source", "nsteals" } } },
+	{ "java.util.concurrent.SubmissionPublisher$BufferedSubscription", true,
+	  { { "demand", "waiting" } } },
+	{ "java.util.concurrent.ConcurrentHashMap$CounterCell", true, { { NULL } } },
+	{ "java.util.concurrent.Exchanger$Node", true, { { NULL } } },
+	{ "java.util.concurrent.atomic.Striped64$Cell", true, { { NULL } } },
 };
+
+/* The four layouts: reference and class pointer sizes. */
+static const uint8_t layout_ref[4] = { 4, 8, 4, 8 };
+static const uint8_t layout_klass[4] = { 4, 8, 8, 4 };
+
+/* The layouts, by reference and class pointer size (layout_ref/_klass). */
+static inline unsigned
+layout_index(unsigned ref, unsigned klass)
+{
+	return ref == 4 ? (klass == 4 ? 0 : 2) : (klass == 8 ? 1 : 3);
+}
+
+/* Fields being placed: where the last ends, and the holes alignment left
+ * before it (first fit fills them). */
+struct placer {
+	uint64_t end;
+	uint64_t hole[8][2];
+	unsigned nholes;
+};
+
+static void
+place(struct placer *pl, unsigned size, bool first_fit)
+{
+	uint64_t at;
+	for (unsigned i = 0; first_fit && i < pl->nholes; i++) {
+		at = (pl->hole[i][0] + size - 1) / size * size;
+		if (at + size <= pl->hole[i][1]) {
+			uint64_t a = pl->hole[i][0], b = pl->hole[i][1];
+			pl->hole[i][0] = at + size;	/* what is left after it */
+			if (at > a && pl->nholes < 8) {
+				pl->hole[pl->nholes][0] = a;
+				pl->hole[pl->nholes][1] = at;
+				pl->nholes++;
+			}
+			(void)b;
+			return;
+		}
+	}
+	at = (pl->end + size - 1) / size * size;
+	if (at > pl->end && first_fit && pl->nholes < 8) {
+		pl->hole[pl->nholes][0] = pl->end;
+		pl->hole[pl->nholes][1] = at;
+		pl->nholes++;
+	}
+	pl->end = at + size;
+}
+
+/* Fields sizes[0, n) (0: a reference, ref bytes), largest first and the
+ * references after the primitives, as HotSpot orders a group. */
+static void
+place_all(struct placer *pl, const uint8_t *sizes, unsigned n, unsigned ref, bool first_fit)
+{
+	for (unsigned sz = 8; sz >= 1; sz /= 2)
+		for (unsigned i = 0; i < n; i++)
+			if (sizes[i] == sz)
+				place(pl, sz, first_fit);
+	for (unsigned i = 0; i < n; i++)
+		if (sizes[i] == 0)
+			place(pl, ref, first_fit);
+}
+
+/* Where a @Contended class's layout ends (JDK 17's FieldLayoutBuilder):
+ * after the header and its superclasses' fields (above bytes), a pad when
+ * it is contended as a whole, its other fields (first fit; after a pad,
+ * one after another), then each group after a pad, one after another, and
+ * a last pad.  group[i]: field i's group, -1 for none. */
+static uint64_t
+contended_end(unsigned header, uint64_t above, bool whole, const uint8_t *sizes, const int8_t *group,
+              unsigned n, unsigned ref)
+{
+	struct placer pl = { .end = header + above };
+	uint8_t g[256];
+	unsigned k = 0;
+	bool groups = false;
+
+	if (whole)
+		pl.end += 128;
+	for (unsigned i = 0; i < n; i++)
+		if (group[i] < 0)
+			g[k++] = sizes[i];
+	place_all(&pl, g, k, ref, !whole);
+	for (int gi = 0; gi < CONT_GROUPS; gi++) {
+		k = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (group[i] == gi)
+				g[k++] = sizes[i];
+		if (k == 0)
+			continue;
+		pl.end += 128;
+		pl.nholes = 0;
+		place_all(&pl, g, k, ref, false);
+		groups = true;
+	}
+	if (whole || groups)
+		pl.end += 128;
+	return pl.end;
+}
 
 /* Flattens a class's instance fields over its superclass chain: the field
  * data of an instance dump holds the class's own fields first, then its
@@ -1291,8 +1406,13 @@ prepare_class(struct hp *p, struct hclass *c0)
 	int kind = -1;
 	size_t steps = 0;
 
-	uint32_t cont = 0, up_prim = 0, up_refs = 0;
-	bool under_thread = false;
+	/* the nearest @Contended class up the chain: its fields' sizes and
+	 * groups, and what lies below it */
+	const struct contended *cc = NULL;
+	uint8_t csize[256];
+	int8_t cgroup[256];
+	unsigned cn = 0;
+	uint32_t below_prim = 0, below_refs = 0, own_prim = 0, own_refs = 0;
 
 	for (struct hclass *c = c0; c; c = c->super ? class_of(p, c->super) : NULL) {
 		size_t q = c->fields_off + 2;
@@ -1304,11 +1424,14 @@ prepare_class(struct hp *p, struct hclass *c0)
 				kind = k;	/* the nearest of them up the chain */
 		if (++steps > p->ncls)
 			return bad(p, c0->off, "class 0x%" PRIx64 ": its superclass chain is a cycle", c0->id);
-		if (thread) {
-			under_thread = true;
-			up_prim = prim;	/* subtracted below: what is below Thread */
-			up_refs = nrefs;
-		}
+		bool contended = false;
+		for (size_t k = 0; cc == NULL && k < sizeof contended_classes / sizeof *contended_classes; k++)
+			if (strcmp(cname, contended_classes[k].cls) == 0) {
+				cc = &contended_classes[k];
+				contended = true;
+				below_prim = prim;
+				below_refs = nrefs;
+			}
 		for (size_t k = 0; k < sizeof injected_fields / sizeof injected_fields[0]; k++)
 			if (strcmp(cname, injected_fields[k].cls) == 0) {
 				prim += injected_fields[k].prim;
@@ -1318,11 +1441,18 @@ prepare_class(struct hp *p, struct hclass *c0)
 		for (unsigned i = 0; i < c->nfields; i++, q += I + 1) {
 			unsigned t = p->d[q + I];
 			unsigned sz = dump_size(p, t);
-			if (thread && t != T_OBJECT) {
+			if (contended && cn < sizeof csize) {
 				const char *fname = heap_str(p->b->h, string_get(p, rd_id(p, p->d + q)));
-				for (size_t k = 0; k < 3; k++)
-					if (strcmp(fname, thread_contended[k]) == 0)
-						cont += sz;
+				cgroup[cn] = -1;
+				for (int g = 0; g < CONT_GROUPS; g++)
+					for (int k = 0; k < 4 && cc->groups[g][k]; k++)
+						if (strcmp(fname, cc->groups[g][k]) == 0)
+							cgroup[cn] = (int8_t)g;
+				csize[cn++] = t == T_OBJECT ? 0 : (uint8_t)sz;
+				if (t == T_OBJECT)
+					own_refs++;
+				else
+					own_prim += sz;
 			}
 			if (t == T_OBJECT) {
 				XGROW(p->refs, p->caprefs, p->nrefs + 1);
@@ -1352,12 +1482,19 @@ prepare_class(struct hp *p, struct hclass *c0)
 	c0->name_ref = name_ref;
 	c0->referent_ref = referent_ref;
 	c0->ref_kind = (uint8_t)(kind < 0 ? REF_WEAK : kind);	/* Reference itself: weak */
-	if (under_thread && cont) {
-		/* up_* held what lies below Thread; turn it into Thread and above */
-		uint32_t below_prim = up_prim, below_refs = up_refs;
-		c0->up_prim = prim - below_prim;
-		c0->up_refs = (nrefs - below_refs);
-		c0->cont = cont;
+	c0->cont = false;
+	if (cc && cn < sizeof csize) {
+		/* the contended class's superclasses' fields, taken as packed */
+		uint32_t above_prim = prim - below_prim - own_prim, above_refs = nrefs - below_refs - own_refs;
+		for (unsigned l = 0; l < 4; l++) {
+			unsigned ref = layout_ref[l], klass = layout_klass[l];
+			uint64_t end = contended_end(8 + klass, above_prim + (uint64_t)above_refs * ref, cc->whole,
+			                             csize, cgroup, cn, ref);
+			c0->cont_end[layout_index(ref, klass)] = (uint32_t)end;
+		}
+		c0->below_prim = below_prim;
+		c0->below_refs = below_refs;
+		c0->cont = true;
 	}
 	c0->ref_first = first;
 	return HS_OK;
@@ -1431,8 +1568,6 @@ struct passc {
 	uint64_t strings, arrays;	/* Strings, byte[] and char[] voted on */
 };
 
-static const uint8_t layout_ref[4] = { 4, 8, 4, 8 };
-static const uint8_t layout_klass[4] = { 4, 8, 8, 4 };
 
 static inline uint64_t
 align8(uint64_t x)
@@ -1440,19 +1575,16 @@ align8(uint64_t x)
 	return (x + 7) & ~(uint64_t)7;
 }
 
-/* HotSpot's size of an instance: header, fields, aligned to 8.  Under
- * java.lang.Thread, Thread's own layout ends with its @Contended group
- * between two 128-byte pads, and subclasses' fields come after that. */
+/* HotSpot's size of an instance: header, fields, aligned to 8.  Under a
+ * @Contended class (java.lang.Thread, ForkJoinPool...), that class's
+ * layout with its pads (contended_end), then the fields of the classes
+ * below it. */
 static inline uint64_t
 instance_size(const struct hclass *c, unsigned ref, unsigned klass)
 {
-	if (c->cont) {
-		uint64_t up = align8(8 + klass + (uint64_t)c->up_prim - c->cont +
-		                     (uint64_t)c->up_refs * ref);
-		uint64_t thread_end = up + 128 + c->cont + 128;
-		return align8(thread_end + (uint64_t)(c->prim - c->up_prim) +
-		              (uint64_t)(c->nrefs + c->inj_refs - c->up_refs) * ref);
-	}
+	if (c->cont)
+		return align8(c->cont_end[layout_index(ref, klass)] + (uint64_t)c->below_prim +
+		              (uint64_t)c->below_refs * ref);
 	return align8(8 + klass + (uint64_t)c->prim + (uint64_t)(c->nrefs + c->inj_refs) * ref);
 }
 

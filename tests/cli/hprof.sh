@@ -305,6 +305,38 @@ PY
 -XX:-UseCompressedClassPointers|compressed oops, uncompressed class pointers
 -XX:-UseCompressedOops -XX:-UseCompressedClassPointers|uncompressed oops and class pointers
 EOF
+	# The classes HotSpot pads for @Contended (tests/java/Contended.java),
+	# in every layout: their bytes jcmd's exactly.
+	javac -d "$tmp/cont" "$top_srcdir/tests/java/Contended.java" 2>"$tmp/javac.err" ||
+		fail "javac Contended.java: $(cat "$tmp/javac.err")"
+	exact='java.lang.Thread,Contended$Worker,java.util.concurrent.ForkJoinPool'
+	exact="$exact,java.util.concurrent.SubmissionPublisher\$BufferedSubscription"
+	exact="$exact,java.util.concurrent.atomic.Striped64\$Cell"
+	exact="$exact,java.util.concurrent.ConcurrentHashMap\$CounterCell"
+	exact="$exact,java.util.concurrent.Exchanger\$Node"
+	for opts in "" -XX:-UseCompressedOops -XX:-UseCompressedClassPointers \
+		"-XX:-UseCompressedOops -XX:-UseCompressedClassPointers"; do
+		n=$((n + 1))
+		rm -f "$tmp/cont.fifo" && mkfifo "$tmp/cont.fifo"
+		# shellcheck disable=SC2086
+		java -Xmx64m $opts --add-opens java.base/java.util.concurrent=ALL-UNNAMED \
+			--add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED \
+			-cp "$tmp/cont" Contended <"$tmp/cont.fifo" >"$tmp/cont.out" 2>&1 &
+		pid=$!
+		exec 4>"$tmp/cont.fifo"
+		for _ in $(seq 100); do grep -q ready "$tmp/cont.out" && break; sleep 0.1; done
+		jcmd "$pid" GC.class_histogram | sed 1d >"$tmp/cont.before"
+		jcmd "$pid" GC.heap_dump -all=false "$tmp/cont.hprof" >/dev/null
+		jcmd "$pid" GC.class_histogram | sed 1d >"$tmp/cont.after"
+		exec 4>&-
+		wait "$pid" || true
+		"$HEAPSIFT" export "$tmp/cont.hprof" --view classes --format csv --top 1000000 \
+			>"$tmp/classes.csv" || fail "Contended $opts: export classes"
+		python3 "$top_srcdir/tests/java/histo-compare.py" --exact-min 99 --total-tol 0.5 \
+			--exact "$exact" "$tmp/cont.before" "$tmp/cont.after" "$tmp/classes.csv" >"$tmp/cmp" ||
+			fail "Contended $opts: $(grep -v 'classes compared' "$tmp/cmp" | head -5)"
+		rm -f "$tmp/cont.hprof"
+	done
 else
 	echo "no JDK (javac, jcmd): the live part is skipped"
 fi

@@ -2,6 +2,7 @@
 """Compare `jcmd PID GC.class_histogram` with heapsift's classes view.
 
 usage: histo-compare.py BEFORE AFTER CLASSES_CSV [--exact-min PCT] [--total-tol PCT]
+                        [--exact NAME,...]
 
 BEFORE and AFTER: histograms taken right before and right after the dump.
 Classes whose counts differ between them changed because of the attach
@@ -10,6 +11,7 @@ the same instance count (java.lang.Class aside: jcmd counts the mirrors of
 array and primitive classes, which a dump has no CLASS DUMP for).  Total bytes over all classes but java.lang.Class
 must agree within --total-tol percent (default 0.5), and at least
 --exact-min percent of the classes (default 90) must have exactly jcmd's
+bytes.  --exact names classes that must be in both, with jcmd's count and
 bytes.  Prints the classes whose bytes differ.  Exit 0 when it holds, 1 if
 not.
 """
@@ -61,6 +63,9 @@ def main():
         i = args.index('--exact-min'); exact_min = float(args[i + 1]); del args[i:i + 2]
     if '--total-tol' in args:
         i = args.index('--total-tol'); total_tol = float(args[i + 1]); del args[i:i + 2]
+    must = []
+    if '--exact' in args:
+        i = args.index('--exact'); must = args[i + 1].split(','); del args[i:i + 2]
     before, after, ours = read_histogram(args[0]), read_histogram(args[1]), read_classes(args[2])
     jcmd = {n: v for n, v in before.items() if after.get(n) == v}
     skip = {'java.lang.Class'}
@@ -92,6 +97,10 @@ def main():
     if dev > total_tol:
         print(f'FAIL: total bytes more than {total_tol}% off')
         failed = True
+    for n in must:
+        if n not in jcmd or n not in ours or jcmd[n] != ours[n]:
+            print(f'FAIL: {n}: jcmd {jcmd.get(n)}, heapsift {ours.get(n)} (--exact)')
+            failed = True
     return 1 if failed else 0
 
 
