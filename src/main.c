@@ -78,9 +78,9 @@ usage(FILE *out)
 	        "      --sample-index T    pprof: the sample type to sort by first (a name like\n"
 	        "                          alloc_space, or its index; default: the profile's,\n"
 	        "                          inuse_space for heap profiles)\n"
-	        "  -L, --java-layout R/H   hprof: size objects with R-byte references and an\n"
-	        "                          H-byte header (4/12, 8/16, 4/16, 8/12; default: told\n"
-	        "                          from the dump)\n"
+	        "  -L, --java-layout R/H[/A] hprof: size objects with R-byte references, an\n"
+	        "                          H-byte header (4/12, 8/16, 4/16, 8/12) and A-byte\n"
+	        "                          alignment (8, 16); default: told from the dump\n"
 	        "  -q, --quiet             no progress on standard error\n"
 	        "      --debug-dir DIR     traces: look for modules by build ID and for debug\n"
 	        "                          files under DIR (default /usr/lib/debug)\n"
@@ -1071,13 +1071,17 @@ main(int argc, char **argv)
 		case 'q': c.quiet = true; break;
 		case 'R': c.reachable_only = true; break;
 		case 'L': {
-			static const char *const layouts[4] = { "4/12", "8/16", "4/16", "8/12" };
+			static const char *const layouts[8] = {
+				"4/12", "8/16", "4/16", "8/12", "4/12/16", "8/16/16", "4/16/16", "8/12/16",
+			};
 			hprof_layout_force = -1;
-			for (int k = 0; k < 4; k++)
-				if (strcmp(optarg, layouts[k]) == 0)
+			for (int k = 0; k < 8; k++)
+				if (strcmp(optarg, layouts[k]) == 0 ||
+				    (k < 4 && strncmp(optarg, layouts[k], 4) == 0 && strcmp(optarg + 4, "/8") == 0))
 					hprof_layout_force = k;
 			if (hprof_layout_force < 0)
-				return usage_error("--java-layout wants 4/12, 8/16, 4/16 or 8/12, not '%s'", optarg);
+				return usage_error("--java-layout wants 4/12, 8/16, 4/16 or 8/12, and /16 for "
+				                   "16-byte alignment, not '%s'", optarg);
 			break;
 		}
 		case 'a': c.ascii = true; break;

@@ -385,7 +385,8 @@ struct hp {
 
 	/* layout */
 	unsigned ref_size, header, array_header;
-	uint64_t votes[4];
+	uint64_t votes[8];	/* layout h: [h] with 8-byte alignment, [h + 4] with 16 */
+	bool align16;		/* -XX:ObjectAlignmentInBytes=16 */
 	int forced_layout;
 
 	uint32_t java_lang_class;	/* class index, or NONE */
@@ -1649,9 +1650,12 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 	}
 	if (s->prev && id > s->prev_id) {
 		uint64_t delta = id - s->prev_id;
-		for (int h = 0; h < 4; h++)
+		for (int h = 0; h < 4; h++) {
 			if (s->prev_size[h] == delta)
 				p->votes[h]++;
+			if (((s->prev_size[h] + 15) & ~(uint64_t)15) == delta)
+				p->votes[h + 4]++;	/* the same, 16-byte aligned */
+		}
 	}
 	s->prev = sized;
 	s->prev_id = id;
@@ -1689,7 +1693,7 @@ pass_vote(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	vote_object(p, tag, body, first);
 	if (c->prefix && ++c->voted >= VOTES_ENOUGH && (c->voted & 0xffff) == 0) {
 		uint64_t best = 0, next = 0;
-		for (int h = 0; h < 4; h++)
+		for (int h = 0; h < 8; h++)
 			if (p->votes[h] > best) {
 				next = best;
 				best = p->votes[h];
@@ -2118,6 +2122,8 @@ pass_nodes(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	}
 	(void)end;
 	local_edges(p, s, rank);
+	if (p->align16)
+		self = (self + 15) & ~(uint64_t)15;
 	if (self > UINT32_MAX)
 		self = UINT32_MAX;
 	hb_rank_hint(p->b, rank);
@@ -3308,14 +3314,18 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	 * duplicate id, told by the bitset) */
 	p.perm = xmallocarray((size_t)distinct + 1, sizeof *p.perm);
 	p.rank_met = xcalloc((size_t)distinct / 64 + 1, sizeof *p.rank_met);
-	if (hprof_layout_force >= 0 && hprof_layout_force < 4) {
+	if (hprof_layout_force >= 4 && hprof_layout_force < 8) {
+		p.forced_layout = hprof_layout_force - 4;
+		p.align16 = true;
+	} else if (hprof_layout_force >= 0 && hprof_layout_force < 4) {
 		p.forced_layout = hprof_layout_force;
 	} else {
 		int best = 0;
-		for (int h = 1; h < 4; h++)
+		for (int h = 1; h < 8; h++)
 			if (p.votes[h] > p.votes[best])
 				best = h;
-		p.forced_layout = best;
+		p.forced_layout = best & 3;
+		p.align16 = best >= 4;
 	}
 	p.ref_size = layout_ref[p.forced_layout];
 	p.header = 8 + layout_klass[p.forced_layout];
@@ -3514,12 +3524,16 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	pd.locals = NULL;
 	pd.threads = NULL;
 	{
-		static const char *const layout_name[4] = {
+		static const char *const layout_name[8] = {
 			"compressed oops and class pointers", "uncompressed oops and class pointers",
 			"compressed oops, uncompressed class pointers",
 			"uncompressed oops, compressed class pointers",
+			"compressed oops and class pointers, 16-byte alignment",
+			"uncompressed oops and class pointers, 16-byte alignment",
+			"compressed oops, uncompressed class pointers, 16-byte alignment",
+			"uncompressed oops, compressed class pointers, 16-byte alignment",
 		};
-		hb_note(&b, layout_name[p.forced_layout]);
+		hb_note(&b, layout_name[p.forced_layout + (p.align16 ? 4 : 0)]);
 	}
 	hp_free(&p);
 	xalloc_trim();	/* the passes' arrays: not resident under what hb_finish makes */

@@ -304,6 +304,8 @@ PY
 -XX:-UseCompressedOops|uncompressed oops, compressed class pointers
 -XX:-UseCompressedClassPointers|compressed oops, uncompressed class pointers
 -XX:-UseCompressedOops -XX:-UseCompressedClassPointers|uncompressed oops and class pointers
+-XX:ObjectAlignmentInBytes=16|compressed oops and class pointers, 16-byte alignment
+-XX:-UseCompressedOops -XX:ObjectAlignmentInBytes=16|uncompressed oops, compressed class pointers, 16-byte alignment
 EOF
 	# The classes HotSpot pads for @Contended (tests/java/Contended.java),
 	# in every layout: their bytes jcmd's exactly.
@@ -340,6 +342,24 @@ EOF
 else
 	echo "no JDK (javac, jcmd): the live part is skipped"
 fi
+
+# --java-layout: the detected layout by name gives the same classes; with
+# /16 every object's size is a multiple of 16; others are refused
+n=$((n + 1))
+"$HEAPSIFT" export "$data/leak.hprof.gz" --view classes --format csv --top 0 >"$tmp/l0.csv"
+"$HEAPSIFT" export "$data/leak.hprof.gz" --view classes --format csv --top 0 --java-layout 4/12 >"$tmp/l1.csv"
+cmp -s "$tmp/l0.csv" "$tmp/l1.csv" || fail "--java-layout 4/12 changes the fixture's classes"
+n=$((n + 1))
+got=$("$HEAPSIFT" report "$data/leak.hprof.gz" --top 1 --java-layout 8/16/16 | sed -n 's/^layout  *//p')
+[ "$got" = "uncompressed oops and class pointers, 16-byte alignment" ] || fail "--java-layout 8/16/16: '$got'"
+n=$((n + 1))
+"$HEAPSIFT" export "$data/leak.hprof.gz" --view objects --format tsv --top 0 --java-layout 4/12/16 |
+	awk -F'\t' 'NR == 1 && $4 != "self_size" { bad++ } NR > 1 && $4 % 16 { bad++ } END { exit bad > 0 }' ||
+	fail "--java-layout 4/12/16: sizes that are no multiple of 16"
+n=$((n + 1))
+"$HEAPSIFT" report "$data/leak.hprof.gz" --java-layout 4/13 >/dev/null 2>"$tmp/err"
+st=$?
+[ "$st" -eq 1 ] && grep -q 'java-layout wants' "$tmp/err" || fail "--java-layout 4/13: status $st, $(cat "$tmp/err")"
 
 # malformed dumps: status 2 and "FILE: offset N: reason"
 python3 "$top_srcdir/tests/java/make-bad.py" "$tmp/bad"
