@@ -23,6 +23,7 @@
 #include <wchar.h>
 
 #include "heapsift/analyze.h"
+#include "heapsift/bits.h"
 #include "heapsift/heap.h"
 #include "heapsift/diff.h"
 #include "heapsift/load.h"
@@ -173,6 +174,7 @@ struct tui {
 	int search_mode;	/* 0 none, 1 lines of a pane, 2 objects */
 	uint32_t *matches;
 	size_t nmatches, imatch;
+	uint64_t unsearched;	/* strings whose values the last search left out */
 	FILE *keylog;
 	struct timespec typed;	/* when a prompt's Enter came (key timing) */
 	bool prompted;
@@ -1246,6 +1248,8 @@ contains_ci(const char *hay, size_t n, const char *needle, size_t m)
 
 /* Objects whose name contains the query, largest retained size first.
  * Scans the string table (not the objects) and then the objects' names. */
+#define SEARCH_STRINGS 300000	/* values read for a search, at most (0.3 s) */
+
 static void
 search_objects(struct tui *t, const char *q)
 {
@@ -1264,12 +1268,42 @@ search_objects(struct tui *t, const char *q)
 		}
 	if (any)
 		for (uint32_t n = 0; n < h->node_count; n++) {
-			uint32_t s = heap_node_name_id(h, n);
-			if (hit[s / 64] >> (s % 64) & 1) {
+			if (bit_get(hit, heap_node_name_id(h, n))) {
 				XGROW(t->matches, cap, t->nmatches + 1);
 				t->matches[t->nmatches++] = n;
 			}
 		}
+	/* and the labels that stand for names: those kept (a Java string's
+	 * value in a compressed dump, a class object's class, a thread's
+	 * name), and the few made when shown for other nodes than strings (a
+	 * thread's name read from the dump) */
+	for (uint32_t i = 0; any && i < h->label_count; i++) {
+		uint32_t n = h->label_node[i];
+		if (bit_get(hit, h->label_str[i]) && !bit_get(hit, heap_node_name_id(h, n))) {
+			XGROW(t->matches, cap, t->nmatches + 1);
+			t->matches[t->nmatches++] = n;
+		}
+	}
+	/* labels read from the dump when shown: a thread's name, and a Java
+	 * string's value -- a read each, about a microsecond: not past
+	 * SEARCH_STRINGS of them (then only the threads' and the kept ones) */
+	t->unsearched = 0;
+	for (uint32_t c = 0; h->lazy && c < h->class_count; c++)
+		if (h->classes[c].name == h->lazy_name && h->classes[c].count > SEARCH_STRINGS)
+			t->unsearched += h->classes[c].count;
+	for (uint32_t n = 0; h->lazy && n < h->node_count; n++) {
+		char buf[256];
+		size_t len;
+		if ((t->unsearched || heap_node_name_id(h, n) != h->lazy_name) &&
+		    bits_find(h->lazy_nodes, h->lazy_node_count, n) == UINT32_MAX)
+			continue;
+		len = heap_node_lazy_label(h, n, buf, sizeof buf);
+		if (len != SIZE_MAX && contains_ci(buf, len < sizeof buf ? len : sizeof buf - 1, q, m) &&
+		    !bit_get(hit, heap_node_name_id(h, n))) {
+			XGROW(t->matches, cap, t->nmatches + 1);
+			t->matches[t->nmatches++] = n;
+		}
+	}
 	free(hit);
 	if (t->nmatches > 1)
 		qsort_r(t->matches, t->nmatches, sizeof *t->matches, cmp_retained_desc, h);
@@ -1284,7 +1318,8 @@ show_match(struct tui *t)
 	heap_display_name(t->h, n, name, sizeof name);
 	heap_format_id(t->h, heap_node_id(t->h, n), id, sizeof id);
 	open_subject(t, P_INSPECTOR, n);
-	message(t, "match %zu/%zu: %s @%s", t->imatch + 1, t->nmatches, name, id);
+	message(t, "match %zu/%zu: %s @%s%s", t->imatch + 1, t->nmatches, name, id,
+	        t->unsearched ? " (string values not searched: too many)" : "");
 }
 
 static void
@@ -1324,7 +1359,11 @@ search(struct tui *t)
 	}
 	search_objects(t, q);
 	if (t->nmatches == 0) {
-		message(t, "'%s' not found", q);
+		if (t->unsearched)
+			message(t, "'%s' not found (the values of %" PRIu64 " strings not searched: too many)", q,
+			        t->unsearched);
+		else
+			message(t, "'%s' not found", q);
 		t->search_mode = 0;
 		return;
 	}

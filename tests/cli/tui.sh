@@ -205,6 +205,10 @@ check "hprof: the shortest path runs through Leak.CACHE" '\.CACHE +Leak +[0-9]+ 
 keys BSpace i
 check "hprof: the inspector of the leaked item" 'Inside Leak\$LeakyItem @0x[0-9a-f]+ \(instance\): shallow 32 bytes'
 check "hprof: its fields' values (stamp = 1000 x id)" '^   \.stamp  [0-9]*000 +long$'
+keys 2 / 'heapsift-worker' Enter
+check "hprof: / finds a thread by its name" 'Inside java\.lang\.Thread "heapsift-worker" @0x'
+keys 2 / 'latin1 text' Enter
+check "hprof: ... and a string by its value" 'Inside "latin1 text" @0x[0-9a-f]+ \(instance\)'
 keys q
 check "hprof: q" '^EXIT=0$'
 # ids as wide as the dump's: Java's are addresses, shown in hexadecimal as
