@@ -1323,14 +1323,13 @@ place(struct placer *pl, unsigned size, bool first_fit)
 	for (unsigned i = 0; first_fit && i < pl->nholes; i++) {
 		at = (pl->hole[i][0] + size - 1) / size * size;
 		if (at + size <= pl->hole[i][1]) {
-			uint64_t a = pl->hole[i][0], b = pl->hole[i][1];
-			pl->hole[i][0] = at + size;	/* what is left after it */
-			if (at > a && pl->nholes < 8) {
+			uint64_t a = pl->hole[i][0];
+			pl->hole[i][0] = at + size;	/* the hole after it */
+			if (at > a && pl->nholes < 8) {	/* and the one before */
 				pl->hole[pl->nholes][0] = a;
 				pl->hole[pl->nholes][1] = at;
 				pl->nholes++;
 			}
-			(void)b;
 			return;
 		}
 	}
