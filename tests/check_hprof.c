@@ -785,6 +785,72 @@ START_TEST(test_injected_refs)
 }
 END_TEST
 
+/* JDK 17's @Contended classes laid out with their 128-byte pads: a made
+ * dump with their fields as JDK 17.0.21 declares them (javap -p), one
+ * instance each, at the addresses a compressed-oops heap gives them; the
+ * sizes are jcmd GC.class_histogram's for them (tests/java/Contended.java
+ * checks them live in every layout). */
+START_TEST(test_contended_sizes)
+{
+	struct buf b = { 0 }, h = { 0 };
+	static const char *const names[] = {
+		NULL, "java/util/concurrent/ForkJoinPool", "java/util/concurrent/ForkJoinPool$WorkQueue",
+		"java/util/concurrent/atomic/Striped64$Cell", "java/util/concurrent/Exchanger$Node",
+		"keepAlive", "stealCount", "scanRover", "threadIds", "bounds", "mode", "queues",
+		"registrationLock", "termination", "workerNamePrefix", "factory", "ueh", "saturate", "ctl",
+		"phase", "stackPred", "config", "base", "array", "owner", "top", "source", "nsteals",
+		"value", "index", "bound", "collides", "hash", "item", "match", "parked",
+	};
+	static const struct tfield fjp[] = {
+		{ 5, 11, 0 }, { 6, 11, 0 }, { 7, 10, 0 }, { 8, 10, 0 }, { 9, 10, 0 }, { 10, 10, 0 },
+		{ 11, 2, 0 }, { 12, 2, 0 }, { 13, 2, 0 }, { 14, 2, 0 }, { 15, 2, 0 }, { 16, 2, 0 },
+		{ 17, 2, 0 }, { 18, 11, 0 },
+	};
+	static const struct tfield wq[] = {
+		{ 19, 10, 0 }, { 20, 10, 0 }, { 21, 10, 0 }, { 22, 10, 0 }, { 23, 2, 0 }, { 24, 2, 0 },
+		{ 25, 10, 0 }, { 26, 10, 0 }, { 27, 10, 0 },
+	};
+	static const struct tfield cell[] = { { 28, 11, 0 } };
+	static const struct tfield node[] = {
+		{ 29, 10, 0 }, { 30, 10, 0 }, { 31, 10, 0 }, { 32, 10, 0 }, { 33, 2, 0 }, { 34, 2, 0 },
+		{ 35, 2, 0 },
+	};
+	static const struct { uint64_t cls; const struct tfield *f; unsigned nf; uint32_t size; } c[] = {
+		{ 0x100, fjp, 14, 336 }, { 0x110, wq, 9, 304 }, { 0x120, cell, 1, 280 }, { 0x130, node, 7, 296 },
+	};
+	uint64_t at = 0x10000;
+	struct heap *hp;
+
+	dump_start(&b, names, sizeof names / sizeof names[0]);
+	for (unsigned i = 0; i < 4; i++) {
+		load_class(&b, i + 1, c[i].cls, i + 1);
+		typed_class(&h, c[i].cls, 0, c[i].f, c[i].nf, NULL, 0);
+	}
+	for (unsigned k = 0; k < 3; k++)	/* three of each, one after another */
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned bytes = 0;
+			for (unsigned f = 0; f < c[i].nf; f++)
+				bytes += tsize(c[i].f[f].type);
+			u1(&h, 0x21); id8(&h, at); u4(&h, 0); id8(&h, c[i].cls); u4(&h, bytes);
+			for (unsigned z = 0; z < bytes; z++)
+				u1(&h, 0);
+			at += c[i].size;
+		}
+	b = end_dump(&b, &h);
+	hp = load_both("contended.hprof", b.p, b.len, 0);
+	ck_assert_str_eq(hp->note, "compressed oops and class pointers");
+	at = 0x10000;
+	for (unsigned i = 0; i < 4; i++) {
+		uint32_t n = heap_find_id(hp, at);
+		ck_assert_uint_ne(n, HEAP_NONE);
+		ck_assert_uint_eq(heap_node_self(hp, n), c[i].size);
+		at += c[i].size;
+	}
+	heap_free(hp);
+	free(b.p);
+}
+END_TEST
+
 /* Threads are named after their class and their name's value: a
  * java.lang.Thread, a subclass, one whose name is a char[] (JDK 8), and
  * threads whose name is null, not in the dump, or no String (another
@@ -1338,6 +1404,7 @@ suite_hprof(void)
 	tcase_add_test(tc, test_jdk_dump);
 	tcase_add_test(tc, test_injected_refs);
 	tcase_add_test(tc, test_referents);
+	tcase_add_test(tc, test_contended_sizes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("labels");
 	tcase_set_timeout(tc, 60);
