@@ -79,8 +79,9 @@ usage(FILE *out)
 	        "                          alloc_space, or its index; default: the profile's,\n"
 	        "                          inuse_space for heap profiles)\n"
 	        "  -L, --java-layout R/H[/A] hprof: size objects with R-byte references, an\n"
-	        "                          H-byte header (4/12, 8/16, 4/16, 8/12) and A-byte\n"
-	        "                          alignment (8, 16); default: told from the dump\n"
+	        "                          H-byte header (4/12, 8/16, 4/16, 8/12; 4/8: a 32-bit\n"
+	        "                          VM) and A-byte alignment (8, 16); default: told\n"
+	        "                          from the dump\n"
 	        "  -q, --quiet             no progress on standard error\n"
 	        "      --debug-dir DIR     traces: look for modules by build ID and for debug\n"
 	        "                          files under DIR (default /usr/lib/debug)\n"
@@ -1071,17 +1072,21 @@ main(int argc, char **argv)
 		case 'q': c.quiet = true; break;
 		case 'R': c.reachable_only = true; break;
 		case 'L': {
-			static const char *const layouts[8] = {
-				"4/12", "8/16", "4/16", "8/12", "4/12/16", "8/16/16", "4/16/16", "8/12/16",
-			};
+			/* hprof.c's layouts in order, then the same aligned to 16 */
+			static const char *const layouts[5] = { "4/12", "8/16", "4/16", "8/12", "4/8" };
 			hprof_layout_force = -1;
-			for (int k = 0; k < 8; k++)
-				if (strcmp(optarg, layouts[k]) == 0 ||
-				    (k < 4 && strncmp(optarg, layouts[k], 4) == 0 && strcmp(optarg + 4, "/8") == 0))
+			for (int k = 0; k < 5; k++) {
+				size_t l = strlen(layouts[k]);
+				if (strncmp(optarg, layouts[k], l) != 0)
+					continue;
+				if (optarg[l] == '\0' || strcmp(optarg + l, "/8") == 0)
 					hprof_layout_force = k;
+				else if (strcmp(optarg + l, "/16") == 0)
+					hprof_layout_force = k + 5;
+			}
 			if (hprof_layout_force < 0)
-				return usage_error("--java-layout wants 4/12, 8/16, 4/16 or 8/12, and /16 for "
-				                   "16-byte alignment, not '%s'", optarg);
+				return usage_error("--java-layout wants 4/12, 8/16, 4/16, 8/12 or 4/8, and /16 "
+				                   "for 16-byte alignment, not '%s'", optarg);
 			break;
 		}
 		case 'a': c.ascii = true; break;

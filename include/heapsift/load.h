@@ -62,8 +62,9 @@ extern const struct loader_ops loader_massif;
 extern const struct loader_ops loader_pprof;
 extern const struct loader_ops loader_tracemalloc;
 extern const struct loader_ops loader_gperf;
-/* hprof: the object layout to size objects by (0-3, see hprof.c), or -1 to
- * tell it from the dump.  Set by --java-layout. */
+/* hprof: the object layout to size objects by (0-4, see hprof.c's
+ * layout_ref; plus 5 for 16-byte alignment), or -1 to tell it from the
+ * dump.  Set by --java-layout. */
 extern int hprof_layout_force;
 /* hprof: every node's edge types and names listed as they are, none made
  * from the classes' fields (tests compare the two). */

@@ -196,6 +196,8 @@ struct hstring {
 	uint32_t sid;		/* interned, or NONE until needed */
 };
 
+#define NLAYOUTS 5	/* object layouts (layout_ref, layout_klass) */
+
 /* The kinds of java.lang.ref.Reference: its referent is an edge typed
  * after the nearest of these classes up the instance's chain. */
 enum { REF_SOFT, REF_WEAK, REF_PHANTOM, REF_FINAL, REF_KINDS };
@@ -220,6 +222,7 @@ struct hclass {
 	uint32_t prim;		/* bytes of primitive fields */
 	uint32_t nrefs;		/* reference fields the dump has, refs[ref_first ...] */
 	uint32_t inj_refs;	/* and those HotSpot injects (in the size only) */
+	uint32_t inj_ptrs;	/* pointer-sized fields HotSpot injects */
 	uint32_t name_ref;	/* java.lang.Thread's name among the refs, or NONE */
 	uint32_t referent_ref;	/* java.lang.ref.Reference's referent among them, or NONE */
 	uint8_t ref_kind;	/* then which: REF_SOFT ... */
@@ -228,7 +231,7 @@ struct hclass {
 	 * layout ends in each of the 4 layouts (layout_index), and the fields
 	 * of the classes below it, laid out after it */
 	bool cont;
-	uint32_t cont_end[4];
+	uint32_t cont_end[5];	/* (NLAYOUTS) */
 	uint32_t below_prim, below_refs;
 	uint32_t static_prim;	/* bytes of primitive statics */
 	uint32_t static_nref;	/* static reference fields */
@@ -385,7 +388,7 @@ struct hp {
 
 	/* layout */
 	unsigned ref_size, header, array_header;
-	uint64_t votes[8];	/* layout h: [h] with 8-byte alignment, [h + 4] with 16 */
+	uint64_t votes[2 * NLAYOUTS];	/* layout h: [h] 8-byte aligned, [h + NLAYOUTS] 16 */
 	bool align16;		/* -XX:ObjectAlignmentInBytes=16 */
 	int forced_layout;
 
@@ -1261,19 +1264,21 @@ class_of(struct hp *p, uint64_t id)
 
 /* Fields HotSpot (JDK 17, javaClasses.hpp *_INJECTED_FIELDS) adds to some
  * classes' instances; the dump does not list them, the object has them.
- * Bytes of primitive data and references, inherited by subclasses. */
+ * Bytes of primitive data, pointer-sized fields (intptr_t: 8 bytes, 4 on a
+ * 32-bit VM) and references, inherited by subclasses. */
 static const struct injected {
 	const char *cls;
-	uint8_t prim, refs;
+	uint8_t prim, ptrs, refs;
 } injected_fields[] = {
-	{ "java.lang.ClassLoader", 8, 0 },		/* loader_data */
-	{ "java.lang.Module", 8, 0 },			/* module_entry */
-	{ "java.lang.StackTraceElement", 0, 1 },	/* declaringClassObject */
-	{ "java.lang.StackFrameInfo", 2, 0 },		/* version */
-	{ "java.lang.invoke.MemberName", 8, 0 },	/* vmindex */
-	{ "java.lang.invoke.ResolvedMethodName", 8, 1 },	/* vmtarget, vmholder */
-	{ "java.lang.invoke.MethodHandleNatives$CallSiteContext", 16, 0 },
-	{ "java.security.ProtectionDomain", 1, 0 },	/* impliesCreateAccessControlContext */
+	{ "java.lang.ClassLoader", 0, 1, 0 },		/* loader_data */
+	{ "java.lang.Module", 0, 1, 0 },		/* module_entry */
+	{ "java.lang.StackTraceElement", 0, 0, 1 },	/* declaringClassObject */
+	{ "java.lang.StackFrameInfo", 2, 0, 0 },	/* version */
+	{ "java.lang.invoke.MemberName", 0, 1, 0 },	/* vmindex */
+	{ "java.lang.invoke.ResolvedMethodName", 0, 1, 1 },	/* vmtarget, vmholder */
+	/* vmdependencies, last_cleanup (a long) */
+	{ "java.lang.invoke.MethodHandleNatives$CallSiteContext", 8, 1, 0 },
+	{ "java.security.ProtectionDomain", 1, 0, 0 },	/* impliesCreateAccessControlContext */
 };
 
 /* JDK 17's classes with @Contended fields (all in java.base; the dump does
@@ -1297,14 +1302,19 @@ static const struct contended {
 	{ "java.util.concurrent.atomic.Striped64$Cell", true, { { NULL } } },
 };
 
-/* The four layouts: reference and class pointer sizes. */
-static const uint8_t layout_ref[4] = { 4, 8, 4, 8 };
-static const uint8_t layout_klass[4] = { 4, 8, 8, 4 };
+/* The layouts: reference and class pointer sizes, after an 8-byte mark
+ * word -- the four of a 64-bit VM, and a 32-bit VM's (4-byte ids): a
+ * 4-byte mark word and class pointer, told by a class pointer size of 0. */
+static const uint8_t layout_ref[NLAYOUTS] = { 4, 8, 4, 8, 4 };
+static const uint8_t layout_klass[NLAYOUTS] = { 4, 8, 8, 4, 0 };
+#define LAYOUT_32 4
 
 /* The layouts, by reference and class pointer size (layout_ref/_klass). */
 static inline unsigned
 layout_index(unsigned ref, unsigned klass)
 {
+	if (klass == 0)
+		return LAYOUT_32;
 	return ref == 4 ? (klass == 4 ? 0 : 2) : (klass == 8 ? 1 : 3);
 }
 
@@ -1402,7 +1412,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 {
 	const unsigned I = p->idsz;
 	uint32_t payload = 0, prim = 0, nrefs = 0, first = (uint32_t)p->nrefs, injected = 0;
-	uint32_t name_ref = NONE, referent_ref = NONE;
+	uint32_t name_ref = NONE, referent_ref = NONE, ptrs = 0;
 	int kind = -1;
 	size_t steps = 0;
 
@@ -1435,6 +1445,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 		for (size_t k = 0; k < sizeof injected_fields / sizeof injected_fields[0]; k++)
 			if (strcmp(cname, injected_fields[k].cls) == 0) {
 				prim += injected_fields[k].prim;
+				ptrs += injected_fields[k].ptrs;
 				nrefs += injected_fields[k].refs;
 				injected += injected_fields[k].refs;
 			}
@@ -1479,6 +1490,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 	/* the refs the dump has: an instance's edges come from refs[] alone */
 	c0->nrefs = nrefs - injected;
 	c0->inj_refs = injected;
+	c0->inj_ptrs = ptrs;
 	c0->name_ref = name_ref;
 	c0->referent_ref = referent_ref;
 	c0->ref_kind = (uint8_t)(kind < 0 ? REF_WEAK : kind);	/* Reference itself: weak */
@@ -1486,7 +1498,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 	if (cc && cn < sizeof csize) {
 		/* the contended class's superclasses' fields, taken as packed */
 		uint32_t above_prim = prim - below_prim - own_prim, above_refs = nrefs - below_refs - own_refs;
-		for (unsigned l = 0; l < 4; l++) {
+		for (unsigned l = 0; l < NLAYOUTS; l++) {
 			unsigned ref = layout_ref[l], klass = layout_klass[l];
 			uint64_t end = contended_end(8 + klass, above_prim + (uint64_t)above_refs * ref, cc->whole,
 			                             csize, cgroup, cn, ref);
@@ -1557,7 +1569,7 @@ prepare_classes(struct hp *p)
 struct passc {
 	uint64_t edges;
 	uint64_t prev_id;
-	uint64_t prev_size[4];
+	uint64_t prev_size[NLAYOUTS];
 	bool prev;
 	uint64_t *seen;		/* ranks seen, for pass_vote */
 	/* pass_vote on a prefix (pass A filled the map): it stops once the
@@ -1582,15 +1594,18 @@ align8(uint64_t x)
 static inline uint64_t
 instance_size(const struct hclass *c, unsigned ref, unsigned klass)
 {
+	uint64_t ptrs = (uint64_t)c->inj_ptrs * (klass == 0 ? 4 : 8);	/* (32-bit: 4) */
 	if (c->cont)
 		return align8(c->cont_end[layout_index(ref, klass)] + (uint64_t)c->below_prim +
-		              (uint64_t)c->below_refs * ref);
-	return align8(8 + klass + (uint64_t)c->prim + (uint64_t)(c->nrefs + c->inj_refs) * ref);
+		              (uint64_t)c->below_refs * ref + ptrs);
+	return align8(8 + klass + (uint64_t)c->prim + ptrs + (uint64_t)(c->nrefs + c->inj_refs) * ref);
 }
 
 static inline uint64_t
 array_size(uint64_t n, unsigned esize, unsigned klass)
 {
+	if (klass == 0)		/* 32-bit: 12 bytes, 8-byte elements from 16 */
+		return align8((esize == 8 ? 16 : 12) + n * esize);
 	return align8((klass == 4 ? 16 : 24) + n * esize);
 }
 
@@ -1603,7 +1618,7 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 	const unsigned I = p->idsz;
 	const uint8_t *d = p->d;
 	uint64_t id = rd_id(p, d + body);
-	uint64_t size[4] = { 0, 0, 0, 0 };
+	uint64_t size[NLAYOUTS] = { 0 };
 	bool sized = false;
 
 	if (!first) {
@@ -1622,7 +1637,7 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 			s->strings++;
 		if (c) {
 			s->edges += c->nrefs;
-			for (int h = 0; h < 4; h++)
+			for (int h = 0; h < NLAYOUTS; h++)
 				size[h] = instance_size(c, layout_ref[h], layout_klass[h]);
 			sized = true;
 		}
@@ -1631,7 +1646,7 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 	case SUB_OBJ_ARRAY_DUMP: {
 		uint32_t n = be32(d + body + I + 4);
 		s->edges += n;
-		for (int h = 0; h < 4; h++)
+		for (int h = 0; h < NLAYOUTS; h++)
 			size[h] = array_size(n, layout_ref[h], layout_klass[h]);
 		sized = true;
 		break;
@@ -1641,7 +1656,7 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 		unsigned es = dump_size(p, d[body + I + 8]);
 		if (d[body + I + 8] == T_BYTE || d[body + I + 8] == T_CHAR)
 			s->arrays++;
-		for (int h = 0; h < 4; h++)
+		for (int h = 0; h < NLAYOUTS; h++)
 			size[h] = array_size(n, es, layout_klass[h]);
 		sized = true;
 		break;
@@ -1649,11 +1664,11 @@ vote_object(struct hp *p, uint8_t tag, size_t body, bool first)
 	}
 	if (s->prev && id > s->prev_id) {
 		uint64_t delta = id - s->prev_id;
-		for (int h = 0; h < 4; h++) {
+		for (int h = 0; h < NLAYOUTS; h++) {
 			if (s->prev_size[h] == delta)
 				p->votes[h]++;
 			if (((s->prev_size[h] + 15) & ~(uint64_t)15) == delta)
-				p->votes[h + 4]++;	/* the same, 16-byte aligned */
+				p->votes[h + NLAYOUTS]++;	/* the same, 16-byte aligned */
 		}
 	}
 	s->prev = sized;
@@ -1692,7 +1707,7 @@ pass_vote(struct hp *p, uint8_t tag, size_t at, size_t body, size_t end)
 	vote_object(p, tag, body, first);
 	if (c->prefix && ++c->voted >= VOTES_ENOUGH && (c->voted & 0xffff) == 0) {
 		uint64_t best = 0, next = 0;
-		for (int h = 0; h < 8; h++)
+		for (int h = 0; h < 2 * NLAYOUTS; h++)
 			if (p->votes[h] > best) {
 				next = best;
 				best = p->votes[h];
@@ -3313,18 +3328,19 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	 * duplicate id, told by the bitset) */
 	p.perm = xmallocarray((size_t)distinct + 1, sizeof *p.perm);
 	p.rank_met = xcalloc((size_t)distinct / 64 + 1, sizeof *p.rank_met);
-	if (hprof_layout_force >= 4 && hprof_layout_force < 8) {
-		p.forced_layout = hprof_layout_force - 4;
-		p.align16 = true;
-	} else if (hprof_layout_force >= 0 && hprof_layout_force < 4) {
-		p.forced_layout = hprof_layout_force;
+	if (hprof_layout_force >= 0 && hprof_layout_force < 2 * NLAYOUTS) {
+		p.forced_layout = hprof_layout_force % NLAYOUTS;
+		p.align16 = hprof_layout_force >= NLAYOUTS;
 	} else {
-		int best = 0;
-		for (int h = 1; h < 8; h++)
-			if (p.votes[h] > p.votes[best])
-				best = h;
-		p.forced_layout = best & 3;
-		p.align16 = best >= 4;
+		/* a 64-bit VM writes 8-byte ids; 4-byte ids are a 32-bit VM's
+		 * (or Android's, laid out alike): only the alignment to tell */
+		int lo = p.idsz == 4 ? LAYOUT_32 : 0, hi = p.idsz == 4 ? LAYOUT_32 : LAYOUT_32 - 1, best = lo;
+		for (int a = 0; a < 2; a++)
+			for (int h = lo; h <= hi; h++)
+				if (p.votes[h + a * NLAYOUTS] > p.votes[best])
+					best = h + a * NLAYOUTS;
+		p.forced_layout = best % NLAYOUTS;
+		p.align16 = best >= NLAYOUTS;
 	}
 	p.ref_size = layout_ref[p.forced_layout];
 	p.header = 8 + layout_klass[p.forced_layout];
@@ -3523,16 +3539,17 @@ load_hprof(struct io *io, struct progress *progress, struct model *out, struct h
 	pd.locals = NULL;
 	pd.threads = NULL;
 	{
-		static const char *const layout_name[8] = {
+		static const char *const layout_name[2 * NLAYOUTS] = {
 			"compressed oops and class pointers", "uncompressed oops and class pointers",
 			"compressed oops, uncompressed class pointers",
-			"uncompressed oops, compressed class pointers",
+			"uncompressed oops, compressed class pointers", "32-bit VM",
 			"compressed oops and class pointers, 16-byte alignment",
 			"uncompressed oops and class pointers, 16-byte alignment",
 			"compressed oops, uncompressed class pointers, 16-byte alignment",
 			"uncompressed oops, compressed class pointers, 16-byte alignment",
+			"32-bit VM, 16-byte alignment",
 		};
-		hb_note(&b, layout_name[p.forced_layout + (p.align16 ? 4 : 0)]);
+		hb_note(&b, layout_name[p.forced_layout + (p.align16 ? NLAYOUTS : 0)]);
 	}
 	hp_free(&p);
 	xalloc_trim();	/* the passes' arrays: not resident under what hb_finish makes */

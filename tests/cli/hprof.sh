@@ -343,6 +343,12 @@ else
 	echo "no JDK (javac, jcmd): the live part is skipped"
 fi
 
+# the same program on a 32-bit VM (4-byte ids, 8-byte headers): leak32/
+check_dump "$data/leak32" "32-bit fixture"
+n=$((n + 1))
+got=$("$HEAPSIFT" report "$data/leak32/leak.hprof.gz" --top 1 | sed -n 's/^layout  *//p')
+[ "$got" = "32-bit VM" ] || fail "32-bit fixture: layout '$got'"
+
 # --java-layout: the detected layout by name gives the same classes; with
 # /16 every object's size is a multiple of 16; others are refused
 n=$((n + 1))
