@@ -848,6 +848,48 @@ START_TEST(test_contended_sizes)
 	}
 	heap_free(hp);
 	free(b.p);
+
+	/* JDK 19 and later (a Thread with a FieldHolder): Thread's
+	 * threadLocalRandom fields no longer padded (12 + 4 + 16 = 32 bytes, not
+	 * 288), and ForkJoinPool as JDK 25 declares it, its group ctl and
+	 * parallelism: 360 bytes, as JDK 25's jcmd counts it */
+	{
+		static const char *const n25[] = {
+			NULL, "java/lang/Thread", "java/util/concurrent/ForkJoinPool", "holder", "termination",
+			"saturate", "factory", "ueh", "container", "workerNamePrefix", "poolName",
+			"delayScheduler", "queues", "runState", "keepAlive", "config", "stealCount",
+			"threadIds", "ctl", "parallelism", "threadLocalRandomSeed", "threadLocalRandomProbe",
+			"threadLocalRandomSecondarySeed",
+		};
+		static const struct tfield thr[] = { { 3, 2, 0 }, { 20, 11, 0 }, { 21, 10, 0 }, { 22, 10, 0 } };
+		static const struct tfield fjp25[] = {
+			{ 4, 2, 0 }, { 5, 2, 0 }, { 6, 2, 0 }, { 7, 2, 0 }, { 8, 2, 0 }, { 9, 2, 0 },
+			{ 10, 2, 0 }, { 11, 2, 0 }, { 12, 2, 0 }, { 13, 11, 0 }, { 14, 11, 0 }, { 15, 11, 0 },
+			{ 16, 11, 0 }, { 17, 11, 0 }, { 18, 11, 0 }, { 19, 10, 0 },
+		};
+		b = (struct buf){ 0 };
+		h = (struct buf){ 0 };
+		dump_start(&b, n25, sizeof n25 / sizeof n25[0]);
+		load_class(&b, 1, 0x100, 1);
+		load_class(&b, 2, 0x110, 2);
+		typed_class(&h, 0x100, 0, thr, 4, NULL, 0);
+		typed_class(&h, 0x110, 0, fjp25, 16, NULL, 0);
+		at = 0x10000;
+		for (unsigned k = 0; k < 3; k++, at += 360) {
+			u1(&h, 0x21); id8(&h, at); u4(&h, 0); id8(&h, 0x110); u4(&h, 9 * 8 + 6 * 8 + 4);
+			for (unsigned z = 0; z < 9 * 8 + 6 * 8 + 4; z++)
+				u1(&h, 0);
+		}
+		u1(&h, 0x21); id8(&h, at); u4(&h, 0); id8(&h, 0x100); u4(&h, 24);
+		for (unsigned z = 0; z < 24; z++)
+			u1(&h, 0);
+		b = end_dump(&b, &h);
+		hp = load_both("contended25.hprof", b.p, b.len, 0);
+		ck_assert_uint_eq(heap_node_self(hp, heap_find_id(hp, 0x10000)), 360);
+		ck_assert_uint_eq(heap_node_self(hp, heap_find_id(hp, at)), 32);
+		heap_free(hp);
+		free(b.p);
+	}
 }
 END_TEST
 

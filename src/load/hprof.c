@@ -326,7 +326,10 @@ struct lazy_file {
 };
 
 
+struct contended;
+
 struct hp {
+	const struct contended *contended;	/* the JDK's @Contended classes */
 	const uint8_t *d;
 	size_t size;
 	const char *path;
@@ -1281,16 +1284,19 @@ static const struct injected {
 	{ "java.security.ProtectionDomain", 1, 0, 0 },	/* impliesCreateAccessControlContext */
 };
 
-/* JDK 17's classes with @Contended fields (all in java.base; the dump does
+/* The JDK's classes with @Contended fields (all in java.base; the dump does
  * not carry annotations): each group of fields that HotSpot lays out between
  * 128-byte pads (ContendedPaddingWidth), and whether the class is contended
- * as a whole (a pad before its fields too). */
+ * as a whole (a pad before its fields too).  JDK 17's, and those of the
+ * JDKs whose Thread keeps its fields in a FieldHolder (19 and later; read
+ * off JDK 25), where Thread has none. */
 #define CONT_GROUPS 2
-static const struct contended {
+struct contended {
 	const char *cls;
 	bool whole;
-	const char *groups[CONT_GROUPS][4];	/* field names, NULL after the last */
-} contended_classes[] = {
+	const char *groups[CONT_GROUPS][8];	/* field names, NULL after the last */
+};
+static const struct contended contended_classes[] = {
 	{ "java.lang.Thread", false,
 	  { { "threadLocalRandomSeed", "threadLocalRandomProbe", "threadLocalRandomSecondarySeed" } } },
 	{ "java.util.concurrent.ForkJoinPool", false, { { "ctl" } } },
@@ -1300,6 +1306,18 @@ static const struct contended {
 	{ "java.util.concurrent.ConcurrentHashMap$CounterCell", true, { { NULL } } },
 	{ "java.util.concurrent.Exchanger$Node", true, { { NULL } } },
 	{ "java.util.concurrent.atomic.Striped64$Cell", true, { { NULL } } },
+	{ NULL, false, { { NULL } } },
+};
+static const struct contended contended_classes_19[] = {
+	{ "java.util.concurrent.ForkJoinPool", false, { { "ctl", "parallelism" } } },
+	{ "java.util.concurrent.ForkJoinPool$WorkQueue", false,
+	  { { "top", "phase", "stackPred", "source", "nsteals", "parking" } } },
+	{ "java.util.concurrent.SubmissionPublisher$BufferedSubscription", true,
+	  { { "demand", "waiting" } } },
+	{ "java.util.concurrent.ConcurrentHashMap$CounterCell", true, { { NULL } } },
+	{ "java.util.concurrent.Exchanger$Slot", true, { { NULL } } },
+	{ "java.util.concurrent.atomic.Striped64$Cell", true, { { NULL } } },
+	{ NULL, false, { { NULL } } },
 };
 
 /* The layouts: reference and class pointer sizes, after an 8-byte mark
@@ -1435,9 +1453,9 @@ prepare_class(struct hp *p, struct hclass *c0)
 		if (++steps > p->ncls)
 			return bad(p, c0->off, "class 0x%" PRIx64 ": its superclass chain is a cycle", c0->id);
 		bool contended = false;
-		for (size_t k = 0; cc == NULL && k < sizeof contended_classes / sizeof *contended_classes; k++)
-			if (strcmp(cname, contended_classes[k].cls) == 0) {
-				cc = &contended_classes[k];
+		for (const struct contended *k = p->contended; cc == NULL && k->cls; k++)
+			if (strcmp(cname, k->cls) == 0) {
+				cc = k;
 				contended = true;
 				below_prim = prim;
 				below_refs = nrefs;
@@ -1456,7 +1474,7 @@ prepare_class(struct hp *p, struct hclass *c0)
 				const char *fname = heap_str(p->b->h, string_get(p, rd_id(p, p->d + q)));
 				cgroup[cn] = -1;
 				for (int g = 0; g < CONT_GROUPS; g++)
-					for (int k = 0; k < 4 && cc->groups[g][k]; k++)
+					for (int k = 0; k < 8 && cc->groups[g][k]; k++)
 						if (strcmp(fname, cc->groups[g][k]) == 0)
 							cgroup[cn] = (int8_t)g;
 				csize[cn++] = t == T_OBJECT ? 0 : (uint8_t)sz;
@@ -1515,6 +1533,18 @@ prepare_class(struct hp *p, struct hclass *c0)
 static int
 prepare_classes(struct hp *p)
 {
+	/* which JDK's @Contended classes: a Thread with a FieldHolder is 19's
+	 * or later */
+	p->contended = contended_classes;
+	for (size_t i = 0; i < p->ncls; i++) {
+		struct hclass *c = &p->cls[i];
+		size_t q = c->fields_off + 2;
+		if (strcmp(heap_str(p->b->h, class_name(p, c)), "java.lang.Thread") != 0)
+			continue;
+		for (unsigned f = 0; f < c->nfields; f++, q += p->idsz + 1)
+			if (strcmp(heap_str(p->b->h, string_get(p, rd_id(p, p->d + q))), "holder") == 0)
+				p->contended = contended_classes_19;
+	}
 	for (size_t i = 0; i < p->ncls; i++) {
 		int s = prepare_class(p, &p->cls[i]);
 		if (s)
