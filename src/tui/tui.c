@@ -23,7 +23,6 @@
 #include <wchar.h>
 
 #include "heapsift/analyze.h"
-#include "heapsift/bits.h"
 #include "heapsift/heap.h"
 #include "heapsift/diff.h"
 #include "heapsift/load.h"
@@ -1250,6 +1249,22 @@ contains_ci(const char *hay, size_t n, const char *needle, size_t m)
  * Scans the string table (not the objects) and then the objects' names. */
 #define SEARCH_STRINGS 300000	/* values read for a search, at most (0.3 s) */
 
+/* Node n, when its label made from the dump has q and its name (in hit)
+ * did not: a match. */
+static void
+match_lazy(struct tui *t, uint32_t n, const char *q, const uint64_t *hit, size_t *cap)
+{
+	const struct heap *h = t->h;
+	char buf[256];
+	size_t len = heap_node_lazy_label(h, n, buf, sizeof buf);
+
+	if (len == SIZE_MAX || bit_get(hit, heap_node_name_id(h, n)) ||
+	    !contains_ci(buf, len < sizeof buf ? len : sizeof buf - 1, q, strlen(q)))
+		return;
+	XGROW(t->matches, *cap, t->nmatches + 1);
+	t->matches[t->nmatches++] = n;
+}
+
 static void
 search_objects(struct tui *t, const char *q)
 {
@@ -1291,19 +1306,11 @@ search_objects(struct tui *t, const char *q)
 	for (uint32_t c = 0; h->lazy && c < h->class_count; c++)
 		if (h->classes[c].name == h->lazy_name && h->classes[c].count > SEARCH_STRINGS)
 			t->unsearched += h->classes[c].count;
-	for (uint32_t n = 0; h->lazy && n < h->node_count; n++) {
-		char buf[256];
-		size_t len;
-		if ((t->unsearched || heap_node_name_id(h, n) != h->lazy_name) &&
-		    bits_find(h->lazy_nodes, h->lazy_node_count, n) == UINT32_MAX)
-			continue;
-		len = heap_node_lazy_label(h, n, buf, sizeof buf);
-		if (len != SIZE_MAX && contains_ci(buf, len < sizeof buf ? len : sizeof buf - 1, q, m) &&
-		    !bit_get(hit, heap_node_name_id(h, n))) {
-			XGROW(t->matches, cap, t->nmatches + 1);
-			t->matches[t->nmatches++] = n;
-		}
-	}
+	for (uint32_t n = 0; h->lazy && !t->unsearched && n < h->node_count; n++)
+		if (heap_node_name_id(h, n) == h->lazy_name)
+			match_lazy(t, n, q, hit, &cap);
+	for (uint32_t i = 0; h->lazy && i < h->lazy_node_count; i++)
+		match_lazy(t, h->lazy_nodes[i], q, hit, &cap);
 	free(hit);
 	if (t->nmatches > 1)
 		qsort_r(t->matches, t->nmatches, sizeof *t->matches, cmp_retained_desc, h);
